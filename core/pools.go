@@ -1,0 +1,652 @@
+package core
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Arena capacities: address space is reserved up front and committed as
+// needed, so these only bound growth.
+const (
+	mbufSlots         = 1 << 22 // 4 Mi mbufs, 2 GiB of address space
+	clusterSlots      = 1 << 21 // 2 Mi clusters, 4 GiB of address space
+	mbufsPerChunk     = 2048    // 1 MiB committed at a time
+	clustersPerChunk  = 512
+	MaxClusters       = clusterSlots
+	mownerSize        = 96
+	limitWarnInterval = time.Minute
+	limitWarnMessage  = "WARNING: mclpool limit reached; increase NMBCLUSTERS"
+	numUnknownOwners  = MT_OOBDATA + 1
+)
+
+// Shared is the block the C fast path reads: arena bounds and state bytes
+// for its pointer checks, and the per-type counts of Go-side allocations.
+// Its layout is mirrored by struct mbuf_shared in capi/internal.h.
+type Shared struct {
+	MbBase, MbEnd uintptr
+	ClBase, ClEnd uintptr
+	MbState       uintptr
+	ClState       uintptr
+	Flags         uint32 // SharedSlowPath etc.
+	_             uint32
+	GoTypes       [NumTypes]int64
+}
+
+// Flags in Shared.Flags.
+const (
+	// SharedSlowPath sends every C fast-path call through Go (debug mode,
+	// owner tracing).
+	SharedSlowPath = 1 << 0
+)
+
+// Mbstat mirrors struct mbstat.
+type Mbstat struct {
+	Spare  [4]uintptr
+	Drops  uintptr
+	Wait   uintptr
+	Drain  uintptr
+	MTypes [NumTypes]uint16
+}
+
+// Mowner mirrors struct mowner.
+type Mowner struct {
+	Name            [16]byte
+	Descr           [16]byte
+	LinkNext        uintptr
+	LinkPrev        uintptr
+	Claims          uintptr
+	Releases        uintptr
+	ClusterClaims   uintptr
+	ClusterReleases uintptr
+	ExtClaims       uintptr
+	ExtReleases     uintptr
+}
+
+// Globals are the kernel variables of uipc_mbuf.c. In libmbuf.so they are
+// C globals (ported code reads and writes them); capi binds their
+// addresses here. A pure-Go user gets private copies.
+type Globals struct {
+	NMBClusters, MbLowat, MclLowat              *int32
+	MaxLinkHdr, MaxProtoHdr, MaxHdr, MaxDataLen *int32
+	MCFail, MPFail, MSFail                      *int32
+	Stat                                        *Mbstat
+	UnknownOwners                               *[numUnknownOwners]Mowner
+	RevokedOwner                                *Mowner
+	ClusterCache                                uintptr // mcl_cache: ext_arg of clusters
+}
+
+// Hooks connect the pools to the C world; all may be nil in pure Go.
+type Hooks struct {
+	// Reclaim runs m_reclaim (the C drain hooks, then ReclaimGo).
+	Reclaim func()
+	// CallExtFree calls a C ext_free(m, buf, size, arg) callback.
+	CallExtFree func(fn, m, buf, size, arg uintptr)
+	// FreeMalloc releases MEXTMALLOC storage with free(3).
+	FreeMalloc func(buf uintptr)
+	// Warn logs a rate-limited warning (default: stderr).
+	Warn func(msg string)
+}
+
+// Pools owns the mbuf and cluster depots and everything hung off them.
+type Pools struct {
+	mbufs    depot
+	clusters depot
+	sh       *Shared
+	g        Globals
+	hooks    Hooks
+	tags     tagHeap
+
+	drainMu  sync.Mutex
+	drains   []drainHook
+	nextID   int
+	warnMu   sync.Mutex
+	lastWarn time.Time
+}
+
+type drainHook struct {
+	id int
+	fn func()
+}
+
+// New creates pools. g may be nil (private globals with NetBSD defaults).
+func New(g *Globals, h Hooks) (*Pools, error) {
+	mb, err := newArena("mbuf", MSIZE, mbufSlots, mbufsPerChunk)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := newArena("cluster", MCLBYTES, clusterSlots, clustersPerChunk)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pools{hooks: h}
+	static, err := newStatic(64 << 10)
+	if err != nil {
+		return nil, err
+	}
+	p.sh = (*Shared)(static.alloc(unsafe.Sizeof(Shared{})))
+	if g == nil {
+		g = privateGlobals(static)
+	}
+	p.g = *g
+	p.sh.MbBase, p.sh.MbEnd = mb.base, mb.end()
+	p.sh.ClBase, p.sh.ClEnd = cl.base, cl.end()
+	p.sh.MbState, p.sh.ClState = addrOf(mb.stateMem), addrOf(cl.stateMem)
+	p.mbufs = depot{a: mb}
+	p.clusters = depot{a: cl, limit: func() int { return int(atomic.LoadInt32(p.g.NMBClusters)) }}
+	p.mbufs.setLowat(int(*p.g.MbLowat))
+	p.clusters.setLowat(int(*p.g.MclLowat))
+	if err := p.tags.init(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// privateGlobals allocates the kernel variables with their defaults.
+func privateGlobals(s *static) *Globals {
+	i32 := func(v int32) *int32 { p := (*int32)(s.alloc(4)); *p = v; return p }
+	g := &Globals{
+		NMBClusters: i32(4096), MbLowat: i32(16), MclLowat: i32(8),
+		MaxLinkHdr: i32(16), MaxProtoHdr: i32(60), MaxHdr: i32(76), MaxDataLen: i32(MHLEN - 76),
+		MCFail: i32(0), MPFail: i32(0), MSFail: i32(0),
+		Stat:          (*Mbstat)(s.alloc(unsafe.Sizeof(Mbstat{}))),
+		UnknownOwners: (*[numUnknownOwners]Mowner)(s.alloc(numUnknownOwners * mownerSize)),
+		RevokedOwner:  (*Mowner)(s.alloc(mownerSize)),
+	}
+	g.ClusterCache = uintptr(unsafe.Pointer(g.Stat)) // any stable non-NULL tag
+	return g
+}
+
+// Shared returns the block the C fast path reads.
+func (p *Pools) Shared() *Shared { return p.sh }
+
+// Globals returns the bound kernel variables.
+func (p *Pools) Globals() *Globals { return &p.g }
+
+// ---- argument checks --------------------------------------------------
+
+func checkHow(fn string, how int) {
+	if how != M_WAIT && how != M_DONTWAIT {
+		violate(fn, "bad how %d (want M_DONTWAIT or M_WAIT)", how)
+	}
+}
+
+func checkType(fn string, typ int) {
+	if typ <= MT_FREE || typ >= NumTypes {
+		violate(fn, "bad mbuf type %d", typ)
+	}
+}
+
+// CheckMbuf panics unless m is a live mbuf of these pools.
+func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
+	if m == nil {
+		violate(fn, "NULL mbuf")
+	}
+	a := Addr(m)
+	idx, inside, aligned := p.mbufs.a.slot(a)
+	switch {
+	case !inside:
+		violate(fn, "%#x is not an mbuf (outside the mbuf arena)", a)
+	case !aligned:
+		violate(fn, "%#x points inside an mbuf, not at its start", a)
+	}
+	switch p.mbufs.a.state(idx) {
+	case stateLive:
+		return
+	case stateZombie, stateFreeing:
+		violate(fn, "mbuf %#x was already freed (its storage is still shared)", a)
+	default:
+		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)", a)
+	}
+}
+
+// CheckChain checks every mbuf of a chain (bounded walk).
+func (p *Pools) CheckChain(fn string, m *Mbuf) {
+	for n := 0; m != nil; m = m.Next {
+		p.CheckMbuf(fn, m)
+		if n++; n > mbufSlots {
+			violate(fn, "chain has a cycle")
+		}
+	}
+}
+
+// ---- allocation ---------------------------------------------------------
+
+// takeOne gets one slot from d; on exhaustion it runs the drain hooks once
+// and retries (M_WAIT fails at the hard limit too, as PR_LIMITFAIL does).
+func (p *Pools) takeOne(d *depot, how int) uintptr {
+	var one [1]uintptr
+	if d.take(one[:]) == 1 {
+		return one[0]
+	}
+	if how == M_WAIT {
+		atomic.AddUintptr(&p.g.Stat.Wait, 1)
+	}
+	p.Reclaim()
+	if d.take(one[:]) == 1 {
+		return one[0]
+	}
+	if d == &p.clusters {
+		p.warnLimit()
+	}
+	atomic.AddUintptr(&p.g.Stat.Drops, 1)
+	return 0
+}
+
+func (p *Pools) warnLimit() {
+	p.warnMu.Lock()
+	now := time.Now()
+	due := p.lastWarn.IsZero() || now.Sub(p.lastWarn) >= limitWarnInterval
+	if due {
+		p.lastWarn = now
+	}
+	p.warnMu.Unlock()
+	if due && p.hooks.Warn != nil {
+		p.hooks.Warn(limitWarnMessage)
+	}
+}
+
+// InitMbuf sets the fields MGET sets on a fresh mbuf of type typ.
+func (p *Pools) InitMbuf(m *Mbuf, typ int) {
+	m.Next, m.NextPkt = nil, nil
+	m.Data = m.DatAddr()
+	m.Flags = 0
+	m.Len = 0
+	m.Type = int16(typ)
+	m.Paddr = PaddrInvalid
+	m.Owner = p.unknownOwner(typ)
+	*m.ExtRefPtr() = m
+}
+
+// InitPkthdr turns a fresh mbuf into a packet header as MGETHDR does.
+func InitPkthdr(m *Mbuf) {
+	m.Data = m.PktDatAddr()
+	m.Flags = M_PKTHDR
+	*m.Pkt() = PktHdr{}
+}
+
+func (p *Pools) unknownOwner(typ int) uintptr {
+	if typ >= numUnknownOwners {
+		typ = MT_DATA
+	}
+	return uintptr(unsafe.Pointer(&p.g.UnknownOwners[typ]))
+}
+
+// alloc takes a fresh mbuf of type typ, or nil; arguments are trusted.
+func (p *Pools) alloc(how, typ int) *Mbuf {
+	a := p.takeOne(&p.mbufs, how)
+	if a == 0 {
+		return nil
+	}
+	p.mbufs.a.setStateOf(a, stateLive)
+	m := MbufAt(a)
+	p.InitMbuf(m, typ)
+	atomic.AddInt64(&p.sh.GoTypes[typ], 1)
+	return m
+}
+
+// allocHdr is alloc plus the packet header.
+func (p *Pools) allocHdr(how, typ int) *Mbuf {
+	m := p.alloc(how, typ)
+	if m != nil {
+		InitPkthdr(m)
+	}
+	return m
+}
+
+// Get is m_get / MGET.
+func (p *Pools) Get(how, typ int) *Mbuf {
+	checkHow("m_get", how)
+	checkType("m_get", typ)
+	return p.alloc(how, typ)
+}
+
+// GetHdr is m_gethdr / MGETHDR.
+func (p *Pools) GetHdr(how, typ int) *Mbuf {
+	checkHow("m_gethdr", how)
+	checkType("m_gethdr", typ)
+	return p.allocHdr(how, typ)
+}
+
+// GetClr is m_getclr: m_get and MLEN zero bytes.
+func (p *Pools) GetClr(how, typ int) *Mbuf {
+	checkHow("m_getclr", how)
+	checkType("m_getclr", typ)
+	m := p.alloc(how, typ)
+	if m != nil {
+		clear(m.dat[:])
+	}
+	return m
+}
+
+// ClGet is m_clget / MCLGET: attach a cluster; M_EXT stays clear on failure.
+func (p *Pools) ClGet(m *Mbuf, how int) {
+	p.CheckMbuf("m_clget", m)
+	checkHow("m_clget", how)
+	if m.Flags&M_EXT != 0 {
+		violate("m_clget", "mbuf %#x already has external storage", Addr(m))
+	}
+	p.clget(m, how)
+}
+
+func (p *Pools) clget(m *Mbuf, how int) {
+	buf := p.takeOne(&p.clusters, how)
+	if buf == 0 {
+		return
+	}
+	p.clusters.a.setStateOf(buf, stateLive)
+	p.attachCluster(m, buf)
+}
+
+// attachCluster makes m the holder of cluster buf (MCLINITREFERENCE etc.).
+func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
+	e := m.ExtStorage()
+	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
+	*m.ExtRefPtr() = m
+	m.Data = buf
+	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
+}
+
+// GetCl is m_getcl: a (header, if flags has M_PKTHDR) mbuf with a cluster.
+func (p *Pools) GetCl(how, typ, flags int) *Mbuf {
+	checkHow("m_getcl", how)
+	checkType("m_getcl", typ)
+	return p.getcl(how, typ, flags)
+}
+
+func (p *Pools) getcl(how, typ, flags int) *Mbuf {
+	var m *Mbuf
+	if flags&M_PKTHDR != 0 {
+		m = p.allocHdr(how, typ)
+	} else {
+		m = p.alloc(how, typ)
+	}
+	if m == nil {
+		return nil
+	}
+	p.clget(m, how)
+	if m.Flags&M_EXT == 0 {
+		p.free(m)
+		return nil
+	}
+	return m
+}
+
+// ExtAdd is MEXTADD: attach caller storage. Only M_EXT is set, so the
+// storage is read-only (M_READONLY) unless the caller adds M_EXT_RW.
+func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
+	p.CheckMbuf("MEXTADD", m)
+	if m.Flags&M_EXT != 0 {
+		violate("MEXTADD", "mbuf %#x already has external storage", Addr(m))
+	}
+	e := m.ExtStorage()
+	*e = ExtStorage{RefCnt: 1, Buf: buf, Free: free, Arg: arg, Size: size, MType: mtype, Paddr: PaddrInvalid}
+	*m.ExtRefPtr() = m
+	m.Data = buf
+	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT
+}
+
+// ChType is MCHTYPE: move m's count to type t.
+func (p *Pools) ChType(m *Mbuf, t int) {
+	p.CheckMbuf("MCHTYPE", m)
+	checkType("MCHTYPE", t)
+	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
+	atomic.AddInt64(&p.sh.GoTypes[t], 1)
+	m.Type = int16(t)
+}
+
+// ---- freeing ------------------------------------------------------------
+
+// Free is m_free / MFREE: free one mbuf and return its successor.
+func (p *Pools) Free(m *Mbuf) *Mbuf {
+	p.CheckMbuf("m_free", m)
+	return p.free(m)
+}
+
+// Freem is m_freem: free a whole chain (nil is allowed).
+func (p *Pools) Freem(m *Mbuf) {
+	for m != nil {
+		p.CheckMbuf("m_freem", m)
+		m = p.free(m)
+	}
+}
+
+// free releases a checked mbuf: its tags, its type count, its reference
+// to ext storage, and the mbuf itself.
+func (p *Pools) free(m *Mbuf) *Mbuf {
+	if m.Type < 0 || int(m.Type) >= NumTypes {
+		violate("m_free", "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
+	}
+	n := m.Next
+	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
+		p.TagDeleteChain(m, nil)
+	}
+	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
+	if m.Flags&M_EXT != 0 {
+		p.extFree(m)
+	} else {
+		p.putMbuf(m)
+	}
+	return n
+}
+
+// ExtFree is m_ext_free: drop m's reference to its storage and free m.
+func (p *Pools) ExtFree(m *Mbuf) {
+	p.CheckMbuf("m_ext_free", m)
+	if m.Flags&M_EXT == 0 {
+		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
+	}
+	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
+	p.extFree(m)
+}
+
+// extFree implements the 2007 holder/sharer rule. The holder (the mbuf
+// whose descriptor the storage uses) stays allocated as a zombie while
+// sharers remain; the last reference frees the storage, then the holder.
+func (p *Pools) extFree(m *Mbuf) {
+	holder := *m.ExtRefPtr()
+	embedded := holder == m
+	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
+		if embedded {
+			p.mbufs.a.setStateOf(Addr(m), stateZombie)
+			return
+		}
+		*m.ExtRefPtr() = m
+		p.putMbuf(m)
+		return
+	}
+	if !embedded {
+		// The holder is a zombie: dropping its last reference frees the
+		// storage and the holder; then the sharer itself goes.
+		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
+		p.extFree(holder)
+		*m.ExtRefPtr() = m
+		p.putMbuf(m)
+		return
+	}
+	e := m.ExtStorage()
+	switch {
+	case m.Flags&M_EXT_CLUSTER != 0:
+		p.putCluster(e.Buf)
+		p.putMbuf(m)
+	case e.Free != 0:
+		// The callback frees the mbuf itself (pool_cache_put(mb_cache, m)).
+		p.mbufs.a.setStateOf(Addr(m), stateFreeing)
+		p.callExtFree(e.Free, Addr(m), e.Buf, e.Size, e.Arg)
+	default:
+		if p.hooks.FreeMalloc != nil {
+			p.hooks.FreeMalloc(e.Buf)
+		}
+		p.putMbuf(m)
+	}
+}
+
+func (p *Pools) callExtFree(fn, m, buf, size, arg uintptr) {
+	if fn == goExtFree {
+		p.runGoExtFree(MbufAt(m), arg)
+		return
+	}
+	if p.hooks.CallExtFree == nil {
+		violate("m_ext_free", "no way to call ext_free %#x", fn)
+	}
+	p.hooks.CallExtFree(fn, m, buf, size, arg)
+}
+
+// PutMbuf is pool_cache_put(mb_cache, m): what an ext_free callback calls
+// to release the mbuf it was handed (or any live mbuf without storage).
+func (p *Pools) PutMbuf(m *Mbuf) {
+	a := Addr(m)
+	idx, inside, aligned := p.mbufs.a.slot(a)
+	if !inside || !aligned {
+		violate("pool_cache_put", "%#x is not an mbuf", a)
+	}
+	if s := p.mbufs.a.state(idx); s != stateFreeing {
+		violate("pool_cache_put", "mbuf %#x is not being freed by ext_free (state %d)", a, s)
+	}
+	p.putMbuf(m)
+}
+
+func (p *Pools) putMbuf(m *Mbuf) {
+	a := Addr(m)
+	p.mbufs.a.setStateOf(a, stateFree)
+	p.mbufs.give([]uintptr{a})
+}
+
+func (p *Pools) putCluster(buf uintptr) {
+	idx, inside, aligned := p.clusters.a.slot(buf)
+	if !inside || !aligned || p.clusters.a.state(idx) != stateLive {
+		violate("m_ext_free", "cluster %#x is not a live cluster", buf)
+	}
+	p.clusters.a.setState(idx, stateFree)
+	p.clusters.give([]uintptr{buf})
+}
+
+// ---- batches for the C per-thread caches --------------------------------
+
+// TakeMbufs moves up to len(dst) free mbuf slots to a C cache; 0 means
+// exhausted even after the drain hooks ran.
+func (p *Pools) TakeMbufs(dst []uintptr, how int) int { return p.takeBatch(&p.mbufs, dst, how) }
+
+// TakeClusters is TakeMbufs for clusters (within nmbclusters).
+func (p *Pools) TakeClusters(dst []uintptr, how int) int { return p.takeBatch(&p.clusters, dst, how) }
+
+func (p *Pools) takeBatch(d *depot, dst []uintptr, how int) int {
+	if n := d.take(dst); n > 0 {
+		return n
+	}
+	if a := p.takeOne(d, how); a != 0 {
+		dst[0] = a
+		return 1
+	}
+	return 0
+}
+
+// GiveMbufs returns free mbuf slots from a C cache; each must be free.
+func (p *Pools) GiveMbufs(src []uintptr) { p.giveBatch(&p.mbufs, src) }
+
+// GiveClusters returns free cluster slots from a C cache.
+func (p *Pools) GiveClusters(src []uintptr) { p.giveBatch(&p.clusters, src) }
+
+func (p *Pools) giveBatch(d *depot, src []uintptr) {
+	for _, a := range src {
+		idx, inside, aligned := d.a.slot(a)
+		if !inside || !aligned || d.a.state(idx) != stateFree {
+			violate("mbuf cache", "bad %s %#x returned to the depot", d.a.name, a)
+		}
+	}
+	d.give(src)
+}
+
+// ---- drain hooks and reclaim ---------------------------------------------
+
+// RegisterDrain adds a Go drain hook run by Reclaim; it returns an id.
+func (p *Pools) RegisterDrain(fn func()) int {
+	p.drainMu.Lock()
+	defer p.drainMu.Unlock()
+	p.nextID++
+	p.drains = append(p.drains, drainHook{p.nextID, fn})
+	return p.nextID
+}
+
+// UnregisterDrain removes a hook added by RegisterDrain.
+func (p *Pools) UnregisterDrain(id int) bool {
+	p.drainMu.Lock()
+	defer p.drainMu.Unlock()
+	for i, h := range p.drains {
+		if h.id == id {
+			p.drains = append(p.drains[:i], p.drains[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Reclaim is m_reclaim: run every drain hook and count mbstat.m_drain.
+func (p *Pools) Reclaim() {
+	if p.hooks.Reclaim != nil {
+		p.hooks.Reclaim() // C hooks first; it calls ReclaimGo
+		return
+	}
+	p.ReclaimGo()
+}
+
+// ReclaimGo runs the Go drain hooks and counts the drain.
+func (p *Pools) ReclaimGo() {
+	p.drainMu.Lock()
+	hooks := append([]drainHook(nil), p.drains...)
+	p.drainMu.Unlock()
+	for _, h := range hooks {
+		h.fn()
+	}
+	atomic.AddUintptr(&p.g.Stat.Drain, 1)
+}
+
+// ---- limits and statistics ---------------------------------------------
+
+// SetLowat re-applies the low-water marks (kern.mbuf.mblowat/mcllowat).
+func (p *Pools) SetLowat(mb, cl int) {
+	p.mbufs.setLowat(mb)
+	p.clusters.setLowat(cl)
+}
+
+// Outstanding reports mbufs and clusters outside the depots (live, zombie,
+// or sitting in a per-thread cache).
+func (p *Pools) Outstanding() (mbufs, clusters int) {
+	mbufs, _ = p.mbufs.counts()
+	clusters, _ = p.clusters.counts()
+	return
+}
+
+// Live reports slots in the live state: what a leak check wants, since it
+// ignores objects cached by threads.
+func (p *Pools) Live() (mbufs, zombies, clusters int) {
+	p.mbufs.mu.Lock()
+	mbufs, zombies = p.mbufs.a.count(stateLive), p.mbufs.a.count(stateZombie)
+	p.mbufs.mu.Unlock()
+	p.clusters.mu.Lock()
+	clusters = p.clusters.a.count(stateLive)
+	p.clusters.mu.Unlock()
+	return
+}
+
+// GoTypeCount is the number of live mbufs of type t allocated or freed on
+// the Go side (the C caches keep their own share).
+func (p *Pools) GoTypeCount(t int) int64 { return atomic.LoadInt64(&p.sh.GoTypes[t]) }
+
+// String summarises the pools for debugging.
+func (p *Pools) String() string {
+	mo, mf := p.mbufs.counts()
+	co, cf := p.clusters.counts()
+	return fmt.Sprintf("mbufs out=%d free=%d; clusters out=%d free=%d", mo, mf, co, cf)
+}
+
+// AddReference is MCLADDREFERENCE: n (without storage) starts sharing o's
+// ext storage; the reference always points at the holder.
+func AddReference(o, n *Mbuf) {
+	n.Flags |= o.Flags & M_EXTCOPYFLAGS
+	h := *o.ExtRefPtr()
+	atomic.AddUint32(&h.ExtStorage().RefCnt, 1)
+	*n.ExtRefPtr() = h
+}

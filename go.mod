@@ -1,0 +1,3 @@
+module github.com/libmbuf/libmbuf
+
+go 1.26
