@@ -1,0 +1,88 @@
+# libmbuf: the NetBSD mbuf API as a userland library (Go core, C ABI).
+#
+#   make          build build/libmbuf.so
+#   make run      build and run the examples (the main job)
+#   make test     every test: Go, C (plus valgrind), Python, CMake consumers
+#   make bench    benchmarks (C, Go, Python) with ratios to same-run baselines
+#   make generate regenerate the Python bindings from include/mbuf.h
+#
+# Other targets live in mk/*.mk (one file per concern).
+
+GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+CC      ?= cc
+BUILD   := build
+LIB     := $(BUILD)/libmbuf.so
+CFLAGS_TEST := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
+LDFLAGS_TEST := -L$(BUILD) -lmbuf -Wl,-rpath,$(abspath $(BUILD)) -lpthread
+export CGO_ENABLED := 1
+
+GO_SOURCES := $(shell find core capi -name '*.go' -not -name '*_test.go' 2>/dev/null) \
+	$(wildcard capi/*.c capi/*.h) include/mbuf.h go.mod
+
+.PHONY: all lib test test-go test-c run examples bench deps clean
+all: lib
+lib: $(LIB)
+
+# The Go core is built as a C archive and linked into the shared library
+# by the C compiler: Go's own c-shared mode links with -Bsymbolic, which
+# breaks exported data (nmbclusters, mbstat...) in programs that use copy
+# relocations; linking ourselves also gives a soname and a version script.
+VERSION := $(shell sed -n 's/^\#define LIBMBUF_VERSION[ \t]*"\(.*\)"/\1/p' include/mbuf.h)
+SONAME  := libmbuf.so.$(firstword $(subst ., ,$(VERSION)))
+
+$(LIB): $(GO_SOURCES) capi/libmbuf.map
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-archive -ldflags=-w -o $(BUILD)/libmbufgo.a ./capi
+	$(CC) -shared -o $(BUILD)/libmbuf.so.$(VERSION) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=capi/libmbuf.map \
+		-Wl,--whole-archive $(BUILD)/libmbufgo.a -Wl,--no-whole-archive -lpthread
+	ln -sf libmbuf.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+	@rm -f $(BUILD)/libmbufgo.h   # cgo's header is internal; include/mbuf.h is the ABI
+
+# ---- tests -----------------------------------------------------------------
+C_TESTS := $(patsubst c_tests/%.c,$(BUILD)/c_tests/%,$(wildcard c_tests/test_*.c))
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible \
+	--suppressions=c_tests/valgrind.supp
+
+$(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
+
+test: deps test-go test-c
+	@echo "make test: all suites passed"
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+test-c: $(C_TESTS)
+	@set -e; for t in $(C_TESTS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(C_TESTS); do echo "== valgrind $$t"; \
+		MBUF_TEST_UNDER_VALGRIND=1 $(VALGRIND) $$t >/dev/null; done
+	@echo "$(words $(C_TESTS)) passed, 0 failed"
+
+# ---- examples (the main job) ------------------------------------------------
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+$(BUILD)/examples/%: examples/%.c include/mbuf.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
+examples: $(EXAMPLES)
+run: examples
+	@set -e; for e in $(EXAMPLES); do echo "== $$e"; $$e; done
+
+# ---- set-up of a fresh machine -----------------------------------------------
+APT_PACKAGES := valgrind
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || \
+		{ echo "cannot install$$missing (need root)"; exit 1; }; fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include mk/*.mk

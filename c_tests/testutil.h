@@ -1,0 +1,147 @@
+/*
+ * A tiny test harness for the C tests: CHECK records failures and goes on,
+ * EXPECT_DEATH runs a statement in a child process and checks that it dies
+ * through the library's panic handler with a message containing a string.
+ * Each test program exits 0 when every check passed.
+ */
+#ifndef LIBMBUF_TESTUTIL_H
+#define LIBMBUF_TESTUTIL_H
+
+#include <mbuf.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int tu_failures, tu_checks;
+
+#define CHECK(cond) do {						\
+	tu_checks++;							\
+	if (!(cond)) {							\
+		tu_failures++;						\
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n",		\
+		    __FILE__, __LINE__, #cond);				\
+	}								\
+} while (0)
+
+#define CHECK_EQ(a, b) do {						\
+	long long _a = (long long)(a), _b = (long long)(b);		\
+	tu_checks++;							\
+	if (_a != _b) {							\
+		tu_failures++;						\
+		fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, "	\
+		    "%s == %lld\n", __FILE__, __LINE__, #a, _a, #b, _b);	\
+	}								\
+} while (0)
+
+/* live mbufs of one type, after folding the per-thread counts */
+static inline int
+tu_mtype(int type)
+{
+	mbuf_stats_sync();
+	return mbstat.m_mtypes[type];
+}
+
+/* all mbstat type counts are zero */
+static inline int
+tu_all_types_zero(void)
+{
+	int i;
+
+	mbuf_stats_sync();
+	for (i = 0; i < 256; i++)
+		if (mbstat.m_mtypes[i] != 0) {
+			fprintf(stderr, "mbstat.m_mtypes[%d] = %u\n", i,
+			    mbstat.m_mtypes[i]);
+			return 0;
+		}
+	return 1;
+}
+
+/*
+ * Death tests.  A Go runtime does not survive fork() without exec, so each
+ * death case runs in a fresh copy of the test program: "prog --death NAME"
+ * runs the case NAME of the table given to TU_DEATH_MAIN, which must die
+ * by SIGABRT (the default panic handler) after printing a line containing
+ * "libmbuf: panic: " and the wanted text.
+ */
+#include <spawn.h>
+extern char **environ;
+
+struct tu_death_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const char *tu_self;
+
+/* in main(): run a death case if asked to, else remember argv[0] */
+#define TU_DEATH_MAIN(argc, argv, cases) do {					tu_self = (argv)[0];							if ((argc) == 3 && strcmp((argv)[1], "--death") == 0)				return tu_run_death_case((cases), (argv)[2]);		} while (0)
+
+static inline int
+tu_run_death_case(const struct tu_death_case *c, const char *name)
+{
+	for (; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0) {
+			c->fn();
+			fprintf(stderr, "survived\n");
+			return 0;
+		}
+	fprintf(stderr, "no death case %s\n", name);
+	return 3;
+}
+
+#define EXPECT_DEATH(name, want) tu_expect_death((name), (want), __FILE__, __LINE__)
+
+static inline void
+tu_expect_death(const char *name, const char *want, const char *file, int line)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { (char *)tu_self, (char *)"--death", (char *)name, NULL };
+	char buf[8192];
+	size_t n = 0;
+	ssize_t r;
+	int p[2], status = 0;
+	pid_t pid;
+
+	tu_checks++;
+	if (pipe(p) != 0) {
+		perror("pipe");
+		exit(2);
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, environ) != 0) {
+		perror("posix_spawn");
+		exit(2);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	while (n < sizeof(buf) - 1 &&
+	    (r = read(p[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+	    strstr(buf, "libmbuf: panic: ") == NULL ||
+	    strstr(buf, want) == NULL) {
+		tu_failures++;
+		fprintf(stderr, "%s:%d: death case %s wanted an abort with "
+		    "\"%s\"; status %#x, stderr:\n%s\n", file, line, name,
+		    want, status, buf);
+	}
+}
+
+static inline int
+tu_finish(const char *name)
+{
+	printf("%s: %d checks, %d failed\n", name, tu_checks, tu_failures);
+	return tu_failures == 0 ? 0 : 1;
+}
+
+#endif /* LIBMBUF_TESTUTIL_H */

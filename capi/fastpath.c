@@ -1,0 +1,696 @@
+/*
+ * The C fast path: per-thread magazines of free mbufs and clusters in
+ * front of the Go depots, and the allocation calls that use them.
+ *
+ * A C->Go call costs more than a whole m_get+m_free (PERFORMANCE.md), so
+ * the common cases here never enter Go: a cache refills or drains 32
+ * slots per crossing.  Only the common case lives here; anything unusual
+ * (tags to free, shared or custom ext storage, a bad argument, debug or
+ * trace mode) is handed to the Go core, which implements every case.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "_cgo_export.h"
+
+struct mbuf_shared *mbuf__sh;
+__thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")));
+
+#define	KIND_MBUF	0
+#define	KIND_CLUSTER	1
+#define	MSIZE_SHIFT	9
+#define	MCL_SHIFT	MCLSHIFT
+
+/* ---- initialisation and the thread registry ------------------------- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_key;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mbuf_thread *registry;
+
+/*
+ * Slots left behind by exited threads wait here for the next refill;
+ * their counts are folded into orphan_mtypes.  Guarded by registry_lock.
+ */
+struct slot_stack {
+	void	**v;
+	int	n, cap;
+};
+static struct slot_stack orphans[2];
+static int64_t orphan_mtypes[256];
+static volatile int orphans_pending;
+
+static void thread_exit(void *arg);
+
+static void
+init_once_fn(void)
+{
+	int i;
+
+	mbuf__sh = (struct mbuf_shared *)mbufgo_shared();
+	pthread_key_create(&thread_key, thread_exit);
+	LIST_INSERT_HEAD(&mowners, &revoked_mowner, mo_link);
+	for (i = MT_OOBDATA + 1;
+	    i-- > 0; )
+		LIST_INSERT_HEAD(&mowners, &unknown_mowners[i], mo_link);
+}
+
+void
+mbuf__init(void)
+{
+	pthread_once(&init_once, init_once_fn);
+}
+
+void
+mbinit(void)
+{
+	mbuf__init();
+}
+
+struct mbuf_thread *
+mbuf__thread_slow(void)
+{
+	struct mbuf_thread *t;
+
+	mbuf__init();
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	pthread_mutex_lock(&registry_lock);
+	t->next = registry;
+	if (registry != NULL)
+		registry->prev = t;
+	registry = t;
+	pthread_mutex_unlock(&registry_lock);
+	pthread_setspecific(thread_key, t);
+	mbuf__self = t;
+	return t;
+}
+
+static void
+stack_push(struct slot_stack *s, void **v, int n)
+{
+	if (s->n + n > s->cap) {
+		int cap = (s->n + n) * 2;
+		void **nv = realloc(s->v, (size_t)cap * sizeof(void *));
+
+		if (nv == NULL)
+			return;	/* slots stay outside the depot: counted, not lost */
+		s->v = nv;
+		s->cap = cap;
+	}
+	memcpy(s->v + s->n, v, (size_t)n * sizeof(void *));
+	s->n += n;
+}
+
+/*
+ * A thread is exiting: hand its cached slots and counts to the orphan
+ * stacks (no Go call here: the Go runtime may be tearing this thread's
+ * state down in its own destructor).
+ */
+static void
+thread_exit(void *arg)
+{
+	struct mbuf_thread *t = arg;
+	int i;
+
+	pthread_mutex_lock(&registry_lock);
+	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb);
+	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl);
+	for (i = 0; i < 256; i++)
+		orphan_mtypes[i] += t->mtypes[i];
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		registry = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	orphans_pending = 1;
+	pthread_mutex_unlock(&registry_lock);
+	if (mbuf__self == t)
+		mbuf__self = NULL;
+	free(t);
+}
+
+static int
+take_orphans(int kind, void **dst, int want)
+{
+	struct slot_stack *s = &orphans[kind];
+	int n;
+
+	pthread_mutex_lock(&registry_lock);
+	n = s->n < want ? s->n : want;
+	memcpy(dst, s->v + s->n - n, (size_t)n * sizeof(void *));
+	s->n -= n;
+	orphans_pending = orphans[0].n > 0 || orphans[1].n > 0;
+	pthread_mutex_unlock(&registry_lock);
+	return n;
+}
+
+/* ---- magazines --------------------------------------------------------- */
+
+static int
+refill(struct mbuf_thread *t, int kind, int how)
+{
+	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
+	int n = 0;
+
+	if (orphans_pending)
+		n = take_orphans(kind, mag, MBUF_BATCH);
+	if (n == 0)
+		n = mbufgo_take(kind, how, (uintptr_t)mag, MBUF_BATCH);
+	if (kind == KIND_MBUF)
+		t->nmb = n;
+	else
+		t->ncl = n;
+	return n;
+}
+
+/* the magazine is full: give its older half back to the depot */
+static void
+drain_half(struct mbuf_thread *t, int kind)
+{
+	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
+	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+
+	mbufgo_give(kind, (uintptr_t)mag, MBUF_BATCH);
+	memmove(mag, mag + MBUF_BATCH,
+	    (size_t)(*np - MBUF_BATCH) * sizeof(void *));
+	*np -= MBUF_BATCH;
+}
+
+static inline uint8_t *
+mb_state(const struct mbuf_shared *sh, const void *m)
+{
+	return &sh->mb_state[((uintptr_t)m - sh->mb_base) >> MSIZE_SHIFT];
+}
+
+static inline uint8_t *
+cl_state(const struct mbuf_shared *sh, const void *c)
+{
+	return &sh->cl_state[((uintptr_t)c - sh->cl_base) >> MCL_SHIFT];
+}
+
+static inline int
+mb_is_live(const struct mbuf_shared *sh, const void *m)
+{
+	uintptr_t off = (uintptr_t)m - sh->mb_base;
+
+	return off < sh->mb_end - sh->mb_base && (off & (MSIZE - 1)) == 0 &&
+	    *mb_state(sh, m) == MBUF_STATE_LIVE;
+}
+
+static inline int
+cl_is_live(const struct mbuf_shared *sh, const void *c)
+{
+	uintptr_t off = (uintptr_t)c - sh->cl_base;
+
+	return off < sh->cl_end - sh->cl_base &&
+	    (off & (MCLBYTES - 1)) == 0 &&
+	    *cl_state(sh, c) == MBUF_STATE_LIVE;
+}
+
+/* the fast path is off while debug or trace mode wants to see every call */
+static inline int
+fast_ok(void)
+{
+	return MBUF_LIKELY(mbuf__sh != NULL &&
+	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0);
+}
+
+static inline int
+valid_args(int how, int type)
+{
+	return (unsigned)how <= (unsigned)M_NOWAIT &&
+	    (unsigned)(type - 1) < 255u;
+}
+
+/* ---- allocation ---------------------------------------------------------- */
+
+/* the fields MGET sets (core.InitMbuf is the Go twin) */
+static inline void
+init_mbuf(struct mbuf *m, int type)
+{
+	m->m_next = NULL;
+	m->m_nextpkt = NULL;
+	m->m_data = m->m_dat;
+	m->m_flags = 0;
+	m->m_len = 0;
+	m->m_type = (short)type;
+	m->m_paddr = M_PADDR_INVALID;
+	m->m_owner = &unknown_mowners[type <= MT_OOBDATA ? type : MT_DATA];
+	m->m_ext_ref = m;
+}
+
+static inline void
+init_pkthdr(struct mbuf *m)
+{
+	m->m_data = m->m_pktdat;
+	m->m_flags = M_PKTHDR;
+	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+}
+
+static struct mbuf *
+get_slow(int how, int type, int hdr)
+{
+	struct mbuf_thread *t = mbuf__thread();
+	struct mbuf *m;
+
+	if (!valid_args(how, type) || t == NULL || !fast_ok()) {
+		m = (struct mbuf *)mbufgo_get(how, type, hdr);
+		MBUF_FLUSH();
+		return m;
+	}
+	if (t->nmb == 0 && refill(t, KIND_MBUF, how) == 0)
+		return NULL;
+	m = t->mb[--t->nmb];
+	*mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	mbuf__count(t, type, 1);
+	init_mbuf(m, type);
+	if (hdr)
+		init_pkthdr(m);
+	return m;
+}
+
+static inline struct mbuf *
+get_fast(int how, int type, int hdr)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *m;
+
+	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 || !valid_args(how, type) ||
+	    !fast_ok()))
+		return get_slow(how, type, hdr);
+	m = t->mb[--t->nmb];
+	*mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	mbuf__count(t, type, 1);
+	init_mbuf(m, type);
+	if (hdr)
+		init_pkthdr(m);
+	return m;
+}
+
+struct mbuf *
+m_get(int how, int type)
+{
+	return get_fast(how, type, 0);
+}
+
+struct mbuf *
+m_gethdr(int how, int type)
+{
+	return get_fast(how, type, 1);
+}
+
+struct mbuf *
+m_getclr(int how, int type)
+{
+	struct mbuf *m = get_fast(how, type, 0);
+
+	if (m != NULL)
+		memset(m->m_dat, 0, MLEN);
+	return m;
+}
+
+/* attach a cluster from this thread's magazine; 0 if none could be had */
+static inline int
+clget_cached(struct mbuf_thread *t, struct mbuf *m, int how)
+{
+	char *buf;
+
+	if (MBUF_UNLIKELY(t->ncl == 0) && refill(t, KIND_CLUSTER, how) == 0)
+		return 0;
+	buf = t->cl[--t->ncl];
+	*cl_state(mbuf__sh, buf) = MBUF_STATE_LIVE;
+	m->m_ext_ref = m;
+	m->m_ext_storage.ext_lock.mtx_word = 0;
+	m->m_ext_storage.ext_refcnt = 1;
+	m->m_ext_storage.ext_flags = 0;
+	m->m_ext_storage.ext_buf = buf;
+	m->m_ext_storage.ext_free = NULL;
+	m->m_ext_storage.ext_arg = mcl_cache;
+	m->m_ext_storage.ext_size = MCLBYTES;
+	m->m_ext_storage.ext_type = NULL;
+	m->m_ext_storage.ext_paddr = M_PADDR_INVALID;
+	m->m_data = buf;
+	m->m_flags = (m->m_flags & ~M_EXTCOPYFLAGS) |
+	    M_EXT | M_EXT_CLUSTER | M_EXT_RW;
+	return 1;
+}
+
+void
+m_clget(struct mbuf *m, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	if (MBUF_UNLIKELY(t == NULL || !fast_ok() ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mb_is_live(mbuf__sh, m) ||
+	    (m->m_flags & M_EXT) != 0)) {
+		mbufgo_clget((uintptr_t)m, how);
+		MBUF_FLUSH();
+		return;
+	}
+	clget_cached(t, m, how);
+}
+
+struct mbuf *
+m_getcl(int how, int type, int flags)
+{
+	struct mbuf_thread *t;
+	struct mbuf *m;
+
+	if (MBUF_UNLIKELY(mbuf__self == NULL || !fast_ok() ||
+	    !valid_args(how, type))) {
+		m = (struct mbuf *)mbufgo_getcl(how, type, flags);
+		MBUF_FLUSH();
+		return m;
+	}
+	m = get_fast(how, type, (flags & M_PKTHDR) != 0);
+	if (m == NULL)
+		return NULL;
+	t = mbuf__self;
+	if (MBUF_UNLIKELY(!clget_cached(t, m, how))) {
+		m_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int
+m_get_bulk(int how, int type, struct mbuf **out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((out[i] = m_get(how, type)) == NULL)
+			break;
+	return i;
+}
+
+int
+m_gethdr_bulk(int how, int type, struct mbuf **out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((out[i] = m_gethdr(how, type)) == NULL)
+			break;
+	return i;
+}
+
+int
+m_mballoc(int nmb, int how)
+{
+	(void)nmb;
+	(void)how;
+	return 1;
+}
+
+/* ---- freeing -------------------------------------------------------------- */
+
+/*
+ * Free m on the fast path if it is the common case: a live mbuf without
+ * tags whose storage, if any, is an unshared cluster it holds itself.
+ * Returns 0 (nothing done) when Go must handle it.
+ */
+static inline int
+free_fast(struct mbuf_thread *t, struct mbuf *m)
+{
+	const struct mbuf_shared *sh = mbuf__sh;
+	int flags;
+
+	if (MBUF_UNLIKELY(!mb_is_live(sh, m)))
+		return 0;
+	flags = m->m_flags;
+	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
+		return 0;
+	if ((flags & M_PKTHDR) != 0 && m->m_pkthdr.tags.slh_first != NULL)
+		return 0;
+	if (flags & M_EXT) {
+		char *buf = m->m_ext_storage.ext_buf;
+
+		if ((flags & M_EXT_CLUSTER) == 0 || m->m_ext_ref != m ||
+		    m->m_ext_storage.ext_refcnt != 1 || !cl_is_live(sh, buf))
+			return 0;
+		*cl_state(sh, buf) = MBUF_STATE_FREE;
+		if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
+			drain_half(t, KIND_CLUSTER);
+		t->cl[t->ncl++] = buf;
+	}
+	mbuf__count(t, m->m_type, -1);
+	*mb_state(sh, m) = MBUF_STATE_FREE;
+	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
+		drain_half(t, KIND_MBUF);
+	t->mb[t->nmb++] = m;
+	return 1;
+}
+
+struct mbuf *
+m_free(struct mbuf *m)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *n;
+
+	if (MBUF_LIKELY(t != NULL && fast_ok() && m != NULL)) {
+		n = m->m_next;
+		if (free_fast(t, m))
+			return n;
+	}
+	n = (struct mbuf *)mbufgo_free((uintptr_t)m);
+	MBUF_FLUSH();
+	return n;
+}
+
+void
+m_freem(struct mbuf *m)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *n;
+
+	if (m == NULL)
+		return;
+	if (MBUF_LIKELY(t != NULL && fast_ok())) {
+		for (; m != NULL; m = n) {
+			n = m->m_next;
+			if (!free_fast(t, m))
+				break;
+		}
+		if (m == NULL)
+			return;
+	}
+	/* one crossing frees whatever is left of the chain */
+	mbufgo_freem((uintptr_t)m);
+	MBUF_FLUSH();
+}
+
+void
+m_free_bulk(struct mbuf **ms, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		m_free(ms[i]);
+}
+
+void
+m_freem_bulk(struct mbuf **chains, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		m_freem(chains[i]);
+}
+
+void
+m_ext_free(struct mbuf *m)
+{
+	mbufgo_ext_free((uintptr_t)m);
+	MBUF_FLUSH();
+}
+
+/*
+ * What an ext_free callback calls last: release the mbuf it was handed.
+ * Only mb_cache is a pool here.
+ */
+void
+pool_cache_put(pool_cache_t pc, void *object)
+{
+	struct mbuf_thread *t = mbuf__thread();
+	const struct mbuf_shared *sh = mbuf__sh;
+	uintptr_t off = (uintptr_t)object - sh->mb_base;
+
+	if (pc != mb_cache) {
+		mbuf__violation("pool_cache_put", "pool %p is not mb_cache",
+		    (void *)pc);
+		return;
+	}
+	if (off >= sh->mb_end - sh->mb_base || (off & (MSIZE - 1)) != 0 ||
+	    *mb_state(sh, object) != MBUF_STATE_FREEING) {
+		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
+		    "released by its ext_free callback", object);
+		return;
+	}
+	*mb_state(sh, object) = MBUF_STATE_FREE;
+	if (t->nmb == MBUF_CACHE_SLOTS)
+		drain_half(t, KIND_MBUF);
+	t->mb[t->nmb++] = object;
+}
+
+/* ---- storage helpers behind the macros ------------------------------------ */
+
+void
+mbuf_extmalloc(struct mbuf *m, size_t size, int how)
+{
+	void *buf;
+
+	if (!mbufgo_check_mbuf((uintptr_t)m, "MEXTMALLOC")) {
+		MBUF_FLUSH();
+		return;
+	}
+	if ((m->m_flags & M_EXT) != 0) {
+		mbuf__violation("MEXTMALLOC", "mbuf %p already has external "
+		    "storage", (void *)m);
+		return;
+	}
+	(void)how;
+	buf = malloc(size > 0 ? size : 1);
+	if (buf == NULL)
+		return;
+	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size,
+	    (uintptr_t)mbtypes[m->m_type <= MT_OOBDATA ? m->m_type : MT_DATA],
+	    0, 0);
+	MBUF_FLUSH();
+	m->m_flags |= M_EXT_RW;
+}
+
+void
+mbuf_extadd(struct mbuf *m, void *buf, size_t size, struct malloc_type *type,
+    void (*free_fn)(struct mbuf *, void *, size_t, void *), void *arg)
+{
+	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size, (uintptr_t)type,
+	    (uintptr_t)free_fn, (uintptr_t)arg);
+	MBUF_FLUSH();
+}
+
+void
+mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf, uintptr_t size,
+    uintptr_t arg)
+{
+	((void (*)(struct mbuf *, void *, size_t, void *))fn)(
+	    (struct mbuf *)m, (void *)buf, (size_t)size, (void *)arg);
+}
+
+void
+mbuf__free_malloc(uintptr_t buf)
+{
+	free((void *)buf);
+}
+
+void
+mbuf_chtype(struct mbuf *m, int type)
+{
+	mbufgo_chtype((uintptr_t)m, type);
+	MBUF_FLUSH();
+}
+
+/* ---- drain hooks -------------------------------------------------------- */
+
+struct drain_hook {
+	void	(*fn)(void *);
+	void	*arg;
+};
+static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct drain_hook *drains;
+static int ndrains;
+
+int
+mbuf_register_drain(void (*fn)(void *), void *arg)
+{
+	struct drain_hook *nd;
+
+	if (fn == NULL) {
+		mbuf__violation("mbuf_register_drain", "NULL drain function");
+		return EINVAL;
+	}
+	pthread_mutex_lock(&drain_lock);
+	nd = realloc(drains, (size_t)(ndrains + 1) * sizeof(*nd));
+	if (nd == NULL) {
+		pthread_mutex_unlock(&drain_lock);
+		return ENOMEM;
+	}
+	drains = nd;
+	drains[ndrains].fn = fn;
+	drains[ndrains].arg = arg;
+	ndrains++;
+	pthread_mutex_unlock(&drain_lock);
+	return 0;
+}
+
+int
+mbuf_unregister_drain(void (*fn)(void *), void *arg)
+{
+	int i, found = ENOENT;
+
+	pthread_mutex_lock(&drain_lock);
+	for (i = 0; i < ndrains; i++) {
+		if (drains[i].fn == fn && drains[i].arg == arg) {
+			memmove(&drains[i], &drains[i + 1],
+			    (size_t)(ndrains - i - 1) * sizeof(*drains));
+			ndrains--;
+			found = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&drain_lock);
+	return found;
+}
+
+/*
+ * The pool drain hook: every registered C hook, then the Go ones (which
+ * also count mbstat.m_drain).  Hooks run without the lock held, so they
+ * may free mbufs or register hooks.
+ */
+void
+m_reclaim(void *arg, int flags)
+{
+	struct drain_hook *copy = NULL;
+	int i, n;
+
+	(void)arg;
+	(void)flags;
+	pthread_mutex_lock(&drain_lock);
+	n = ndrains;
+	if (n > 0 && (copy = malloc((size_t)n * sizeof(*copy))) != NULL)
+		memcpy(copy, drains, (size_t)n * sizeof(*copy));
+	pthread_mutex_unlock(&drain_lock);
+	for (i = 0; copy != NULL && i < n; i++)
+		copy[i].fn(copy[i].arg);
+	free(copy);
+	mbufgo_reclaim_go();
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+void
+mbuf_stats_sync(void)
+{
+	struct mbuf_thread *t;
+	int64_t sum[256];
+	int i;
+
+	mbuf__init();
+	pthread_mutex_lock(&registry_lock);
+	for (i = 0; i < 256; i++)
+		sum[i] = orphan_mtypes[i] +
+		    __atomic_load_n(&mbuf__sh->go_types[i], __ATOMIC_RELAXED);
+	for (t = registry; t != NULL; t = t->next)
+		for (i = 0; i < 256; i++)
+			sum[i] += __atomic_load_n(&t->mtypes[i],
+			    __ATOMIC_RELAXED);
+	for (i = 0; i < 256; i++)
+		mbstat.m_mtypes[i] = (unsigned short)sum[i];
+	pthread_mutex_unlock(&registry_lock);
+}
