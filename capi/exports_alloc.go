@@ -118,8 +118,6 @@ func mbufgo_reclaim_go() {
 	pools.ReclaimGo()
 }
 
-
-
 //export mbufgo_max_clusters
 func mbufgo_max_clusters() C.int { return C.int(core.MaxClusters) }
 
