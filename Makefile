@@ -16,6 +16,13 @@ CFLAGS_TEST := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDFLAGS_TEST := -L$(BUILD) -lmbuf -Wl,-rpath,$(abspath $(BUILD)) -lpthread
 export CGO_ENABLED := 1
 
+# Suites run by `make test`, Debian packages `make deps` installs, and
+# programs `make run` runs; mk/*.mk files (one per concern) add to them.
+TEST_SUITES  := test-go test-c
+APT_PACKAGES := valgrind
+RUN_TARGETS  := run-c-examples
+-include mk/*.mk
+
 GO_SOURCES := $(shell find core capi -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(wildcard capi/*.c capi/*.h) include/mbuf.h go.mod
 
@@ -50,8 +57,9 @@ $(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
 
-test: deps test-go test-c
-	@echo "make test: all suites passed"
+test: deps
+	@$(MAKE) --no-print-directory $(TEST_SUITES)
+	@echo "make test: all suites passed ($(TEST_SUITES))"
 
 test-go:
 	$(GO) vet ./...
@@ -69,11 +77,12 @@ $(BUILD)/examples/%: examples/%.c include/mbuf.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
 examples: $(EXAMPLES)
-run: examples
+run: deps
+	@$(MAKE) --no-print-directory $(RUN_TARGETS)
+run-c-examples: $(EXAMPLES)
 	@set -e; for e in $(EXAMPLES); do echo "== $$e"; $$e; done
 
 # ---- set-up of a fresh machine -----------------------------------------------
-APT_PACKAGES := valgrind
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -85,4 +94,3 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include mk/*.mk
