@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "fastpath.h"
 #include "_cgo_export.h"
 
 struct mbuf_shared *mbuf__sh;
@@ -21,8 +22,6 @@ __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")
 
 #define	KIND_MBUF	0
 #define	KIND_CLUSTER	1
-#define	MSIZE_SHIFT	9
-#define	MCL_SHIFT	MCLSHIFT
 
 /* ---- initialisation and the thread registry ------------------------- */
 
@@ -152,21 +151,31 @@ take_orphans(int kind, void **dst, int want)
 
 /* ---- magazines --------------------------------------------------------- */
 
+/* top a magazine up by at most one batch; returns how many were added */
 static int
 refill(struct mbuf_thread *t, int kind, int how)
 {
 	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
-	int n = 0;
+	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	int want = MBUF_CACHE_SLOTS - *np, n = 0;
 
+	if (want > MBUF_BATCH)
+		want = MBUF_BATCH;
+	if (want <= 0)
+		return 0;
 	if (orphans_pending)
-		n = take_orphans(kind, mag, MBUF_BATCH);
+		n = take_orphans(kind, mag + *np, want);
 	if (n == 0)
-		n = mbufgo_take(kind, how, (uintptr_t)mag, MBUF_BATCH);
-	if (kind == KIND_MBUF)
-		t->nmb = n;
-	else
-		t->ncl = n;
+		n = mbufgo_take(kind, how, (uintptr_t)(mag + *np), want);
+	*np += n;
 	return n;
+}
+
+int
+mbuf__refill_mbufs(struct mbuf_thread *t, int how)
+{
+	refill(t, KIND_MBUF, how);
+	return t->nmb;
 }
 
 /* the magazine is full: give its older half back to the depot */
@@ -182,76 +191,7 @@ drain_half(struct mbuf_thread *t, int kind)
 	*np -= MBUF_BATCH;
 }
 
-static inline uint8_t *
-mb_state(const struct mbuf_shared *sh, const void *m)
-{
-	return &sh->mb_state[((uintptr_t)m - sh->mb_base) >> MSIZE_SHIFT];
-}
-
-static inline uint8_t *
-cl_state(const struct mbuf_shared *sh, const void *c)
-{
-	return &sh->cl_state[((uintptr_t)c - sh->cl_base) >> MCL_SHIFT];
-}
-
-static inline int
-mb_is_live(const struct mbuf_shared *sh, const void *m)
-{
-	uintptr_t off = (uintptr_t)m - sh->mb_base;
-
-	return off < sh->mb_end - sh->mb_base && (off & (MSIZE - 1)) == 0 &&
-	    *mb_state(sh, m) == MBUF_STATE_LIVE;
-}
-
-static inline int
-cl_is_live(const struct mbuf_shared *sh, const void *c)
-{
-	uintptr_t off = (uintptr_t)c - sh->cl_base;
-
-	return off < sh->cl_end - sh->cl_base &&
-	    (off & (MCLBYTES - 1)) == 0 &&
-	    *cl_state(sh, c) == MBUF_STATE_LIVE;
-}
-
-/* the fast path is off while debug or trace mode wants to see every call */
-static inline int
-fast_ok(void)
-{
-	return MBUF_LIKELY(mbuf__sh != NULL &&
-	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0);
-}
-
-static inline int
-valid_args(int how, int type)
-{
-	return (unsigned)how <= (unsigned)M_NOWAIT &&
-	    (unsigned)(type - 1) < 255u;
-}
-
 /* ---- allocation ---------------------------------------------------------- */
-
-/* the fields MGET sets (core.InitMbuf is the Go twin) */
-static inline void
-init_mbuf(struct mbuf *m, int type)
-{
-	m->m_next = NULL;
-	m->m_nextpkt = NULL;
-	m->m_data = m->m_dat;
-	m->m_flags = 0;
-	m->m_len = 0;
-	m->m_type = (short)type;
-	m->m_paddr = M_PADDR_INVALID;
-	m->m_owner = &unknown_mowners[type <= MT_OOBDATA ? type : MT_DATA];
-	m->m_ext_ref = m;
-}
-
-static inline void
-init_pkthdr(struct mbuf *m)
-{
-	m->m_data = m->m_pktdat;
-	m->m_flags = M_PKTHDR;
-	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
-}
 
 static struct mbuf *
 get_slow(int how, int type, int hdr)
@@ -259,7 +199,7 @@ get_slow(int how, int type, int hdr)
 	struct mbuf_thread *t = mbuf__thread();
 	struct mbuf *m;
 
-	if (!valid_args(how, type) || t == NULL || !fast_ok()) {
+	if (!mbuf__valid_args(how, type) || t == NULL || !mbuf__fast_ok()) {
 		m = (struct mbuf *)mbufgo_get(how, type, hdr);
 		MBUF_FLUSH();
 		return m;
@@ -267,11 +207,11 @@ get_slow(int how, int type, int hdr)
 	if (t->nmb == 0 && refill(t, KIND_MBUF, how) == 0)
 		return NULL;
 	m = t->mb[--t->nmb];
-	*mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
 	mbuf__count(t, type, 1);
-	init_mbuf(m, type);
+	mbuf__init_mbuf(m, type);
 	if (hdr)
-		init_pkthdr(m);
+		mbuf__init_pkthdr(m);
 	return m;
 }
 
@@ -281,15 +221,15 @@ get_fast(int how, int type, int hdr)
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *m;
 
-	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 || !valid_args(how, type) ||
-	    !fast_ok()))
+	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 || !mbuf__valid_args(how, type) ||
+	    !mbuf__fast_ok()))
 		return get_slow(how, type, hdr);
 	m = t->mb[--t->nmb];
-	*mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
 	mbuf__count(t, type, 1);
-	init_mbuf(m, type);
+	mbuf__init_mbuf(m, type);
 	if (hdr)
-		init_pkthdr(m);
+		mbuf__init_pkthdr(m);
 	return m;
 }
 
@@ -324,7 +264,7 @@ clget_cached(struct mbuf_thread *t, struct mbuf *m, int how)
 	if (MBUF_UNLIKELY(t->ncl == 0) && refill(t, KIND_CLUSTER, how) == 0)
 		return 0;
 	buf = t->cl[--t->ncl];
-	*cl_state(mbuf__sh, buf) = MBUF_STATE_LIVE;
+	*mbuf__cl_state(mbuf__sh, buf) = MBUF_STATE_LIVE;
 	m->m_ext_ref = m;
 	m->m_ext_storage.ext_lock.mtx_word = 0;
 	m->m_ext_storage.ext_refcnt = 1;
@@ -346,8 +286,8 @@ m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
 
-	if (MBUF_UNLIKELY(t == NULL || !fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mb_is_live(mbuf__sh, m) ||
+	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(mbuf__sh, m) ||
 	    (m->m_flags & M_EXT) != 0)) {
 		mbufgo_clget((uintptr_t)m, how);
 		MBUF_FLUSH();
@@ -362,8 +302,8 @@ m_getcl(int how, int type, int flags)
 	struct mbuf_thread *t;
 	struct mbuf *m;
 
-	if (MBUF_UNLIKELY(mbuf__self == NULL || !fast_ok() ||
-	    !valid_args(how, type))) {
+	if (MBUF_UNLIKELY(mbuf__self == NULL || !mbuf__fast_ok() ||
+	    !mbuf__valid_args(how, type))) {
 		m = (struct mbuf *)mbufgo_getcl(how, type, flags);
 		MBUF_FLUSH();
 		return m;
@@ -422,7 +362,7 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 	const struct mbuf_shared *sh = mbuf__sh;
 	int flags;
 
-	if (MBUF_UNLIKELY(!mb_is_live(sh, m)))
+	if (MBUF_UNLIKELY(!mbuf__mb_is_live(sh, m)))
 		return 0;
 	flags = m->m_flags;
 	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
@@ -433,15 +373,15 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		char *buf = m->m_ext_storage.ext_buf;
 
 		if ((flags & M_EXT_CLUSTER) == 0 || m->m_ext_ref != m ||
-		    m->m_ext_storage.ext_refcnt != 1 || !cl_is_live(sh, buf))
+		    m->m_ext_storage.ext_refcnt != 1 || !mbuf__cl_is_live(sh, buf))
 			return 0;
-		*cl_state(sh, buf) = MBUF_STATE_FREE;
+		*mbuf__cl_state(sh, buf) = MBUF_STATE_FREE;
 		if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
 			drain_half(t, KIND_CLUSTER);
 		t->cl[t->ncl++] = buf;
 	}
 	mbuf__count(t, m->m_type, -1);
-	*mb_state(sh, m) = MBUF_STATE_FREE;
+	*mbuf__mb_state(sh, m) = MBUF_STATE_FREE;
 	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
 		drain_half(t, KIND_MBUF);
 	t->mb[t->nmb++] = m;
@@ -454,7 +394,7 @@ m_free(struct mbuf *m)
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *n;
 
-	if (MBUF_LIKELY(t != NULL && fast_ok() && m != NULL)) {
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() && m != NULL)) {
 		n = m->m_next;
 		if (free_fast(t, m))
 			return n;
@@ -472,7 +412,7 @@ m_freem(struct mbuf *m)
 
 	if (m == NULL)
 		return;
-	if (MBUF_LIKELY(t != NULL && fast_ok())) {
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok())) {
 		for (; m != NULL; m = n) {
 			n = m->m_next;
 			if (!free_fast(t, m))
@@ -528,12 +468,12 @@ pool_cache_put(pool_cache_t pc, void *object)
 		return;
 	}
 	if (off >= sh->mb_end - sh->mb_base || (off & (MSIZE - 1)) != 0 ||
-	    *mb_state(sh, object) != MBUF_STATE_FREEING) {
+	    *mbuf__mb_state(sh, object) != MBUF_STATE_FREEING) {
 		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
 		    "released by its ext_free callback", object);
 		return;
 	}
-	*mb_state(sh, object) = MBUF_STATE_FREE;
+	*mbuf__mb_state(sh, object) = MBUF_STATE_FREE;
 	if (t->nmb == MBUF_CACHE_SLOTS)
 		drain_half(t, KIND_MBUF);
 	t->mb[t->nmb++] = object;

@@ -1,0 +1,97 @@
+/*
+ * Inline pieces of the C fast path shared by fastpath.c and hotpath.c:
+ * pointer checks against the core's arenas, and taking an mbuf out of a
+ * thread's magazine.
+ */
+#ifndef LIBMBUF_CAPI_FASTPATH_H
+#define LIBMBUF_CAPI_FASTPATH_H
+
+#include <string.h>
+
+#include "internal.h"
+
+#define	MSIZE_SHIFT	9
+#define	MCL_SHIFT	MCLSHIFT
+
+static inline uint8_t *
+mbuf__mb_state(const struct mbuf_shared *sh, const void *m)
+{
+	return &sh->mb_state[((uintptr_t)m - sh->mb_base) >> MSIZE_SHIFT];
+}
+
+static inline uint8_t *
+mbuf__cl_state(const struct mbuf_shared *sh, const void *c)
+{
+	return &sh->cl_state[((uintptr_t)c - sh->cl_base) >> MCL_SHIFT];
+}
+
+static inline int
+mbuf__mb_is_live(const struct mbuf_shared *sh, const void *m)
+{
+	uintptr_t off = (uintptr_t)m - sh->mb_base;
+
+	return off < sh->mb_end - sh->mb_base && (off & (MSIZE - 1)) == 0 &&
+	    *mbuf__mb_state(sh, m) == MBUF_STATE_LIVE;
+}
+
+static inline int
+mbuf__cl_is_live(const struct mbuf_shared *sh, const void *c)
+{
+	uintptr_t off = (uintptr_t)c - sh->cl_base;
+
+	return off < sh->cl_end - sh->cl_base &&
+	    (off & (MCLBYTES - 1)) == 0 &&
+	    *mbuf__cl_state(sh, c) == MBUF_STATE_LIVE;
+}
+
+/* the fast path is off while debug or trace mode wants to see every call */
+static inline int
+mbuf__fast_ok(void)
+{
+	return MBUF_LIKELY(mbuf__sh != NULL &&
+	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0);
+}
+
+static inline int
+mbuf__valid_args(int how, int type)
+{
+	return (unsigned)how <= (unsigned)M_NOWAIT &&
+	    (unsigned)(type - 1) < 255u;
+}
+
+/* the fields MGET sets (core.InitMbuf is the Go twin) */
+static inline void
+mbuf__init_mbuf(struct mbuf *m, int type)
+{
+	m->m_next = NULL;
+	m->m_nextpkt = NULL;
+	m->m_data = m->m_dat;
+	m->m_flags = 0;
+	m->m_len = 0;
+	m->m_type = (short)type;
+	m->m_paddr = M_PADDR_INVALID;
+	m->m_owner = &unknown_mowners[type <= MT_OOBDATA ? type : MT_DATA];
+	m->m_ext_ref = m;
+}
+
+static inline void
+mbuf__init_pkthdr(struct mbuf *m)
+{
+	m->m_data = m->m_pktdat;
+	m->m_flags = M_PKTHDR;
+	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+}
+
+/* hand out the mbuf slot m (just popped from t's magazine) as type */
+static inline void
+mbuf__take_mbuf(struct mbuf_thread *t, struct mbuf *m, int type)
+{
+	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	mbuf__count(t, type, 1);
+	mbuf__init_mbuf(m, type);
+}
+
+/* top t's mbuf magazine up by one batch; returns the new count */
+MBUF_HIDDEN int mbuf__refill_mbufs(struct mbuf_thread *t, int how);
+
+#endif /* LIBMBUF_CAPI_FASTPATH_H */

@@ -1,0 +1,361 @@
+/*
+ * The small per-packet operations, run in C on their common path.
+ *
+ * A crossing into Go costs more than any of these operations in the
+ * kernel or in DPDK (PERFORMANCE.md), so their common case runs here over
+ * the memory the Go core owns.  Each function checks its arguments the
+ * way the core does, handles the common case, and hands everything else
+ * (allocation-heavy or shape-changing cases, tags, debug mode) to the
+ * core's complete implementation through one mbufgo_* call.
+ *
+ * m_copydata, m_adj and m_move_pkthdr never need the core beyond its
+ * error messages; m_pullup, m_copyback, m_copym and m_prepend fall back
+ * to it outside their fast cases.
+ */
+#ifdef LIBMBUF_HOTPATH	/* enabled once the core exports exist */
+#include <string.h>
+
+#include "internal.h"
+#include "fastpath.h"
+#include "_cgo_export.h"
+
+/* a chain member the fast path may touch, or 0 (the core then reports) */
+static inline int
+live(const struct mbuf *m)
+{
+	return m != NULL && mbuf__mb_is_live(mbuf__sh, m);
+}
+
+/* report why m is not usable (bad pointer, freed...) in the core's words */
+static void
+report_bad(const struct mbuf *m, const char *func)
+{
+	if (m == NULL)
+		mbuf__violation(func, "NULL mbuf");
+	else if (mbufgo_check_mbuf((uintptr_t)m, (char *)func))
+		mbuf__violation(func, "mbuf %p is corrupt", (const void *)m);
+	MBUF_FLUSH();
+}
+
+void
+m_copydata(struct mbuf *m, int off, int len, void *vp)
+{
+	char *cp = vp;
+	int n;
+
+	if (MBUF_UNLIKELY(off < 0 || len < 0)) {
+		mbuf__violation("m_copydata", "off %d, len %d", off, len);
+		return;
+	}
+	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
+		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)vp);
+		MBUF_FLUSH();
+		return;
+	}
+	for (; off > 0; m = m->m_next) {
+		if (MBUF_UNLIKELY(!live(m))) {
+			if (m == NULL)
+				mbuf__violation("m_copydata", "m == NULL, off %d "
+				    "(chain shorter than asked)", off);
+			else
+				report_bad(m, "m_copydata");
+			return;
+		}
+		if (off < m->m_len)
+			break;
+		off -= m->m_len;
+	}
+	for (; len > 0; m = m->m_next) {
+		if (MBUF_UNLIKELY(!live(m))) {
+			if (m == NULL)
+				mbuf__violation("m_copydata", "m == NULL, len %d "
+				    "(chain shorter than asked)", len);
+			else
+				report_bad(m, "m_copydata");
+			return;
+		}
+		n = m->m_len - off < len ? m->m_len - off : len;
+		memcpy(cp, mtod(m, char *) + off, (size_t)n);
+		cp += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+void
+m_adj(struct mbuf *mp, int req_len)
+{
+	struct mbuf *m;
+	int len, count;
+
+	if (mp == NULL)
+		return;
+	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
+		mbufgo_adj((uintptr_t)mp, req_len);
+		MBUF_FLUSH();
+		return;
+	}
+	for (m = mp; m != NULL; m = m->m_next)
+		if (MBUF_UNLIKELY(!live(m))) {
+			report_bad(m, "m_adj");
+			return;
+		}
+	if (req_len >= 0) {
+		/* from the head: emptied mbufs stay, with m_len 0 */
+		len = req_len;
+		for (m = mp; m != NULL && len > 0; m = m->m_next) {
+			if (m->m_len <= len) {
+				len -= m->m_len;
+				m->m_len = 0;
+			} else {
+				m->m_len -= len;
+				m->m_data += len;
+				len = 0;
+			}
+		}
+		if (mp->m_flags & M_PKTHDR)
+			mp->m_pkthdr.len -= req_len - len;
+		return;
+	}
+	/* from the tail: if the last mbuf covers it, that is all */
+	len = -req_len;
+	count = 0;
+	for (m = mp; ; m = m->m_next) {
+		count += m->m_len;
+		if (m->m_next == NULL)
+			break;
+	}
+	if (m->m_len >= len) {
+		m->m_len -= len;
+		if (mp->m_flags & M_PKTHDR)
+			mp->m_pkthdr.len -= len;
+		return;
+	}
+	count = count > len ? count - len : 0;
+	if (mp->m_flags & M_PKTHDR)
+		mp->m_pkthdr.len = count;
+	for (m = mp; m != NULL; m = m->m_next) {
+		if (m->m_len >= count) {
+			m->m_len = count;
+			break;
+		}
+		count -= m->m_len;
+	}
+	if (m != NULL)
+		while ((m = m->m_next) != NULL)
+			m->m_len = 0;
+}
+
+void
+m_move_pkthdr(struct mbuf *to, struct mbuf *from)
+{
+	if (MBUF_UNLIKELY(!mbuf__fast_ok() || !live(to) || !live(from) ||
+	    (to->m_flags & M_EXT) != 0 || (from->m_flags & M_PKTHDR) == 0 ||
+	    ((to->m_flags & M_PKTHDR) != 0 &&
+	    SLIST_FIRST(&to->m_pkthdr.tags) != NULL))) {
+		/* the core reports which rule was broken */
+		mbufgo_move_pkthdr((uintptr_t)to, (uintptr_t)from);
+		MBUF_FLUSH();
+		return;
+	}
+	to->m_pkthdr = from->m_pkthdr;	/* the tags move with it */
+	to->m_flags = from->m_flags & M_COPYFLAGS;
+	to->m_data = to->m_pktdat;
+	from->m_flags &= ~M_PKTHDR;
+}
+
+struct mbuf *
+m_pullup(struct mbuf *n, int len)
+{
+	struct mbuf *r;
+
+	/* already contiguous in a plain head that is followed by more */
+	if (MBUF_LIKELY(mbuf__fast_ok() && live(n) && len >= 0 &&
+	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
+	    n->m_len >= len && n->m_data + len < &n->m_dat[MLEN]))
+		return n;
+	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
+	MBUF_FLUSH();
+	return r;
+}
+
+/*
+ * m_copyback into bytes that exist and are writable: plain copies.
+ * Extending the chain, or writing into read-only storage (a panic in
+ * the 2007 code), is the core's business.
+ */
+static int
+copyback_fast(struct mbuf *m0, int off, int len, const char *cp)
+{
+	struct mbuf *m;
+	int o = off, l = len, n;
+
+	if (off < 0 || len <= 0)
+		return 0;
+	for (m = m0; m != NULL && o >= m->m_len; m = m->m_next) {
+		if (!live(m))
+			return 0;
+		o -= m->m_len;
+	}
+	for (; l > 0; m = m->m_next) {
+		if (m == NULL || !live(m))
+			return 0;
+		n = m->m_len - o < l ? m->m_len - o : l;
+		if (n > 0 && M_READONLY(m))
+			return 0;
+		l -= n;
+		o = 0;
+	}
+	/* all checked: now write */
+	for (m = m0; off >= m->m_len; m = m->m_next)
+		off -= m->m_len;
+	for (; len > 0; m = m->m_next) {
+		n = m->m_len - off < len ? m->m_len - off : len;
+		memcpy(mtod(m, char *) + off, cp, (size_t)n);
+		cp += n;
+		len -= n;
+		off = 0;
+	}
+	return 1;
+}
+
+void
+m_copyback(struct mbuf *m0, int off, int len, const void *cp)
+{
+	if (m0 == NULL)
+		return;
+	if (MBUF_LIKELY(mbuf__fast_ok()) && copyback_fast(m0, off, len, cp)) {
+		if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len < off + len)
+			m0->m_pkthdr.len = off + len;
+		return;
+	}
+	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
+	MBUF_FLUSH();
+}
+
+/*
+ * m_copym of chains without tags: new mbufs from this thread's cache,
+ * ext storage shared by reference (MCLADDREFERENCE), small data copied.
+ * Returns 0 to send the call to the core (tags, debug, odd arguments).
+ */
+static int
+copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *top = NULL, *n, **np = &top, *s;
+	int off = off0, copyhdr, rem, need = 0;
+
+	if (t == NULL || !mbuf__fast_ok() || off < 0 || len < 0 ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !live(m))
+		return 0;
+	copyhdr = off == 0 && (m->m_flags & M_PKTHDR) != 0;
+	if (copyhdr && SLIST_FIRST(&m->m_pkthdr.tags) != NULL)
+		return 0;
+	/* validate the whole walk first; count the mbufs to allocate */
+	for (s = m; off > 0; s = s->m_next) {
+		if (s == NULL || !live(s))
+			return 0;
+		if (off < s->m_len)
+			break;
+		off -= s->m_len;
+	}
+	for (rem = len; rem > 0; s = s->m_next) {
+		if (s == NULL) {
+			if (rem != M_COPYALL)
+				return 0;
+			break;
+		}
+		if (!live(s))
+			return 0;
+		need++;
+		if (rem != M_COPYALL)
+			rem -= s->m_len - off < rem ? s->m_len - off : rem;
+		off = 0;
+	}
+	if (need == 0 || need > MBUF_CACHE_SLOTS)
+		return 0;	/* MCFail accounting and long chains: the core */
+	if (t->nmb < need && mbuf__refill_mbufs(t, how) < need)
+		return 0;
+
+	off = off0;
+	for (; off > 0 && off >= m->m_len; m = m->m_next)
+		off -= m->m_len;
+	for (rem = len; rem > 0 && m != NULL; ) {
+		n = t->mb[--t->nmb];
+		mbuf__take_mbuf(t, n, m->m_type);
+		n->m_owner = m->m_owner;
+		*np = n;
+		if (copyhdr) {
+			n->m_pkthdr = m->m_pkthdr;
+			n->m_flags = m->m_flags & M_COPYFLAGS;
+			n->m_data = n->m_pktdat;
+			if (len == M_COPYALL)
+				n->m_pkthdr.len -= off0;
+			else
+				n->m_pkthdr.len = len;
+			copyhdr = 0;
+		}
+		n->m_len = m->m_len - off < rem ? m->m_len - off : rem;
+		if (m->m_flags & M_EXT) {
+			n->m_data = m->m_data + off;
+			n->m_flags |= m->m_flags & M_EXTCOPYFLAGS;
+			__atomic_add_fetch(&m->m_ext.ext_refcnt, 1,
+			    __ATOMIC_ACQ_REL);
+			n->m_ext_ref = m->m_ext_ref;
+		} else
+			memcpy(mtod(n, char *), mtod(m, char *) + off,
+			    (size_t)n->m_len);
+		if (rem != M_COPYALL)
+			rem -= n->m_len;
+		off += n->m_len;
+		if (off == m->m_len) {
+			m = m->m_next;
+			off = 0;
+		}
+		np = &n->m_next;
+	}
+	*res = top;
+	return 1;
+}
+
+struct mbuf *
+m_copym(struct mbuf *m, int off, int len, int how)
+{
+	struct mbuf *r;
+
+	if (MBUF_LIKELY(copym_fast(m, off, len, how, &r)))
+		return r;
+	r = (struct mbuf *)mbufgo_copym((uintptr_t)m, off, len, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+struct mbuf *
+m_prepend(struct mbuf *m, int len, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *mn;
+
+	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || !live(m) ||
+	    len < 0 || len > MLEN || (unsigned)how > (unsigned)M_NOWAIT ||
+	    (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0))) {
+		mn = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
+		MBUF_FLUSH();
+		return mn;
+	}
+	mn = t->mb[--t->nmb];
+	mbuf__take_mbuf(t, mn, m->m_type);
+	if (m->m_flags & M_PKTHDR) {
+		mn->m_pkthdr = m->m_pkthdr;
+		mn->m_flags = m->m_flags & M_COPYFLAGS;
+		mn->m_data = mn->m_pktdat;
+		m->m_flags &= ~M_PKTHDR;
+	} else
+		mn->m_owner = m->m_owner;
+	mn->m_next = m;
+	if (len < MHLEN)
+		MH_ALIGN(mn, len);
+	mn->m_len = len;
+	return mn;
+}
+#endif /* LIBMBUF_HOTPATH */
