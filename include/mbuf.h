@@ -763,6 +763,40 @@ int	m_gethdr_bulk(int how, int type, struct mbuf **out, int n);
 void	m_free_bulk(struct mbuf **ms, int n);
 void	m_freem_bulk(struct mbuf **chains, int n);
 
+/* ---- bindings: whole-packet calls and owner handles (capi/python_helpers.c) */
+/*
+ * A packet-header chain holding a copy of buf[0, len) (clusters when it
+ * does not fit in MHLEN), or NULL when out of mbufs or clusters; len < 0
+ * or buf NULL with len > 0 is a violation.
+ */
+struct mbuf *mbuf_packet_from_bytes(const void *buf, int len, int how);
+/*
+ * Copy the data of the whole chain m (every m_len) into buf, at most
+ * buflen bytes.  Returns the chain's length (more than buflen: truncated),
+ * or -1 after a violation (m not a live chain, buflen < 0).
+ */
+int	mbuf_packet_to_bytes(const struct mbuf *m, void *buf, int buflen);
+/*
+ * Replace every tag of type on the packet m by one tag holding data[0,
+ * len).  Returns 0, ENOMEM (m unchanged), or -1 after a violation.
+ */
+int	mbuf_tag_set(struct mbuf *m, int type, const void *data, int len);
+/*
+ * Zero copy from Python: a new packet-header mbuf whose M_EXT storage is
+ * the buffer of the Python object pyobj (a PyObject *; PyObject_GetBuffer,
+ * with M_EXT_RW when writable is 1 and the buffer is writable), or the
+ * memory data[0, len) kept alive by the Python object pyobj (a reference
+ * is taken).  The owner is held through a handle in ext_arg and released
+ * exactly once, with the GIL, when the last mbuf referring to the storage
+ * is freed, from any thread.  NULL when out of mbufs or after a violation
+ * (not a buffer, not writable, no Python in the process).
+ */
+struct mbuf *mbuf_attach_pybuffer(void *pyobj, int writable, int how);
+struct mbuf *mbuf_attach_pyobject(void *data, size_t len, void *pyobj,
+	    int writable, int how);
+/* owners (Python objects, Go values) held by handles, not yet released */
+long	mbuf_handles_live(void);
+
 #ifdef __cplusplus
 }
 #endif
