@@ -15,6 +15,7 @@ LIB     := $(BUILD)/libmbuf.so
 CFLAGS_TEST := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 LDFLAGS_TEST := -L$(BUILD) -lmbuf -Wl,-rpath,$(abspath $(BUILD)) -lpthread
 export CGO_ENABLED := 1
+.DEFAULT_GOAL := all
 
 # Suites run by `make test`, Debian packages `make deps` installs, and
 # programs `make run` runs; mk/*.mk files (one per concern) add to them.

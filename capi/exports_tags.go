@@ -1,0 +1,95 @@
+package main
+
+/*
+#include "internal.h"
+*/
+import "C"
+
+import "github.com/libmbuf/libmbuf/core"
+
+// Packet tags (uipc_mbuf2.c): thin shims over core/tags.go.
+
+func tag(p C.uintptr_t) *core.MTag { return core.TagAt(uintptr(p)) }
+
+func tagptr(t *core.MTag) C.uintptr_t {
+	if t == nil {
+		return 0
+	}
+	return C.uintptr_t(uintptrOf(t))
+}
+
+//export mbufgo_tag_get
+func mbufgo_tag_get(typ, l, wait C.int) (t C.uintptr_t) {
+	defer catch("m_tag_get")
+	return tagptr(pools.TagGet(int(typ), int(l), int(wait)))
+}
+
+//export mbufgo_tag_free
+func mbufgo_tag_free(t C.uintptr_t) {
+	defer catch("m_tag_free")
+	pools.TagFree(tag(t))
+}
+
+//export mbufgo_tag_prepend
+func mbufgo_tag_prepend(m, t C.uintptr_t) {
+	defer catch("m_tag_prepend")
+	pools.TagPrepend(mb(m), tag(t))
+}
+
+//export mbufgo_tag_unlink
+func mbufgo_tag_unlink(m, t C.uintptr_t) {
+	defer catch("m_tag_unlink")
+	pools.TagUnlink(mb(m), tag(t))
+}
+
+//export mbufgo_tag_delete
+func mbufgo_tag_delete(m, t C.uintptr_t) {
+	defer catch("m_tag_delete")
+	pools.TagDelete(mb(m), tag(t))
+}
+
+//export mbufgo_tag_delete_chain
+func mbufgo_tag_delete_chain(m, t C.uintptr_t) {
+	defer catch("m_tag_delete_chain")
+	pools.CheckMbuf("m_tag_delete_chain", mb(m))
+	pools.TagDeleteChain(mb(m), tag(t))
+}
+
+//export mbufgo_tag_find
+func mbufgo_tag_find(m C.uintptr_t, typ C.int, t C.uintptr_t) (r C.uintptr_t) {
+	defer catch("m_tag_find")
+	return tagptr(pools.TagFind(mb(m), int(typ), tag(t)))
+}
+
+//export mbufgo_tag_copy
+func mbufgo_tag_copy(t C.uintptr_t) (r C.uintptr_t) {
+	defer catch("m_tag_copy")
+	return tagptr(pools.TagCopy(tag(t)))
+}
+
+//export mbufgo_tag_copy_chain
+func mbufgo_tag_copy_chain(to, from C.uintptr_t) (ok C.int) {
+	defer catch("m_tag_copy_chain")
+	if pools.TagCopyChain(mb(to), mb(from)) {
+		return 1
+	}
+	return 0
+}
+
+//export mbufgo_tag_init
+func mbufgo_tag_init(m C.uintptr_t) {
+	defer catch("m_tag_init")
+	pools.TagInit(mb(m))
+}
+
+//export mbufgo_tag_first
+func mbufgo_tag_first(m C.uintptr_t) (r C.uintptr_t) {
+	defer catch("m_tag_first")
+	return tagptr(pools.TagFirst(mb(m)))
+}
+
+//export mbufgo_tag_next
+func mbufgo_tag_next(m, t C.uintptr_t) (r C.uintptr_t) {
+	defer catch("m_tag_next")
+	return tagptr(pools.TagNext(mb(m), tag(t)))
+}
