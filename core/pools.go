@@ -104,6 +104,7 @@ type Pools struct {
 	nextID   int
 	warnMu   sync.Mutex
 	lastWarn time.Time
+	dbg      *debugState // debug mode (core/debug.go); nil when off
 }
 
 type drainHook struct {
@@ -141,6 +142,7 @@ func New(g *Globals, h Hooks) (*Pools, error) {
 	if err := p.tags.init(); err != nil {
 		return nil, err
 	}
+	p.initDebug(newDebugFromEnv())
 	return p, nil
 }
 
@@ -194,11 +196,12 @@ func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
 	}
 	switch p.mbufs.a.state(idx) {
 	case stateLive:
+		p.debugCheckLive(fn, m)
 		return
 	case stateZombie, stateFreeing:
 		violate(fn, "mbuf %#x was already freed (its storage is still shared)", a)
 	default:
-		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)", a)
+		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)%s", a, p.debugFreedBy(a))
 	}
 }
 
@@ -281,6 +284,7 @@ func (p *Pools) alloc(how, typ int) *Mbuf {
 		return nil
 	}
 	p.mbufs.a.setStateOf(a, stateLive)
+	p.debugAlloc(a, MSIZE)
 	m := MbufAt(a)
 	p.InitMbuf(m, typ)
 	atomic.AddInt64(&p.sh.GoTypes[typ], 1)
@@ -337,6 +341,7 @@ func (p *Pools) clget(m *Mbuf, how int) {
 		return
 	}
 	p.clusters.a.setStateOf(buf, stateLive)
+	p.debugAlloc(buf, MCLBYTES)
 	p.attachCluster(m, buf)
 }
 
@@ -511,6 +516,9 @@ func (p *Pools) PutMbuf(m *Mbuf) {
 func (p *Pools) putMbuf(m *Mbuf) {
 	a := Addr(m)
 	p.mbufs.a.setStateOf(a, stateFree)
+	if p.debugFree(a, false) {
+		return
+	}
 	p.mbufs.give([]uintptr{a})
 }
 
@@ -520,6 +528,9 @@ func (p *Pools) putCluster(buf uintptr) {
 		violate("m_ext_free", "cluster %#x is not a live cluster", buf)
 	}
 	p.clusters.a.setState(idx, stateFree)
+	if p.debugFree(buf, true) {
+		return
+	}
 	p.clusters.give([]uintptr{buf})
 }
 

@@ -1,0 +1,405 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// Debug mode, chosen once when the pools are created from the environment
+// variable MBUF_DEBUG (no rebuild):
+//
+//	MBUF_DEBUG=1      poison and quarantine freed mbufs and clusters
+//	MBUF_DEBUG=alloc  the same, and record the API call that allocated
+//	                  each object (shown in misuse and leak reports)
+//
+// A freed mbuf or cluster is filled with the 0xdeadbeef pattern and kept
+// out of circulation in a FIFO of the last debugQuarantine frees. When it
+// leaves the FIFO the pattern is verified: a write after free (through a
+// stale pointer, or past the end of a neighbouring object) is reported
+// with the object's owner and the call that freed it. Any API call handed
+// a freed mbuf reports the same details. Debug mode also sets
+// SharedSlowPath, so the C fast path sends every call through Go, and
+// tells valgrind (DebugMemHook) which slab bytes are off limits.
+
+const (
+	debugQuarantine = 512        // frees of each kind kept out of circulation
+	poisonWord      = 0xdeadbeef // the pattern of freed memory
+)
+
+// Access states handed to DebugMemHook.
+const (
+	DebugMemNoAccess  = 0 // freed: any access is a bug
+	DebugMemUndefined = 1 // just allocated: writable, contents undefined
+	DebugMemDefined   = 2 // readable (the library is about to check it)
+)
+
+// DebugMemHook, when set (capi sets it to valgrind client requests), is
+// told how slab memory may be accessed as debug mode frees and hands out
+// objects. It is called only in debug mode.
+var DebugMemHook func(addr, size uintptr, state int)
+
+// DebugReportHook, when set, receives corruption found when an object
+// leaves the quarantine (capi reports it through the panic handler once
+// the current call has returned). Without it the report goes to stderr.
+// Reports are also kept (DebugReports).
+var DebugReportHook func(fn, msg string)
+
+type debugEnt struct {
+	addr    uintptr
+	cluster bool
+}
+
+// debugRec is what is remembered of an object: who freed it, its owner
+// then, and (MBUF_DEBUG=alloc) the call that allocated it.
+type debugRec struct {
+	freedBy, owner, allocBy string
+}
+
+type debugState struct {
+	mu         sync.Mutex
+	allocSites bool
+	q          [2][]debugEnt // FIFOs: mbufs, clusters
+	recs       map[uintptr]debugRec
+	reports    []string
+}
+
+// newDebugFromEnv reads MBUF_DEBUG; nil means debug mode is off.
+func newDebugFromEnv() *debugState {
+	v := strings.ToLower(strings.TrimSpace(os.Getenv("MBUF_DEBUG")))
+	switch v {
+	case "", "0", "no", "off", "false":
+		return nil
+	}
+	return &debugState{allocSites: strings.Contains(v, "alloc"), recs: make(map[uintptr]debugRec)}
+}
+
+// EnableDebug turns debug mode on for pools created without it (tests and
+// Go programs; C and Python use MBUF_DEBUG). Call it before any object is
+// allocated.
+func (p *Pools) EnableDebug(allocSites bool) {
+	p.initDebug(&debugState{allocSites: allocSites, recs: make(map[uintptr]debugRec)})
+}
+
+// DebugMode reports 0 (off), 1 (poison and quarantine) or 2 (with
+// allocation sites).
+func (p *Pools) DebugMode() int {
+	switch {
+	case p.dbg == nil:
+		return 0
+	case p.dbg.allocSites:
+		return 2
+	}
+	return 1
+}
+
+// DebugReports returns the quarantine corruption reports seen so far.
+func (p *Pools) DebugReports() []string {
+	if p.dbg == nil {
+		return nil
+	}
+	p.dbg.mu.Lock()
+	defer p.dbg.mu.Unlock()
+	return append([]string(nil), p.dbg.reports...)
+}
+
+func debugMem(addr, size uintptr, state int) {
+	if h := DebugMemHook; h != nil {
+		h(addr, size, state)
+	}
+}
+
+func poison(addr, size uintptr) {
+	w := unsafe.Slice((*uint32)(ptr(addr)), size/4)
+	for i := range w {
+		w[i] = poisonWord
+	}
+}
+
+// firstUnpoisoned returns the offset of the first word that lost the
+// pattern, or -1.
+func firstUnpoisoned(addr, size uintptr) (int, uint32) {
+	w := unsafe.Slice((*uint32)(ptr(addr)), size/4)
+	for i, x := range w {
+		if x != poisonWord {
+			return i * 4, x
+		}
+	}
+	return -1, 0
+}
+
+// debugAlloc runs when an object leaves a depot for the user: it becomes
+// writable for valgrind, and its allocation site is recorded.
+func (p *Pools) debugAlloc(a, size uintptr) {
+	d := p.dbg
+	if d == nil {
+		return
+	}
+	debugMem(a, size, DebugMemUndefined)
+	d.mu.Lock()
+	if d.allocSites {
+		d.recs[a] = debugRec{allocBy: apiCall()}
+	} else {
+		delete(d.recs, a)
+	}
+	d.mu.Unlock()
+}
+
+// debugFree poisons a freed mbuf (cluster: cluster true) and puts it in
+// quarantine. It returns false when debug mode is off (the caller gives
+// the object back to its depot as usual).
+func (p *Pools) debugFree(a uintptr, cluster bool) bool {
+	d := p.dbg
+	if d == nil {
+		return false
+	}
+	size, k := uintptr(MSIZE), 0
+	rec := debugRec{freedBy: apiCall()}
+	if cluster {
+		size, k = MCLBYTES, 1
+	} else {
+		rec.owner = ownerName(MbufAt(a).Owner)
+	}
+	poison(a, size)
+	debugMem(a, size, DebugMemNoAccess)
+	d.mu.Lock()
+	if old, ok := d.recs[a]; ok {
+		rec.allocBy = old.allocBy
+	}
+	d.recs[a] = rec
+	d.q[k] = append(d.q[k], debugEnt{a, cluster})
+	d.mu.Unlock()
+	p.debugEvict(k, debugQuarantine, rec.freedBy)
+	return true
+}
+
+// debugEvict moves the oldest quarantined objects of kind k (0 mbufs, 1
+// clusters) back to their depot until keep remain, verifying each.
+func (p *Pools) debugEvict(k, keep int, fn string) {
+	d := p.dbg
+	size, dep := uintptr(MSIZE), &p.mbufs
+	if k == 1 {
+		size, dep = MCLBYTES, &p.clusters
+	}
+	d.mu.Lock()
+	var out []debugEnt
+	if n := len(d.q[k]) - keep; n > 0 {
+		out = append(out, d.q[k][:n]...)
+		d.q[k] = append(d.q[k][:0], d.q[k][n:]...)
+	}
+	var bad []string
+	for _, e := range out {
+		if msg := d.verify(e, size); msg != "" {
+			bad = append(bad, msg)
+		}
+	}
+	d.reports = append(d.reports, bad...)
+	d.mu.Unlock()
+	for _, e := range out {
+		dep.give([]uintptr{e.addr})
+	}
+	for _, msg := range bad {
+		p.debugReport(fn, msg)
+	}
+}
+
+// DebugFlush empties the quarantine, verifying every object in it (a drain
+// hook in debug mode, so quarantined clusters never hold the pool at its
+// limit; also useful before a final check).
+func (p *Pools) DebugFlush() {
+	if p.dbg == nil {
+		return
+	}
+	fn := apiCall()
+	p.debugEvict(0, 0, fn)
+	p.debugEvict(1, 0, fn)
+}
+
+func (p *Pools) initDebug(d *debugState) {
+	if d == nil {
+		return
+	}
+	p.dbg = d
+	p.sh.Flags |= SharedSlowPath
+	p.RegisterDrain(p.DebugFlush)
+}
+
+// verify checks an object leaving quarantine (d.mu held).
+func (d *debugState) verify(e debugEnt, size uintptr) string {
+	debugMem(e.addr, size, DebugMemDefined)
+	off, val := firstUnpoisoned(e.addr, size)
+	if off >= 0 {
+		poison(e.addr, size)
+	}
+	debugMem(e.addr, size, DebugMemNoAccess)
+	if off < 0 {
+		return ""
+	}
+	kind := "mbuf"
+	if e.cluster {
+		kind = "cluster"
+	}
+	return fmt.Sprintf("write after free: %s %#x was modified after it was freed "+
+		"(byte %d is %#08x, not the %#x poison)%s", kind, e.addr, off, val, poisonWord,
+		d.recs[e.addr].describe())
+}
+
+func (p *Pools) debugReport(fn, msg string) {
+	fn, _, _ = strings.Cut(fn, " (")
+	if h := DebugReportHook; h != nil {
+		h(fn, msg)
+		return
+	}
+	os.Stderr.WriteString("libmbuf: debug: " + fn + ": " + msg + "\n")
+}
+
+// describe formats a record as "; freed by m_freem, owner unknown/data".
+func (r debugRec) describe() string {
+	var b strings.Builder
+	if r.freedBy != "" {
+		b.WriteString("; freed by " + r.freedBy)
+	}
+	if r.owner != "" {
+		b.WriteString(", owner " + r.owner)
+	}
+	if r.allocBy != "" {
+		b.WriteString(", allocated by " + r.allocBy)
+	}
+	return b.String()
+}
+
+// debugFreedBy is the debug detail appended to "not allocated" messages.
+func (p *Pools) debugFreedBy(a uintptr) string {
+	d := p.dbg
+	if d == nil {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.recs[a]
+	if !ok || r.freedBy == "" {
+		return ""
+	}
+	return r.describe()
+}
+
+// debugAllocSite returns the recorded allocation call of a live object.
+func (p *Pools) debugAllocSite(a uintptr) string {
+	d := p.dbg
+	if d == nil || !d.allocSites {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.recs[a].allocBy
+}
+
+// debugCheckLive runs on every API entry that checks a live mbuf in
+// debug mode: its storage must not have been freed, and m_len must fit
+// the buffer.
+func (p *Pools) debugCheckLive(fn string, m *Mbuf) {
+	if p.dbg == nil {
+		return
+	}
+	if m.Len < 0 || m.Len > MCLBYTES*32 && m.Flags&M_EXT == 0 {
+		violate(fn, "mbuf %#x has a corrupt m_len %d", Addr(m), m.Len)
+	}
+	if m.Flags&M_EXT == 0 {
+		if m.Len > MLEN {
+			violate(fn, "mbuf %#x has m_len %d, more than its buffer holds", Addr(m), m.Len)
+		}
+		return
+	}
+	h := Addr(*m.ExtRefPtr())
+	idx, inside, aligned := p.mbufs.a.slot(h)
+	if !inside || !aligned {
+		violate(fn, "mbuf %#x has a corrupt m_ext_ref %#x", Addr(m), h)
+	}
+	if s := p.mbufs.a.state(idx); s != stateLive && s != stateZombie {
+		violate(fn, "mbuf %#x uses the storage of mbuf %#x, which was freed%s",
+			Addr(m), h, p.debugFreedBy(h))
+	}
+	if m.Flags&M_EXT_CLUSTER != 0 {
+		buf := (*m.ExtRefPtr()).ExtStorage().Buf
+		idx, inside, _ := p.clusters.a.slot(buf)
+		if !inside || p.clusters.a.state(idx) != stateLive {
+			violate(fn, "mbuf %#x uses cluster %#x, which is not allocated%s",
+				Addr(m), buf, p.debugFreedBy(buf))
+		}
+	}
+}
+
+// ownerName reads "name/descr" of a struct mowner.
+func ownerName(o uintptr) string {
+	if o == 0 || o&7 != 0 {
+		return ""
+	}
+	mo := (*Mowner)(ptr(o))
+	name, descr := cstr(mo.Name[:]), cstr(mo.Descr[:])
+	if name == "" && descr == "" {
+		return ""
+	}
+	return name + "/" + descr
+}
+
+func cstr(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// apiNames maps core entry points to the NetBSD call a user made.
+var apiNames = map[string]string{
+	"Get": "m_get", "GetHdr": "m_gethdr", "GetClr": "m_getclr", "ClGet": "m_clget",
+	"GetCl": "m_getcl", "Free": "m_free", "Freem": "m_freem", "ExtFree": "m_ext_free",
+	"PutMbuf": "pool_cache_put", "Copym": "m_copym", "Dup": "m_dup",
+	"CopyPacket": "m_copypacket", "Cat": "m_cat", "Adj": "m_adj", "Prepend": "m_prepend",
+	"Pullup": "m_pullup", "Copyup": "m_copyup", "Split": "m_split", "Devget": "m_devget",
+	"Copyback": "m_copyback", "CopybackCow": "m_copyback_cow",
+	"MakeWritable": "m_makewritable", "Pulldown": "m_pulldown",
+	"MovePkthdr": "m_move_pkthdr", "CopyPkthdr": "M_COPY_PKTHDR",
+	"ExtAdd": "MEXTADD", "ExtAddGo": "MEXTADD", "TakeMbufs": "mbuf cache refill",
+	"TakeClusters": "mbuf cache refill", "Reclaim": "m_reclaim", "ReclaimGo": "m_reclaim",
+}
+
+const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."
+
+// apiCall names the outermost core entry point on the stack (the API call
+// being made), with the first caller outside core for Go users.
+func apiCall() string {
+	var pcs [48]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	name, caller := "", ""
+	for {
+		f, more := frames.Next()
+		if rest, ok := strings.CutPrefix(f.Function, corePrefix); ok {
+			if rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' {
+				name = rest
+				caller = ""
+			}
+		} else if name != "" && caller == "" && !strings.HasPrefix(f.Function, "runtime.") {
+			caller = f.Function
+		}
+		if !more {
+			break
+		}
+	}
+	if name == "" {
+		return "?"
+	}
+	if api, ok := apiNames[name]; ok {
+		name = api
+	}
+	if caller != "" && !strings.HasPrefix(caller, "main.mbufgo_") {
+		// a Go caller: say where from
+		name += " (from " + caller + ")"
+	}
+	return name
+}
