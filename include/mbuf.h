@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>		/* FILE, for mbuf_leak_report */
 #include <sys/types.h>
 #include <sys/queue.h>
 
@@ -796,6 +797,32 @@ struct mbuf *mbuf_attach_pyobject(void *data, size_t len, void *pyobj,
 	    int writable, int how);
 /* owners (Python objects, Go values) held by handles, not yet released */
 long	mbuf_handles_live(void);
+
+/* ---- reliability (issue 8): leak report and debug mode ------------------ */
+/*
+ * Leak report: the live mbufs, zombie holders (freed, storage still
+ * shared), clusters and packet tags, counted by kind, type and MBUFTRACE
+ * owner ("name/descr" of m_owner), with the allocating call under
+ * MBUF_DEBUG=alloc.  Objects cached by threads are free, not leaked.
+ * mbuf_leak_report prints nothing when nothing is allocated and returns
+ * the count; fp NULL means stderr.  With MBUF_LEAK_REPORT=1 in the
+ * environment the report is printed at exit, followed by a line
+ * "libmbuf: LEAK: <n> objects still allocated at exit", and the process
+ * exits with status 97 if anything is left.
+ */
+int	mbuf_leak_report(FILE *fp);
+int	mbuf_leak_count(void);
+/*
+ * Debug mode, read once from MBUF_DEBUG at load (1: freed mbufs and
+ * clusters are poisoned with 0xdeadbeef and quarantined; alloc: also
+ * record allocating calls).  Returns 0 (off), 1, or 2 (alloc).  In debug
+ * mode the C fast path sends every call through the checks, a use of a
+ * freed mbuf reports who freed it, a write after free is reported when
+ * the object leaves quarantine, and valgrind sees freed slab memory as
+ * inaccessible.  mbuf_debug_flush() empties the quarantine (verifying it).
+ */
+int	mbuf_debug_mode(void);
+void	mbuf_debug_flush(void);
 
 #ifdef __cplusplus
 }
