@@ -1,0 +1,115 @@
+/*
+ * The C side of debug mode and of the leak report (issue 8).
+ *
+ * Debug mode lives in the Go core (core/debug.go); here it tells valgrind
+ * which slab bytes may be touched, with memcheck client requests: a freed
+ * mbuf or cluster is NOACCESS while it sits in quarantine and in the
+ * depot, UNDEFINED when handed out again.  Outside valgrind the requests
+ * cost a few instructions.
+ *
+ * MBUF_LEAK_REPORT=1 prints the leak report at exit and turns a leak into
+ * exit status 97.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "_cgo_export.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define	HAVE_MEMCHECK	1
+#endif
+#endif
+
+#define	LEAK_EXIT_STATUS	97
+
+/* called by core/debug.go through DebugMemHook */
+void	mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state);
+
+void
+mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state)
+{
+#ifdef HAVE_MEMCHECK
+	switch (state) {
+	case 0:
+		(void)VALGRIND_MAKE_MEM_NOACCESS(addr, size);
+		break;
+	case 1:
+		(void)VALGRIND_MAKE_MEM_UNDEFINED(addr, size);
+		break;
+	default:
+		(void)VALGRIND_MAKE_MEM_DEFINED(addr, size);
+		break;
+	}
+#else
+	(void)addr;
+	(void)size;
+	(void)state;
+#endif
+}
+
+int
+mbuf_leak_report(FILE *fp)
+{
+	int n = 0;
+	char *s = mbufgo_leak_report(&n);
+
+	MBUF_FLUSH();
+	if (s != NULL) {
+		fputs(s, fp != NULL ? fp : stderr);
+		free(s);
+	}
+	return n;
+}
+
+int
+mbuf_leak_count(void)
+{
+	int n = mbufgo_leak_count();
+
+	MBUF_FLUSH();
+	return n;
+}
+
+int
+mbuf_debug_mode(void)
+{
+	return mbufgo_debug_mode();
+}
+
+void
+mbuf_debug_flush(void)
+{
+	mbufgo_debug_flush();
+	MBUF_FLUSH();
+}
+
+static void
+leak_at_exit(void)
+{
+	int n;
+
+	if (mbuf_debug_mode() != 0)
+		mbuf_debug_flush();	/* a last check of the quarantine */
+	n = mbuf_leak_count();
+	if (n == 0)
+		return;
+	mbuf_leak_report(stderr);
+	fprintf(stderr, "libmbuf: LEAK: %d objects still allocated at exit\n",
+	    n);
+	fflush(NULL);
+	_exit(LEAK_EXIT_STATUS);
+}
+
+__attribute__((constructor)) static void
+leak_report_setup(void)
+{
+	const char *v = getenv("MBUF_LEAK_REPORT");
+
+	if (v != NULL && strcmp(v, "1") == 0)
+		atexit(leak_at_exit);
+}
