@@ -467,6 +467,11 @@ pool_cache_put(pool_cache_t pc, void *object)
 		    (void *)pc);
 		return;
 	}
+	if (!mbuf__fast_ok()) {		/* debug mode: the core quarantines it */
+		mbufgo_pool_cache_put((uintptr_t)object);
+		MBUF_FLUSH();
+		return;
+	}
 	if (off >= sh->mb_end - sh->mb_base || (off & (MSIZE - 1)) != 0 ||
 	    *mbuf__mb_state(sh, object) != MBUF_STATE_FREEING) {
 		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
