@@ -824,6 +824,41 @@ int	mbuf_leak_count(void);
 int	mbuf_debug_mode(void);
 void	mbuf_debug_flush(void);
 
+/* ---- userland I/O bridge (capi/iovec.c; issue 7) ----------------------- */
+#include <sys/uio.h>		/* struct iovec */
+struct msghdr;
+/* most pieces (and bytes / MCLBYTES) the calls below handle: 128 KiB */
+#define	M_IOVEC_MAX	64
+#define	M_IOVEC_MAXLEN	(M_IOVEC_MAX * MCLBYTES)
+/*
+ * Point iov[] at the data of each non-empty mbuf of chain m, in order, for
+ * writev/sendmsg: nothing is copied, the chain must stay alive and
+ * unchanged while iov is used.  Returns the number of entries, or -1 with
+ * errno EMSGSIZE if the chain has more than maxiov non-empty mbufs.
+ */
+int	m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov);
+/*
+ * Receive into fresh storage (clusters; one header mbuf if len <= MHLEN)
+ * with one readv / recvmsg of at most len bytes (0..M_IOVEC_MAXLEN), and
+ * return a new packet chain trimmed to what arrived: pkthdr.len set,
+ * unused mbufs freed.  0 bytes (end of file, empty datagram) gives an
+ * empty packet.  NULL on failure: errno from the call, or ENOBUFS when
+ * mbufs or clusters ran out (how: M_DONTWAIT or M_WAIT).  m_recvmsg uses
+ * msg's name and control buffers (msg may be NULL; msg_iov is ignored)
+ * and updates its msg_namelen, msg_controllen and msg_flags (MSG_TRUNC).
+ */
+struct mbuf *m_from_readv(int fd, int len, int how);
+struct mbuf *m_recvmsg(int fd, struct msghdr *msg, int len, int flags,
+	    int how);
+/*
+ * sendmsg(2) of chain m (not freed) to msg's name with its control data
+ * (msg may be NULL).  Returns the bytes sent, or -1 with errno (EMSGSIZE
+ * for a chain of more than M_IOVEC_MAX pieces).
+ */
+ssize_t	m_sendmsg(int fd, const struct mbuf *m, const struct msghdr *msg,
+	    int flags);
+/* ---- end of the I/O bridge ------------------------------------------------ */
+
 #ifdef __cplusplus
 }
 #endif
