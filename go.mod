@@ -3,9 +3,12 @@ module github.com/libmbuf/libmbuf
 go 1.26
 
 require (
-	github.com/mattn/go-pointer v0.0.1 // indirect
+	github.com/mattn/go-pointer v0.0.1
+	modernc.org/cc/v4 v4.34.0
+)
+
+require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
-	modernc.org/cc/v4 v4.34.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/opt v0.2.0 // indirect
 	modernc.org/sortutil v1.2.1 // indirect
