@@ -1,5 +1,7 @@
 package core
 
+import "sync/atomic"
+
 // Walking chains without changing their data: m_apply, m_getptr, m_mapin
 // and m_claimm. (m_print is in print.go.)
 
@@ -75,10 +77,35 @@ func (p *Pools) Mapin(m *Mbuf) uintptr {
 }
 
 // ClaimM is m_claimm: every mbuf of the chain is claimed by owner (the
-// address of a struct mowner); a zero owner changes nothing.
+// address of a struct mowner), moving the MBUFTRACE counts from its old
+// owner as MCLAIM does; a zero owner changes nothing.
 func (p *Pools) ClaimM(m *Mbuf, owner uintptr) {
 	p.CheckChain("m_claimm", m)
+	if owner == 0 {
+		return
+	}
+	mo := (*Mowner)(ptr(owner))
 	for ; m != nil; m = m.Next {
-		claimFor(m, owner)
+		if m.Owner == owner {
+			continue
+		}
+		if m.Owner != 0 {
+			old := (*Mowner)(ptr(m.Owner))
+			countOwner(&old.ExtReleases, &old.ClusterReleases, m.Flags)
+			atomic.AddUintptr(&old.Releases, 1)
+		}
+		m.Owner = owner
+		atomic.AddUintptr(&mo.Claims, 1)
+		countOwner(&mo.ExtClaims, &mo.ClusterClaims, m.Flags)
+	}
+}
+
+// countOwner bumps the ext and cluster counters that apply to flags.
+func countOwner(ext, cluster *uintptr, flags int32) {
+	if flags&M_EXT != 0 {
+		atomic.AddUintptr(ext, 1)
+	}
+	if flags&M_EXT_CLUSTER != 0 {
+		atomic.AddUintptr(cluster, 1)
 	}
 }

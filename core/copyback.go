@@ -56,15 +56,17 @@ func (p *Pools) CopybackCow(m0 *Mbuf, off, n int, src []byte, how int) *Mbuf {
 
 // MakeWritable is m_makewritable: make bytes [off, off+n) writable by
 // replacing read-only mbufs with copies, keeping the data and length. n may
-// be M_COPYALL and the range may run past the end. *mp may change. Returns
-// 0, or ENOBUFS with the chain valid but only partly made writable.
+// be M_COPYALL and the range may run past the end; a negative n (what
+// "length - off" gives for an offset past the end) does nothing, as in
+// 2007. *mp may change. Returns 0, or ENOBUFS with the chain valid but only
+// partly made writable.
 func (p *Pools) MakeWritable(mp **Mbuf, off, n, how int) int {
 	if mp == nil {
 		violate("m_makewritable", "NULL chain pointer")
 	}
 	p.needChain("m_makewritable", *mp)
 	checkHow("m_makewritable", how)
-	if off < 0 || n < 0 {
+	if off < 0 {
 		violate("m_makewritable", "off %d, len %d", off, n)
 	}
 	return p.copyback0(mp, off, n, nil, cbPreserve|cbCOW, how)
@@ -82,6 +84,9 @@ func checkCopyback(fn string, off, n int, src []byte) {
 // firstReadOnly returns the first read-only mbuf holding any of the bytes
 // [off, off+n) of the chain, or nil.
 func firstReadOnly(m *Mbuf, off, n int) *Mbuf {
+	if n <= 0 {
+		return nil
+	}
 	for pos := 0; m != nil && pos < off+n; m = m.Next {
 		if m.Len > 0 && pos+int(m.Len) > off && m.ReadOnly() {
 			return m

@@ -63,7 +63,11 @@ func TestCopybackViolations(t *testing.T) {
 	expectViolation(t, "m_copyback: off -1", func() { p.Copyback(c, -1, 1, make([]byte, 1)) })
 	expectViolation(t, "source holds only 1", func() { p.Copyback(c, 0, 2, make([]byte, 1)) })
 	expectViolation(t, "past the packet length 110", func() { p.CopybackCow(c, 100, 11, make([]byte, 11), M_DONTWAIT) })
-	expectViolation(t, "m_makewritable: off 0, len -1", func() { p.MakeWritable(&c, 0, -1, M_DONTWAIT) })
+	expectViolation(t, "m_makewritable: off -1, len 1", func() { p.MakeWritable(&c, -1, 1, M_DONTWAIT) })
+	if p.MakeWritable(&c, 120, -10, M_DONTWAIT) != 0 || p.MakeWritable(&c, 0, -1, M_DONTWAIT) != 0 {
+		t.Fatal("m_makewritable with a negative length must do nothing and succeed")
+	}
+	p.Copyback(c, 20, 0, nil) // nothing to write: nothing read-only is touched
 	expectViolation(t, "NULL chain pointer", func() { p.MakeWritable(nil, 0, 1, M_DONTWAIT) })
 	wantBytes(t, "copy untouched", c, all)
 	wantShape(t, "copy untouched", c, "10P:0:414 100ECR:0:0")

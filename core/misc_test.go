@@ -159,9 +159,18 @@ func TestMapinAndClaim(t *testing.T) {
 	}
 	var mo Mowner
 	owner := uintptr(addrOf(mo.Name[:]))
+	old := &p.g.UnknownOwners[MT_DATA]
+	rel := old.Releases
 	p.ClaimM(m, owner)
 	if m.Owner != owner || m.Next.Owner != owner {
 		t.Fatal("m_claimm did not claim every mbuf")
+	}
+	if mo.Claims != 2 || mo.ExtClaims != 1 || mo.ClusterClaims != 1 || old.Releases != rel+2 {
+		t.Fatalf("owner counts: %+v, old releases %d", mo, old.Releases-rel)
+	}
+	p.ClaimM(m, owner) // already claimed: no change
+	if mo.Claims != 2 {
+		t.Fatal("claiming again counted again")
 	}
 	p.ClaimM(m, 0)
 	if m.Owner != owner {
