@@ -1,0 +1,141 @@
+# The C ecosystem (issue 7): install / uninstall with a manifest, the CMake
+# package and pkg-config file, CTest over c_tests/, consumer projects built
+# against an installed copy, the NetBSD porting kit (include/netbsd/) and
+# the programs that use it (examples/ported/, examples/udp_loopback.c).
+#
+#   make install   [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=] [INCLUDEDIR=]
+#   make uninstall [same variables]   removes what the manifest lists
+#   make test-ctest       c_tests/ built and run by CMake/CTest
+#   make test-consumers   install into a temporary prefix, then build and run
+#                         cmake/consumers/{find_package,pkgconfig}
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+
+TEST_SUITES  += test-ctest test-consumers
+APT_PACKAGES += cmake pkgconf
+
+# ---- porting kit and the programs that use it --------------------------------
+KIT_CFLAGS    := -D_KERNEL -Iinclude -Iinclude/netbsd
+KIT_HEADERS   := $(shell find include/netbsd -name '*.h' 2>/dev/null | sort)
+PORTED_SRCS   := $(wildcard examples/ported/*.c)
+PORTED_HDRS   := $(wildcard examples/ported/*.h)
+PORTED_OBJS   := $(patsubst examples/%.c,$(BUILD)/%.o,$(PORTED_SRCS))
+
+# kernel-side code: compiled as NetBSD would, with -D_KERNEL and the kit
+$(BUILD)/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror $(KIT_CFLAGS) -Iexamples/ported -c -o $@ $<
+
+# userland programs linked with the ported code (explicit rules win over
+# the generic pattern rules of the Makefile)
+$(BUILD)/c_tests/test_porting: c_tests/test_porting.c c_tests/testutil.h $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
+$(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
+
+# ---- install -------------------------------------------------------------------
+INST_VERSION := $(shell sed -n 's/^\#define LIBMBUF_VERSION[ \t]*"\(.*\)"/\1/p' include/mbuf.h)
+INST_MAJOR   := $(firstword $(subst ., ,$(INST_VERSION)))
+INST_LIBFILE := libmbuf.so.$(INST_VERSION)
+INST_SONAME  := libmbuf.so.$(INST_MAJOR)
+CMAKEDIR     := $(LIBDIR)/cmake/mbuf
+PKGCONFIGDIR := $(LIBDIR)/pkgconfig
+KITDIR       := $(INCLUDEDIR)/libmbuf/netbsd
+MANIFEST     := $(DATADIR)/libmbuf/install_manifest.txt
+SIZEOF_VOID_P := $(shell printf '#include <stdint.h>\nint x[sizeof(void *)];\n' | \
+	$(CC) -x c -E -dM - 2>/dev/null | sed -n 's/^\#define __SIZEOF_POINTER__ //p')
+
+# installed path (without DESTDIR) : source, one per line, for the manifest
+INST_FILES := \
+	$(LIBDIR)/$(INST_LIBFILE) \
+	$(LIBDIR)/$(INST_SONAME) \
+	$(LIBDIR)/libmbuf.so \
+	$(INCLUDEDIR)/mbuf.h \
+	$(INCLUDEDIR)/sys/mbuf.h \
+	$(patsubst include/netbsd/%,$(KITDIR)/%,$(KIT_HEADERS)) \
+	$(CMAKEDIR)/mbufConfig.cmake \
+	$(CMAKEDIR)/mbufConfigVersion.cmake \
+	$(PKGCONFIGDIR)/mbuf.pc \
+	$(MANIFEST)
+
+# @VAR@ substitution of the cmake/*.in templates
+define inst_subst
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@KITDIR@|$(KITDIR)|g' \
+	    -e 's|@VERSION@|$(INST_VERSION)|g' -e 's|@SONAME@|$(INST_SONAME)|g' \
+	    -e 's|@LIBFILE@|$(INST_LIBFILE)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g' \
+	    -e "s|@CMAKE_TO_PREFIX@|$$(realpath -m --relative-to=$(CMAKEDIR) $(PREFIX))|g" \
+	    -e "s|@PREFIX_TO_LIBDIR@|$$(realpath -m --relative-to=$(PREFIX) $(LIBDIR))|g" \
+	    -e "s|@PREFIX_TO_INCLUDEDIR@|$$(realpath -m --relative-to=$(PREFIX) $(INCLUDEDIR))|g" \
+	    -e "s|@PREFIX_TO_KITDIR@|$$(realpath -m --relative-to=$(PREFIX) $(KITDIR))|g"
+endef
+
+.PHONY: install uninstall test-ctest test-consumers
+install: $(LIB)
+	@case "$(PREFIX)" in /*) ;; *) echo "PREFIX must be absolute: $(PREFIX)"; exit 1;; esac
+	@test -n "$(SIZEOF_VOID_P)" || { echo "cannot tell the pointer size of $(CC)"; exit 1; }
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sys $(DESTDIR)$(CMAKEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(dir $(MANIFEST))
+	install -m 0755 $(BUILD)/$(INST_LIBFILE) $(DESTDIR)$(LIBDIR)/$(INST_LIBFILE)
+	ln -sfn $(INST_LIBFILE) $(DESTDIR)$(LIBDIR)/$(INST_SONAME)
+	ln -sfn $(INST_SONAME) $(DESTDIR)$(LIBDIR)/libmbuf.so
+	install -m 0644 include/mbuf.h $(DESTDIR)$(INCLUDEDIR)/mbuf.h
+	install -m 0644 include/sys/mbuf.h $(DESTDIR)$(INCLUDEDIR)/sys/mbuf.h
+	@set -e; for h in $(patsubst include/netbsd/%,%,$(KIT_HEADERS)); do \
+		install -d $(DESTDIR)$(KITDIR)/$$(dirname $$h); \
+		install -m 0644 include/netbsd/$$h $(DESTDIR)$(KITDIR)/$$h; done
+	$(inst_subst) cmake/mbufConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfig.cmake
+	$(inst_subst) cmake/mbufConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfigVersion.cmake
+	$(inst_subst) cmake/mbuf.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/mbuf.pc
+	@printf '%s\n' $(INST_FILES) > $(DESTDIR)$(MANIFEST)
+	@echo "installed libmbuf $(INST_VERSION) into $(DESTDIR)$(PREFIX) ($(words $(INST_FILES)) files, listed in $(MANIFEST))"
+
+# Removes the files the manifest lists (or, without one, the files this
+# version installs), then the directories that are left empty.
+uninstall:
+	@set -e; m="$(DESTDIR)$(MANIFEST)"; \
+	if [ -f "$$m" ]; then files=$$(cat "$$m"); else files="$(INST_FILES)"; fi; \
+	n=0; for f in $$files; do \
+		if [ -e "$(DESTDIR)$$f" ] || [ -L "$(DESTDIR)$$f" ]; then \
+			rm -f "$(DESTDIR)$$f"; n=$$((n + 1)); fi; done; \
+	for f in $$files; do d=$$(dirname "$(DESTDIR)$$f"); \
+		while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != "/" ] && \
+		    rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; done; \
+	echo "removed $$n files of libmbuf from $(DESTDIR)$(PREFIX)"
+
+# ---- CMake / CTest over c_tests/ ------------------------------------------------
+CTEST_DIR := $(BUILD)/ctest
+test-ctest: $(LIB) $(PORTED_SRCS)
+	cmake -S c_tests -B $(CTEST_DIR) -DMBUF_ROOT=$(CURDIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(CTEST_DIR) -j2 >/dev/null || cmake --build $(CTEST_DIR)
+	cd $(CTEST_DIR) && ctest --output-on-failure --timeout 300
+
+# ---- consumer projects against an installed copy --------------------------------
+CONSUMERS := find_package pkgconfig
+test-consumers: $(LIB)
+	@set -e; tmp=$$(mktemp -d /tmp/libmbuf-consumers.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT; prefix="$$tmp/prefix"; \
+	$(MAKE) --no-print-directory install PREFIX="$$prefix" >/dev/null; \
+	echo "== version file of the CMake package"; \
+	cmake -DVERSION_FILE="$$prefix/lib/cmake/mbuf/mbufConfigVersion.cmake" \
+		-DHAVE=$(INST_VERSION) -P cmake/tests/version_check.cmake; \
+	for c in $(CONSUMERS); do \
+		echo "== consumer $$c (installed prefix $$prefix)"; \
+		cmake -S cmake/consumers/$$c -B "$$tmp/build-$$c" \
+			-DCMAKE_PREFIX_PATH="$$prefix" >/dev/null; \
+		cmake --build "$$tmp/build-$$c" >/dev/null; \
+		LD_LIBRARY_PATH= "$$tmp/build-$$c/consumer"; done; \
+	echo "== consumer plain Makefile with pkg-config"; \
+	PKG_CONFIG_PATH="$$prefix/lib/pkgconfig" $(MAKE) --no-print-directory -s \
+		-C cmake/consumers/pkgconfig -f Makefile.plain OUT="$$tmp/plain"; \
+	"$$tmp/plain"; \
+	$(MAKE) --no-print-directory uninstall PREFIX="$$prefix"; \
+	left=$$(find "$$prefix" -mindepth 1 2>/dev/null | wc -l); \
+	if [ "$$left" != 0 ]; then echo "uninstall left files:"; find "$$prefix"; exit 1; fi; \
+	echo "consumers: $(words $(CONSUMERS)) CMake projects and 1 Makefile built and ran; uninstall left nothing"
