@@ -125,7 +125,10 @@ func (l *Leaks) String() string {
 	fmt.Fprintf(&b, "libmbuf: leak report: %d mbufs, %d zombie holders, %d clusters, %d tags still allocated\n",
 		l.Mbufs, l.Zombies, l.Clusters, l.Tags)
 	for _, g := range l.Groups {
-		fmt.Fprintf(&b, "  %6d %-7s %-10s", g.Count, g.Kind, typeName(g.Type))
+		fmt.Fprintf(&b, "  %6d %-7s", g.Count, g.Kind)
+		if g.Type >= 0 {
+			fmt.Fprintf(&b, " %-10s", typeName(g.Type))
+		}
 		if g.Owner != "" {
 			fmt.Fprintf(&b, " owner %s", g.Owner)
 		}

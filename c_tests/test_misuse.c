@@ -1,0 +1,641 @@
+/*
+ * The misuse catalogue (docs/misuse.md), in C.
+ *
+ * Every case is a function that misuses the API once and then cleans up
+ * what it allocated.  Each case runs twice:
+ *   - as a death test, in a fresh copy of this program: the default panic
+ *     handler must abort with "libmbuf: panic: <func>: ..." and every
+ *     wanted fragment of the message;
+ *   - in this process under a panic handler that returns: the call must
+ *     report the same message and return its failure value, leaving the
+ *     process healthy (no leak, mbstat back to zero at the end).
+ * Cases that need debug mode (MBUF_DEBUG) run only as death tests, in a
+ * child started with that environment.  Then: the errno cases of
+ * mbuf_sysctl, the leak report (in process, and MBUF_LEAK_REPORT=1 at
+ * exit in a child), and, if valgrind is installed, valgrind catching a
+ * use after free through the debug mode's client requests.
+ *
+ */
+#include <errno.h>
+#include <spawn.h>
+
+#include "testutil.h"
+
+
+static char scratch[4096];
+
+/* a packet-header mbuf holding len bytes 0, 1, 2, ... */
+static struct mbuf *
+pkt(int len)
+{
+	struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
+	int i;
+
+	for (i = 0; i < len; i++)
+		mtod(m, unsigned char *)[i] = (unsigned char)i;
+	m->m_len = m->m_pkthdr.len = len;
+	return m;
+}
+
+/* a packet in a cluster */
+static struct mbuf *
+clpkt(int len)
+{
+	struct mbuf *m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+
+	memset(mtod(m, char *), 7, (size_t)len);
+	m->m_len = m->m_pkthdr.len = len;
+	return m;
+}
+
+/* a freed mbuf (its address, for use-after-free cases) */
+static struct mbuf *
+freed(void)
+{
+	struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
+
+	m_free(m);
+	return m;
+}
+
+/* ---- allocation and freeing --------------------------------------------- */
+
+static void c_free_null(void) { m_free(NULL); }
+static void c_double_free(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m_free(m); m_free(m); }
+static void c_double_freem(void) { struct mbuf *m = clpkt(100); m_freem(m); m_freem(m); }
+static void c_freem_foreign(void) { static struct mbuf fake; m_freem(&fake); }
+static void c_free_interior(void)
+{
+	struct mbuf *m = m_get(M_DONTWAIT, MT_DATA);
+
+	m_free((struct mbuf *)(void *)((char *)m + 64));
+	m_free(m);
+}
+static void c_freem_freed_in_chain(void)
+{
+	struct mbuf *a = pkt(10), *b = m_get(M_DONTWAIT, MT_DATA);
+
+	a->m_next = b;
+	m_free(b);		/* b is still linked from a */
+	m_freem(a);
+}
+static void c_get_bad_how(void) { m_get(5, MT_DATA); }
+static void c_gethdr_bad_type(void) { m_gethdr(M_DONTWAIT, -3); }
+static void c_getcl_bad_type(void) { m_getcl(M_DONTWAIT, 256, M_PKTHDR); }
+static void c_clget_null(void) { m_clget(NULL, M_DONTWAIT); }
+static void c_clget_twice(void) { struct mbuf *m = clpkt(1); MCLGET(m, M_DONTWAIT); m_freem(m); }
+static void c_clget_freed(void) { MCLGET(freed(), M_DONTWAIT); }
+static void c_chtype_free(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); MCHTYPE(m, MT_FREE); m_free(m); }
+static void c_ext_free_plain(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m_ext_free(m); m_free(m); }
+static void c_pool_put_live(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); pool_cache_put(mb_cache, m); m_free(m); }
+static void c_pool_put_cluster_cache(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); pool_cache_put(mcl_cache, m); m_free(m); }
+static void c_extadd_twice(void)
+{
+	struct mbuf *m = clpkt(1);
+	void *buf = malloc(100);
+
+	MEXTADD(m, buf, 100, M_MBUF, NULL, NULL);
+	free(buf);
+	m_freem(m);
+}
+static void c_extmalloc_freed(void) { MEXTMALLOC(freed(), 1000, M_DONTWAIT); }
+static void c_drain_null(void) { mbuf_register_drain(NULL, NULL); }
+
+/* ---- packet tags --------------------------------------------------------- */
+
+static void c_tag_get_too_long(void) { m_tag_get(1, 70000, M_NOWAIT); }
+static void c_tag_double_free(void) { struct m_tag *t = m_tag_get(1, 4, M_NOWAIT); m_tag_free(t); m_tag_free(t); }
+static void c_tag_prepend_no_hdr(void)
+{
+	struct mbuf *m = m_get(M_DONTWAIT, MT_DATA);
+	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
+
+	m_tag_prepend(m, t);
+	m_tag_free(t);
+	m_free(m);
+}
+static void c_tag_prepend_null(void) { struct mbuf *m = pkt(0); m_tag_prepend(m, NULL); m_freem(m); }
+static void c_tag_unlink_other(void)
+{
+	struct mbuf *m = pkt(0);
+	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
+
+	m_tag_unlink(m, t);	/* never prepended */
+	m_tag_free(t);
+	m_freem(m);
+}
+static void c_tag_find_freed(void) { m_tag_find(freed(), 1, NULL); }
+
+/* ---- chain operations ---------------------------------------------------- */
+
+static void c_copym_neg_off(void) { struct mbuf *m = pkt(10); m_copym(m, -1, 4, M_DONTWAIT); m_freem(m); }
+static void c_copym_past_end(void) { struct mbuf *m = pkt(10); m_copym(m, 4, 20, M_DONTWAIT); m_freem(m); }
+static void c_copym_off_past_end(void) { struct mbuf *m = pkt(10); m_copym(m, 11, M_COPYALL, M_DONTWAIT); m_freem(m); }
+static void c_copym_freed(void) { m_copym(freed(), 0, M_COPYALL, M_DONTWAIT); }
+static void c_copym_bad_how(void) { struct mbuf *m = pkt(10); m_copym(m, 0, 4, 7); m_freem(m); }
+static void c_dup_neg_len(void) { struct mbuf *m = pkt(10); m_dup(m, 0, -5, M_DONTWAIT); m_freem(m); }
+static void c_copydata_past_end(void) { struct mbuf *m = pkt(10); m_copydata(m, 0, 11, scratch); m_freem(m); }
+static void c_copydata_copyall(void) { struct mbuf *m = pkt(10); m_copydata(m, 2, M_COPYALL, scratch); m_freem(m); }
+static void c_copydata_null_dst(void) { struct mbuf *m = pkt(10); m_copydata(m, 0, 4, NULL); m_freem(m); }
+static void c_copypacket_no_hdr(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m_copypacket(m, M_DONTWAIT); m_free(m); }
+static void c_copyback_neg_off(void) { struct mbuf *m = pkt(10); m_copyback(m, -1, 4, scratch); m_freem(m); }
+static void c_copyback_readonly(void)
+{
+	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
+
+	m_copyback(m, 10, 4, scratch);	/* the cluster is shared: read-only */
+	m_freem(c);
+	m_freem(m);
+}
+static void c_copyback_cow_past_end(void) { struct mbuf *m = pkt(10); m_copyback_cow(m, 8, 4, scratch, M_DONTWAIT); m_freem(m); }
+static void c_makewritable_null(void) { m_makewritable(NULL, 0, 1, M_DONTWAIT); }
+static void c_pullup_neg(void) { struct mbuf *m = pkt(10); m_pullup(m, -1); m_freem(m); }
+static void c_copyup_bad_dstoff(void) { struct mbuf *m = pkt(10); m_copyup(m, 10, -1); m_freem(m); }
+static void c_prepend_too_long(void) { struct mbuf *m = pkt(10); m_prepend(m, MCLBYTES, M_DONTWAIT); m_freem(m); }
+static void c_pulldown_neg_off(void) { struct mbuf *m = pkt(10); int o; m_pulldown(m, -1, 4, &o); m_freem(m); }
+static void c_pulldown_null(void) { int o; m_pulldown(NULL, 0, 4, &o); }
+static void c_split_freed(void) { m_split(freed(), 2, M_DONTWAIT); }
+static void c_cat_freed(void) { struct mbuf *m = pkt(10); m_cat(m, freed()); m_freem(m); }
+static void c_adj_freed(void) { m_adj(freed(), 2); }
+static void c_move_pkthdr_ext(void)
+{
+	struct mbuf *to = m_getcl(M_DONTWAIT, MT_DATA, 0), *from = pkt(4);
+
+	m_move_pkthdr(to, from);
+	m_freem(to);
+	m_freem(from);
+}
+static void c_devget_neg(void) { m_devget(scratch, -1, 0, NULL, NULL); }
+
+/* ---- debug mode (MBUF_DEBUG, set in the child's environment) ------------ */
+
+static void c_dbg_freed_by(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m_free(m); m_freem(m); }
+static void c_dbg_alloc_site(void) { struct mbuf *m = clpkt(10); m_freem(m); m_free(m); }
+static void c_dbg_write_after_free(void)
+{
+	struct mbuf *m = m_get(M_DONTWAIT, MT_DATA);
+	int i;
+
+	m_free(m);
+	m->m_len = 5;		/* through a stale pointer */
+	for (i = 0; i < 2000; i++)
+		m_free(m_get(M_DONTWAIT, MT_DATA));
+}
+static void c_dbg_cluster_write_after_free(void)
+{
+	struct mbuf *m = clpkt(10);
+	char *buf = mtod(m, char *);
+	int i;
+
+	m_freem(m);
+	buf[1000] = 1;
+	for (i = 0; i < 2000; i++)
+		m_freem(clpkt(1));
+}
+static void c_dbg_stale_storage(void)
+{
+	struct mbuf *m = clpkt(10), *n = m_get(M_DONTWAIT, MT_DATA);
+
+	/* n points at m's storage without taking a reference */
+	n->m_flags |= M_EXT | M_EXT_CLUSTER;
+	n->m_ext_ref = m;
+	m_freem(m);
+	m_free(n);
+}
+static void c_dbg_bad_len(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m->m_len = MLEN + 1; m_free(m); }
+
+/* ---- the table ------------------------------------------------------------ */
+
+struct mcase {
+	const char *name;
+	void (*fn)(void);
+	const char *want;	/* '|'-separated fragments, all required */
+	const char *debug;	/* MBUF_DEBUG value for the child, or NULL */
+};
+
+static const struct mcase cases[] = {
+	{ "free_null", c_free_null, "m_free: NULL mbuf", NULL },
+	{ "double_free", c_double_free, "m_free: mbuf 0x|is not allocated", NULL },
+	{ "double_freem", c_double_freem, "m_freem: mbuf 0x|is not allocated", NULL },
+	{ "freem_foreign", c_freem_foreign, "m_freem: 0x|is not an mbuf (outside the mbuf arena)", NULL },
+	{ "free_interior", c_free_interior, "m_free: 0x|points inside an mbuf", NULL },
+	{ "freem_freed_in_chain", c_freem_freed_in_chain, "m_freem: mbuf 0x|is not allocated", NULL },
+	{ "get_bad_how", c_get_bad_how, "m_get: bad how 5", NULL },
+	{ "gethdr_bad_type", c_gethdr_bad_type, "m_gethdr: bad mbuf type -3", NULL },
+	{ "getcl_bad_type", c_getcl_bad_type, "m_getcl: bad mbuf type 256", NULL },
+	{ "clget_null", c_clget_null, "m_clget: NULL mbuf", NULL },
+	{ "clget_twice", c_clget_twice, "m_clget: mbuf 0x|already has external storage", NULL },
+	{ "clget_freed", c_clget_freed, "m_clget: mbuf 0x|is not allocated", NULL },
+	{ "chtype_free", c_chtype_free, "MCHTYPE: bad mbuf type 0", NULL },
+	{ "ext_free_plain", c_ext_free_plain, "m_ext_free: mbuf 0x|has no external storage", NULL },
+	{ "pool_put_live", c_pool_put_live, "pool_cache_put: 0x|is not an mbuf being released", NULL },
+	{ "pool_put_cluster_cache", c_pool_put_cluster_cache, "pool_cache_put: pool 0x|is not mb_cache", NULL },
+	{ "extadd_twice", c_extadd_twice, "MEXTADD: mbuf 0x|already has external storage", NULL },
+	{ "extmalloc_freed", c_extmalloc_freed, "MEXTMALLOC: mbuf 0x|is not allocated", NULL },
+	{ "drain_null", c_drain_null, "mbuf_register_drain: NULL drain function", NULL },
+	{ "tag_get_too_long", c_tag_get_too_long, "m_tag_get: len 70000 does not fit", NULL },
+	{ "tag_double_free", c_tag_double_free, "m_tag_free: 0x|is not a live m_tag", NULL },
+	{ "tag_prepend_no_hdr", c_tag_prepend_no_hdr, "m_tag_prepend: mbuf 0x|has no packet header", NULL },
+	{ "tag_prepend_null", c_tag_prepend_null, "m_tag_prepend: NULL tag", NULL },
+	{ "tag_unlink_other", c_tag_unlink_other, "m_tag_unlink: tag 0x|is not on mbuf", NULL },
+	{ "tag_find_freed", c_tag_find_freed, "m_tag_find: mbuf 0x|is not allocated", NULL },
+	{ "copym_neg_off", c_copym_neg_off, "m_copym: off -1, len 4", NULL },
+	{ "copym_past_end", c_copym_past_end, "m_copym: m == 0, len 14 [!COPYALL]", NULL },
+	{ "copym_off_past_end", c_copym_off_past_end, "m_copym: m == 0, off 1", NULL },
+	{ "copym_freed", c_copym_freed, "m_copym: mbuf 0x|is not allocated", NULL },
+	{ "copym_bad_how", c_copym_bad_how, "m_copym: bad how 7", NULL },
+	{ "dup_neg_len", c_dup_neg_len, "m_dup: off 0, len -5", NULL },
+	{ "copydata_past_end", c_copydata_past_end, "m_copydata: m == NULL, len 1", NULL },
+	{ "copydata_copyall", c_copydata_copyall, "m_copydata: m == NULL, len|1000000000", NULL },
+	{ "copydata_null_dst", c_copydata_null_dst, "m_copydata: NULL destination", NULL },
+	{ "copypacket_no_hdr", c_copypacket_no_hdr, "m_copypacket: mbuf 0x|has no packet header", NULL },
+	{ "copyback_neg_off", c_copyback_neg_off, "m_copyback: off -1, len 4", NULL },
+	{ "copyback_readonly", c_copyback_readonly, "m_copyback0: read-only", NULL },
+	{ "copyback_cow_past_end", c_copyback_cow_past_end, "m_copyback_cow: off 8 + len 4 is past the packet length 10", NULL },
+	{ "makewritable_null", c_makewritable_null, "m_makewritable: NULL chain pointer", NULL },
+	{ "pullup_neg", c_pullup_neg, "m_pullup: len -1", NULL },
+	{ "copyup_bad_dstoff", c_copyup_bad_dstoff, "m_copyup: len 10, dstoff -1", NULL },
+	{ "prepend_too_long", c_prepend_too_long, "m_prepend: len 2048", NULL },
+	{ "pulldown_neg_off", c_pulldown_neg_off, "m_pulldown: off -1, len 4", NULL },
+	{ "pulldown_null", c_pulldown_null, "m_pulldown: m == NULL", NULL },
+	{ "split_freed", c_split_freed, "m_split: mbuf 0x|is not allocated", NULL },
+	{ "cat_freed", c_cat_freed, "m_cat: mbuf 0x|is not allocated", NULL },
+	{ "adj_freed", c_adj_freed, "m_adj: mbuf 0x|is not allocated", NULL },
+	{ "move_pkthdr_ext", c_move_pkthdr_ext, "m_move_pkthdr: destination 0x|has external storage", NULL },
+	{ "devget_neg", c_devget_neg, "m_devget: totlen -1, off0 0", NULL },
+	/* debug mode */
+	{ "dbg_freed_by", c_dbg_freed_by, "m_freem: mbuf 0x|is not allocated|freed by m_free, owner unknown/data", "1" },
+	{ "dbg_alloc_site", c_dbg_alloc_site, "m_free: mbuf 0x|freed by m_freem|allocated by m_getcl", "alloc" },
+	{ "dbg_write_after_free", c_dbg_write_after_free, "m_free: write after free: mbuf 0x|byte 32 is 0x00000005|freed by m_free", "1" },
+	{ "dbg_cluster_write_after_free", c_dbg_cluster_write_after_free, "write after free: cluster 0x|byte 1000|freed by m_freem", "1" },
+	{ "dbg_stale_storage", c_dbg_stale_storage, "m_free: mbuf 0x|uses the storage of mbuf 0x|which was freed|freed by m_freem", "1" },
+	{ "dbg_bad_len", c_dbg_bad_len, "m_free: mbuf 0x|has m_len 457, more than its buffer holds", "1" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+
+static int
+all_fragments(const char *text, const char *want)
+{
+	char buf[512], *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", want);
+	for (p = strtok_r(buf, "|", &save); p != NULL;
+	    p = strtok_r(NULL, "|", &save))
+		if (strstr(text, p) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Run this program again with args and extra environment settings; give
+ * back its status and stderr.
+ */
+static int
+spawn_prog(const char *prog, char *const args[], const char *env1,
+    const char *env2, char *out, size_t outsz)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[12], *envp[256];
+	size_t n = 0;
+	ssize_t r;
+	int p[2], i, k = 0, status = 0;
+	pid_t pid;
+
+	for (i = 0; args[i] != NULL && i < 10; i++)
+		argv[i] = args[i];
+	argv[i] = NULL;
+	for (i = 0; environ[i] != NULL && k < 250; i++)
+		if (strncmp(environ[i], "MBUF_DEBUG=", 11) != 0 &&
+		    strncmp(environ[i], "MBUF_LEAK_REPORT=", 17) != 0 &&
+		    strncmp(environ[i], "GODEBUG=", 8) != 0)
+			envp[k++] = environ[i];
+	if (env1 != NULL)
+		envp[k++] = (char *)env1;
+	if (env2 != NULL)
+		envp[k++] = (char *)env2;
+	envp[k] = NULL;
+	if (pipe(p) != 0) {
+		perror("pipe");
+		exit(2);
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	if (posix_spawn(&pid, prog, &fa, NULL, argv, envp) != 0) {
+		perror("posix_spawn");
+		exit(2);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	while (n < outsz - 1 && (r = read(p[0], out + n, outsz - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* this program with args (argv[1]...) */
+static int
+spawn_self(char *const args[], const char *env1, const char *env2,
+    char *out, size_t outsz)
+{
+	char *argv[8];
+	int i;
+
+	argv[0] = (char *)tu_self;
+	for (i = 0; args[i] != NULL && i < 6; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	return spawn_prog(tu_self, argv, env1, env2, out, outsz);
+}
+
+static void
+death_tests(void)
+{
+	const struct mcase *c;
+	char out[8192], env[64];
+	int status;
+
+	for (c = cases; c->name != NULL; c++) {
+		char *args[] = { (char *)"--case", (char *)c->name, NULL };
+
+		tu_checks++;
+		if (c->debug != NULL)
+			snprintf(env, sizeof(env), "MBUF_DEBUG=%s", c->debug);
+		status = spawn_self(args, c->debug != NULL ? env : NULL, NULL,
+		    out, sizeof(out));
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+		    strstr(out, "libmbuf: panic: ") == NULL ||
+		    !all_fragments(out, c->want)) {
+			tu_failures++;
+			fprintf(stderr, "misuse case %s: wanted an abort with "
+			    "\"%s\"; status %#x, stderr:\n%s\n", c->name,
+			    c->want, status, out);
+		}
+	}
+}
+
+/* ---- the same cases under a handler that returns ------------------------ */
+
+static char got[1024];
+static int reports;
+
+static void
+returning_handler(const char *func, const char *msg)
+{
+	if (reports++ == 0)
+		snprintf(got, sizeof(got), "libmbuf: panic: %s: %s", func, msg);
+}
+
+static void
+soft_tests(void)
+{
+	const struct mcase *c;
+
+	CHECK(mbuf_set_panic_handler(returning_handler) == NULL);
+	for (c = cases; c->name != NULL; c++) {
+		if (c->debug != NULL)
+			continue;
+		reports = 0;
+		got[0] = '\0';
+		c->fn();
+		tu_checks++;
+		if (reports < 1 || !all_fragments(got, c->want)) {
+			tu_failures++;
+			fprintf(stderr, "soft case %s: %d reports, first \"%s\", "
+			    "wanted \"%s\"\n", c->name, reports, got, c->want);
+		}
+		CHECK(mbuf_last_error() != NULL);
+		mbuf_clear_error();
+	}
+	mbuf_set_panic_handler(NULL);
+	CHECK(tu_all_types_zero());
+	CHECK_EQ(mbuf_leak_count(), 0);
+}
+
+/* ---- cases that are not violations: documented failure values ----------- */
+
+static void
+errno_tests(void)
+{
+	int name[2], v, small, big;
+	size_t len = sizeof(int);
+	struct mbstat st;
+
+	/* m_tag_get with len < 0 returns NULL, as the 2007 code does */
+	CHECK(m_tag_get(1, -1, M_NOWAIT) == NULL);
+
+	/* nmbclusters may only grow */
+	name[0] = MBUF_NMBCLUSTERS;
+	CHECK_EQ(mbuf_sysctl(name, 1, &v, &len, NULL, 0), 0);
+	small = v - 1;
+	big = v + 1;
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, NULL, &small, sizeof(int)), EINVAL);
+	CHECK_EQ(nmbclusters, v);
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, NULL, &big, 2), EINVAL);	/* short value */
+	small = -5;
+	name[0] = MBUF_MBLOWAT;
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, NULL, &small, sizeof(int)), EINVAL);
+	/* read-only nodes */
+	name[0] = MBUF_MSIZE;
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, NULL, &big, sizeof(int)), EPERM);
+	name[0] = MBUF_STATS;
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, NULL, &st, sizeof(st)), EPERM);
+	/* short buffer */
+	len = 4;
+	CHECK_EQ(mbuf_sysctl(name, 1, &st, &len, NULL, 0), ENOMEM);
+	/* bad names */
+	name[0] = 99;
+	len = sizeof(int);
+	CHECK(mbuf_sysctl(name, 1, &v, &len, NULL, 0) != 0);
+	name[0] = 0;
+	CHECK(mbuf_sysctl(name, 1, &v, &len, NULL, 0) != 0);
+	CHECK_EQ(mbuf_sysctl(NULL, 1, &v, &len, NULL, 0), EINVAL);
+	CHECK_EQ(mbuf_sysctl(name, 0, &v, &len, NULL, 0), EINVAL);
+	name[0] = MBUF_NMBCLUSTERS;
+	name[1] = 1;
+	CHECK_EQ(mbuf_sysctl(name, 2, &v, &len, NULL, 0), ENOTDIR);
+	name[0] = MBUF_MOWNERS;
+	CHECK_EQ(mbuf_sysctl(name, 2, NULL, &len, NULL, 0), EINVAL);
+	CHECK_EQ(mbuf_sysctl(name, 1, NULL, &len, &v, sizeof(int)), EPERM);
+	/* oldp without oldlenp */
+	name[0] = MBUF_MSIZE;
+	CHECK_EQ(mbuf_sysctl(name, 1, &v, NULL, NULL, 0), EINVAL);
+	CHECK_EQ(nmbclusters, NMBCLUSTERS);
+}
+
+/* ---- leak report ---------------------------------------------------------- */
+
+static struct mowner wm0_rx = MOWNER_INIT("wm0", "rx");
+
+static void
+leak_report_tests(void)
+{
+	struct mbuf *a, *b, *c;
+	struct m_tag *t;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	CHECK_EQ(mbuf_leak_count(), 0);
+	mowner_attach(&wm0_rx);
+	a = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	b = m_get(M_DONTWAIT, MT_DATA);
+	c = m_get(M_DONTWAIT, MT_CONTROL);
+	m_claim(a, &wm0_rx);
+	m_claim(b, &wm0_rx);
+	t = m_tag_get(PACKET_TAG_VLAN, 4, M_NOWAIT);
+	CHECK_EQ(mbuf_leak_count(), 5);	/* 3 mbufs, a cluster, a tag */
+	f = tmpfile();
+	CHECK_EQ(mbuf_leak_report(f), 5);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	CHECK(strstr(buf, "3 mbufs, 0 zombie holders, 1 clusters, 1 tags") != NULL);
+	CHECK(strstr(buf, "2 mbuf    MT_DATA    owner wm0/rx") != NULL);
+	CHECK(strstr(buf, "1 mbuf    MT_CONTROL owner unknown/control") != NULL);
+	CHECK(strstr(buf, "1 cluster MT_DATA    owner wm0/rx") != NULL);
+	CHECK(strstr(buf, "1 tag") != NULL);
+	if (tu_failures > 0)
+		fprintf(stderr, "leak report was:\n%s", buf);
+	m_freem(a);
+	m_free(b);
+	m_free(c);
+	m_tag_free(t);
+	mowner_detach(&wm0_rx);
+	CHECK_EQ(mbuf_leak_count(), 0);
+	CHECK_EQ(mbuf_leak_report(NULL), 0);
+	CHECK_EQ(mbuf_debug_mode(), 0);
+}
+
+/* a child that leaks (or not) and exits 0; MBUF_LEAK_REPORT=1 must fail it */
+static int
+leak_child(int leak)
+{
+	struct mbuf *m = m_getcl(M_DONTWAIT, MT_HEADER, M_PKTHDR);
+
+	if (!leak)
+		m_freem(m);
+	return 0;
+}
+
+static void
+leak_at_exit_tests(void)
+{
+	char out[8192];
+	char *leak[] = { (char *)"--leak-child", (char *)"1", NULL };
+	char *clean[] = { (char *)"--leak-child", (char *)"0", NULL };
+	int st;
+
+	st = spawn_self(leak, "MBUF_LEAK_REPORT=1", NULL, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
+	CHECK(strstr(out, "libmbuf: LEAK: 2 objects still allocated at exit") != NULL);
+	CHECK(strstr(out, "1 mbuf    MT_HEADER  owner unknown/header") != NULL);
+	CHECK(strstr(out, "1 cluster MT_HEADER") != NULL);
+	/* with allocation sites */
+	st = spawn_self(leak, "MBUF_LEAK_REPORT=1", "MBUF_DEBUG=alloc", out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
+	CHECK(strstr(out, "allocated by m_getcl") != NULL);
+	/* without the variable, a leak is not reported */
+	st = spawn_self(leak, NULL, NULL, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(strstr(out, "LEAK") == NULL);
+	/* no leak, no report */
+	st = spawn_self(clean, "MBUF_LEAK_REPORT=1", NULL, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(strstr(out, "LEAK") == NULL);
+	if (tu_failures > 0)
+		fprintf(stderr, "last child said:\n%s", out);
+}
+
+/* ---- valgrind sees a use after free in debug mode ------------------------ */
+
+static int
+valgrind_child(void)
+{
+	struct mbuf *m = m_get(M_DONTWAIT, MT_DATA);
+	volatile int len;
+
+	m->m_len = 3;
+	m_free(m);
+	len = m->m_len;		/* invalid read: the slot is NOACCESS */
+	(void)len;
+	return 0;
+}
+
+static void
+valgrind_tests(void)
+{
+	const char *vg = "/usr/bin/valgrind";
+	char out[16384];
+	const char *supp = "--suppressions=c_tests/valgrind.supp";
+	const char *rdtscp_off = "GODEBUG=cpu.rdtscp=off";
+	char *argv[] = { (char *)vg, (char *)"-q", (char *)"--error-exitcode=99",
+	    (char *)"--leak-check=no", (char *)supp, (char *)tu_self,
+	    (char *)"--valgrind-child", NULL };
+	int st;
+
+	if (getenv("MBUF_TEST_UNDER_VALGRIND") != NULL || access(vg, X_OK) != 0 ||
+	    access(supp + strlen("--suppressions="), R_OK) != 0) {
+		printf("test_misuse: valgrind use-after-free check skipped\n");
+		return;
+	}
+	/*
+	 * Debug mode: valgrind reports the read of the freed mbuf.  (Go's
+	 * runtime uses RDTSCP, which valgrind 3.19 intermittently rejects
+	 * with SIGILL; GODEBUG turns that off.)
+	 */
+	st = spawn_prog(vg, argv, "MBUF_DEBUG=1", rdtscp_off, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 99);
+	CHECK(strstr(out, "Invalid read of size 4") != NULL);
+	CHECK(strstr(out, "valgrind_child") != NULL);
+	if (tu_failures > 0)
+		fprintf(stderr, "valgrind said:\n%s", out);
+	/* without debug mode the same read goes unnoticed (documented) */
+	st = spawn_prog(vg, argv, NULL, rdtscp_off, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct mcase *c;
+
+	tu_self = argv[0];
+	if (argc == 3 && strcmp(argv[1], "--case") == 0) {
+		for (c = cases; c->name != NULL; c++)
+			if (strcmp(c->name, argv[2]) == 0) {
+				c->fn();
+				fprintf(stderr, "survived\n");
+				return 0;
+			}
+		fprintf(stderr, "no case %s\n", argv[2]);
+		return 3;
+	}
+	if (argc == 3 && strcmp(argv[1], "--leak-child") == 0)
+		return leak_child(atoi(argv[2]));
+	if (argc == 2 && strcmp(argv[1], "--valgrind-child") == 0)
+		return valgrind_child();
+
+	death_tests();
+	soft_tests();
+	errno_tests();
+	leak_report_tests();
+	leak_at_exit_tests();
+	valgrind_tests();
+	{
+		int n = 0, n_debug = 0;
+
+		for (c = cases; c->name != NULL; c++) {
+			n++;
+			n_debug += c->debug != NULL;
+		}
+		printf("test_misuse: %d catalogue cases run as death tests, "
+		    "%d of them also under a returning handler\n", n,
+		    n - n_debug);
+	}
+	return tu_finish("test_misuse");
+}
