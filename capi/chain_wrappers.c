@@ -3,9 +3,9 @@
  * with their NetBSD signatures over the core (capi/exports_chain.go), and
  * the trampolines through which the core calls the user's callbacks.
  *
- * m_copydata, m_adj, m_move_pkthdr, m_pullup, m_copyback, m_copym and
- * m_prepend are in hotpath.c when LIBMBUF_HOTPATH is on; these plain
- * versions stand in for them otherwise.
+ * The per-packet ones (m_copydata, m_adj, m_move_pkthdr, m_pullup,
+ * m_copyback, m_copym, m_prepend, m_split, m_pulldown) live in hotpath.c,
+ * which runs their common case in C and calls the same exports otherwise.
  */
 #include <errno.h>
 
@@ -39,60 +39,9 @@ mbuf__call_pr(uintptr_t pr, const char *line)
 /* ---- the stand-ins for hotpath.c --------------------------------------- */
 
 #ifndef LIBMBUF_HOTPATH
-void
-m_copydata(struct mbuf *m, int off, int len, void *cp)
-{
-	mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
-	MBUF_FLUSH();
-}
 
-void
-m_adj(struct mbuf *mp, int req_len)
-{
-	mbufgo_adj((uintptr_t)mp, req_len);
-	MBUF_FLUSH();
-}
 
-void
-m_move_pkthdr(struct mbuf *to, struct mbuf *from)
-{
-	mbufgo_move_pkthdr((uintptr_t)to, (uintptr_t)from);
-	MBUF_FLUSH();
-}
 
-struct mbuf *
-m_pullup(struct mbuf *n, int len)
-{
-	struct mbuf *r = MB(mbufgo_pullup((uintptr_t)n, len));
-
-	MBUF_FLUSH();
-	return r;
-}
-
-void
-m_copyback(struct mbuf *m0, int off, int len, const void *cp)
-{
-	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
-	MBUF_FLUSH();
-}
-
-struct mbuf *
-m_copym(struct mbuf *m, int off, int len, int how)
-{
-	struct mbuf *r = MB(mbufgo_copym((uintptr_t)m, off, len, how));
-
-	MBUF_FLUSH();
-	return r;
-}
-
-struct mbuf *
-m_prepend(struct mbuf *m, int len, int how)
-{
-	struct mbuf *r = MB(mbufgo_prepend((uintptr_t)m, len, how));
-
-	MBUF_FLUSH();
-	return r;
-}
 #endif /* !LIBMBUF_HOTPATH */
 
 /* ---- the rest ---------------------------------------------------------- */
@@ -126,15 +75,6 @@ struct mbuf *
 m_copyup(struct mbuf *n, int len, int dstoff)
 {
 	struct mbuf *r = MB(mbufgo_copyup((uintptr_t)n, len, dstoff));
-
-	MBUF_FLUSH();
-	return r;
-}
-
-struct mbuf *
-m_split(struct mbuf *m0, int len0, int how)
-{
-	struct mbuf *r = MB(mbufgo_split((uintptr_t)m0, len0, how));
 
 	MBUF_FLUSH();
 	return r;
@@ -196,15 +136,6 @@ struct mbuf *
 m_getptr(struct mbuf *m, int loc, int *off)
 {
 	struct mbuf *r = MB(mbufgo_getptr((uintptr_t)m, loc, off));
-
-	MBUF_FLUSH();
-	return r;
-}
-
-struct mbuf *
-m_pulldown(struct mbuf *m, int off, int len, int *offp)
-{
-	struct mbuf *r = MB(mbufgo_pulldown((uintptr_t)m, off, len, offp));
 
 	MBUF_FLUSH();
 	return r;

@@ -351,10 +351,75 @@ m_mballoc(int nmb, int how)
 
 /* ---- freeing -------------------------------------------------------------- */
 
+static inline void
+put_mbuf(struct mbuf_thread *t, const struct mbuf_shared *sh, struct mbuf *m)
+{
+	*mbuf__mb_state(sh, m) = MBUF_STATE_FREE;
+	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
+		drain_half(t, KIND_MBUF);
+	t->mb[t->nmb++] = m;
+}
+
+static inline void
+put_cluster(struct mbuf_thread *t, const struct mbuf_shared *sh, char *buf)
+{
+	*mbuf__cl_state(sh, buf) = MBUF_STATE_FREE;
+	if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
+		drain_half(t, KIND_CLUSTER);
+	t->cl[t->ncl++] = buf;
+}
+
+/*
+ * Drop m's reference to a cluster, by the 2007 holder/sharer rule.  The
+ * holder marks itself a zombie before its decrement, so whoever drops the
+ * last reference finds it a zombie and may free it.  Returns 0 (nothing
+ * done) if the storage is not a plain cluster or looks damaged.
+ */
+static inline int
+cluster_unref(struct mbuf_thread *t, const struct mbuf_shared *sh,
+    struct mbuf *m)
+{
+	struct mbuf *h = m->m_ext_ref;
+	uintptr_t hoff = (uintptr_t)h - sh->mb_base;
+	uint8_t hs;
+
+	if ((m->m_flags & M_EXT_CLUSTER) == 0 ||
+	    hoff >= sh->mb_end - sh->mb_base || (hoff & (MSIZE - 1)) != 0 ||
+	    !mbuf__cl_is_live(sh, h->m_ext_storage.ext_buf))
+		return 0;
+	hs = *mbuf__mb_state(sh, h);
+	if (h == m) {
+		if (MBUF_LIKELY(__atomic_load_n(&m->m_ext_storage.ext_refcnt,
+		    __ATOMIC_ACQUIRE) == 1)) {
+			put_cluster(t, sh, m->m_ext_storage.ext_buf);
+			put_mbuf(t, sh, m);
+			return 1;
+		}
+		*mbuf__mb_state(sh, m) = MBUF_STATE_ZOMBIE;
+		if (__atomic_sub_fetch(&m->m_ext_storage.ext_refcnt, 1,
+		    __ATOMIC_ACQ_REL) != 0)
+			return 1;	/* sharers remain: stay a zombie */
+		put_cluster(t, sh, m->m_ext_storage.ext_buf);
+		put_mbuf(t, sh, m);
+		return 1;
+	}
+	if (hs != MBUF_STATE_LIVE && hs != MBUF_STATE_ZOMBIE)
+		return 0;
+	m->m_ext_ref = m;
+	if (__atomic_sub_fetch(&h->m_ext_storage.ext_refcnt, 1,
+	    __ATOMIC_ACQ_REL) == 0) {
+		/* the last reference: the holder is a zombie by now */
+		put_cluster(t, sh, h->m_ext_storage.ext_buf);
+		put_mbuf(t, sh, h);
+	}
+	put_mbuf(t, sh, m);
+	return 1;
+}
+
 /*
  * Free m on the fast path if it is the common case: a live mbuf without
- * tags whose storage, if any, is an unshared cluster it holds itself.
- * Returns 0 (nothing done) when Go must handle it.
+ * tags whose storage, if any, is a cluster (shared or not).  Returns 0
+ * (nothing done) when the core must handle it.
  */
 static inline int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
@@ -370,21 +435,15 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 	if ((flags & M_PKTHDR) != 0 && m->m_pkthdr.tags.slh_first != NULL)
 		return 0;
 	if (flags & M_EXT) {
-		char *buf = m->m_ext_storage.ext_buf;
+		short type = m->m_type;
 
-		if ((flags & M_EXT_CLUSTER) == 0 || m->m_ext_ref != m ||
-		    m->m_ext_storage.ext_refcnt != 1 || !mbuf__cl_is_live(sh, buf))
+		if (!cluster_unref(t, sh, m))
 			return 0;
-		*mbuf__cl_state(sh, buf) = MBUF_STATE_FREE;
-		if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
-			drain_half(t, KIND_CLUSTER);
-		t->cl[t->ncl++] = buf;
+		mbuf__count(t, type, -1);
+		return 1;
 	}
 	mbuf__count(t, m->m_type, -1);
-	*mbuf__mb_state(sh, m) = MBUF_STATE_FREE;
-	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
-		drain_half(t, KIND_MBUF);
-	t->mb[t->nmb++] = m;
+	put_mbuf(t, sh, m);
 	return 1;
 }
 

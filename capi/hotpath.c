@@ -12,7 +12,6 @@
  * error messages; m_pullup, m_copyback, m_copym and m_prepend fall back
  * to it outside their fast cases.
  */
-#ifdef LIBMBUF_HOTPATH	/* enabled once the core exports exist */
 #include <string.h>
 
 #include "internal.h"
@@ -164,19 +163,177 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 	from->m_flags &= ~M_PKTHDR;
 }
 
+/*
+ * m_pullup when the first mbuf is plain, has room for len bytes from its
+ * m_data and is followed by more: pull bytes forward in place, up to
+ * max(len, max_protohdr), freeing mbufs that empty.  Chains too short for
+ * len and every other shape go to the core.
+ */
+static int
+pullup_fast(struct mbuf *n, int len, struct mbuf **res)
+{
+	struct mbuf *m = n, *s;
+	int need, have = 0, space, count;
+
+	if (!mbuf__fast_ok() || !live(n) || len < 0 ||
+	    (n->m_flags & M_EXT) != 0 || n->m_next == NULL ||
+	    n->m_data + len >= &n->m_dat[MLEN])
+		return 0;
+	if (n->m_len >= len) {
+		*res = n;
+		return 1;
+	}
+	need = len - n->m_len;
+	for (s = n->m_next; s != NULL && have < need; s = s->m_next) {
+		if (!live(s))
+			return 0;
+		have += s->m_len;
+	}
+	if (have < need)
+		return 0;	/* fails and frees: the core counts MPFail */
+	n = m->m_next;
+	len = need;
+	space = (int)(&m->m_dat[MLEN] - (m->m_data + m->m_len));
+	do {
+		count = len > max_protohdr ? len : max_protohdr;
+		if (count > space)
+			count = space;
+		if (count > n->m_len)
+			count = n->m_len;
+		memcpy(mtod(m, char *) + m->m_len, mtod(n, char *),
+		    (size_t)count);
+		len -= count;
+		m->m_len += count;
+		n->m_len -= count;
+		space -= count;
+		if (n->m_len != 0)
+			n->m_data += count;
+		else
+			n = m_free(n);
+	} while (len > 0 && n != NULL);
+	m->m_next = n;
+	*res = m;
+	return 1;
+}
+
 struct mbuf *
 m_pullup(struct mbuf *n, int len)
 {
 	struct mbuf *r;
 
-	/* already contiguous in a plain head that is followed by more */
-	if (MBUF_LIKELY(mbuf__fast_ok() && live(n) && len >= 0 &&
-	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
-	    n->m_len >= len && n->m_data + len < &n->m_dat[MLEN]))
-		return n;
+	if (MBUF_LIKELY(pullup_fast(n, len, &r)))
+		return r;
 	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
 	MBUF_FLUSH();
 	return r;
+}
+
+/*
+ * m_split in the common shapes: the cut falls in ext storage (shared by
+ * the tail), or the tail fits in one new mbuf, or on an mbuf boundary of
+ * a chain without header.  The header tail keeps only rcvif and len.
+ */
+static int
+split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *m, *n, *s;
+	int len = len0, remain, hdr;
+
+	if (t == NULL || !mbuf__fast_ok() || len0 < 0 ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !live(m0))
+		return 0;
+	for (s = m0; s != NULL; s = s->m_next)
+		if (!live(s))
+			return 0;
+	for (m = m0; m != NULL && len > m->m_len; m = m->m_next)
+		len -= m->m_len;
+	if (m == NULL) {
+		*res = NULL;	/* shorter than len0 */
+		return 1;
+	}
+	remain = m->m_len - len;
+	hdr = (m0->m_flags & M_PKTHDR) != 0;
+	if (hdr && (m->m_flags & M_EXT) == 0 && remain > MHLEN)
+		return 0;	/* the header tail stays empty: the core */
+	if (!hdr && remain == 0) {
+		n = m->m_next;
+		m->m_next = NULL;
+		*res = n;
+		return 1;
+	}
+	if (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0)
+		return 0;
+	n = t->mb[--t->nmb];
+	if (hdr) {
+		mbuf__take_mbuf(t, n, m0->m_type);
+		mbuf__init_pkthdr(n);
+		n->m_owner = m0->m_owner;
+		n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
+		n->m_pkthdr.len = m0->m_pkthdr.len - len0;
+		m0->m_pkthdr.len = len0;
+		if ((m->m_flags & M_EXT) == 0)
+			MH_ALIGN(n, remain);
+	} else {
+		mbuf__take_mbuf(t, n, m->m_type);
+		n->m_owner = m->m_owner;
+		M_ALIGN(n, remain);
+	}
+	if (m->m_flags & M_EXT) {
+		n->m_data = m->m_data + len;
+		n->m_flags |= m->m_flags & M_EXTCOPYFLAGS;
+		__atomic_add_fetch(&m->m_ext.ext_refcnt, 1, __ATOMIC_ACQ_REL);
+		n->m_ext_ref = m->m_ext_ref;
+	} else
+		memcpy(mtod(n, char *), mtod(m, char *) + len, (size_t)remain);
+	n->m_len = remain;
+	m->m_len = len;
+	n->m_next = m->m_next;
+	m->m_next = NULL;
+	*res = n;
+	return 1;
+}
+
+struct mbuf *
+m_split(struct mbuf *m0, int len0, int how)
+{
+	struct mbuf *r;
+
+	if (MBUF_LIKELY(split_fast(m0, len0, how, &r)))
+		return r;
+	r = (struct mbuf *)mbufgo_split((uintptr_t)m0, len0, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+/* m_pulldown when the region is already contiguous in writable storage */
+struct mbuf *
+m_pulldown(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf *x, *s;
+	int o = off;
+
+	if (MBUF_LIKELY(mbuf__fast_ok() && live(m) && off >= 0 && len >= 0 &&
+	    len <= MCLBYTES)) {
+		for (s = m; s != NULL && live(s); s = s->m_next)
+			;
+		if (s == NULL) {
+			for (x = m; x != NULL && o > 0 && o >= x->m_len;
+			    x = x->m_next)
+				o -= x->m_len;
+			while (x != NULL && x->m_len == 0)
+				x = x->m_next;
+			if (x != NULL && (o == 0 || offp != NULL) &&
+			    len <= x->m_len - o && !M_READONLY(x)) {
+				if (offp != NULL)
+					*offp = o;
+				return x;
+			}
+		}
+	}
+	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
+	MBUF_FLUSH();
+	return x;
 }
 
 /*
@@ -337,7 +494,8 @@ m_prepend(struct mbuf *m, int len, int how)
 	struct mbuf *mn;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || !live(m) ||
-	    len < 0 || len > MLEN || (unsigned)how > (unsigned)M_NOWAIT ||
+	    len < 0 || len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN) ||
+	    (unsigned)how > (unsigned)M_NOWAIT ||
 	    (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0))) {
 		mn = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
 		MBUF_FLUSH();
@@ -358,4 +516,3 @@ m_prepend(struct mbuf *m, int len, int how)
 	mn->m_len = len;
 	return mn;
 }
-#endif /* LIBMBUF_HOTPATH */

@@ -453,9 +453,13 @@ func (p *Pools) ExtFree(m *Mbuf) {
 func (p *Pools) extFree(m *Mbuf) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
+	if embedded {
+		// A zombie before the decrement: whoever drops the last
+		// reference (possibly on another thread) must find it one.
+		p.mbufs.a.setStateOf(Addr(m), stateZombie)
+	}
 	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
 		if embedded {
-			p.mbufs.a.setStateOf(Addr(m), stateZombie)
 			return
 		}
 		*m.ExtRefPtr() = m
