@@ -2,7 +2,7 @@
 
     >>> import mbuf
     >>> p = mbuf.Packet(b"\\x45" + bytes(39) + b"payload")
-    >>> p.adj(20).prepend(b"ETH")
+    >>> p.adj(20).prepend(b"ETH").tags[mbuf.PACKET_TAG_VLAN] = b"\\x2a\\x00"
     >>> bytes(p[:3]), len(p)
     (b'ETH', 30)
 
@@ -14,11 +14,11 @@ Library violations raise MbufError; the process never aborts.
 """
 from . import _ffi as ffi
 from ._ffi import *  # noqa: F401,F403  (the header's constants)
-from ._lib import MbufError, check, lib, path, version
+from ._lib import MbufError, call, check, lib, path, version
 from .packet import FLAG_BITS, Mbuf, Packet, Tags, flag_names
 
 __all__ = ["Packet", "Mbuf", "Tags", "MbufError", "flag_names", "FLAG_BITS",
-           "stats", "handles_live", "lib", "ffi", "version", "path", "check"]
+           "stats", "handles_live", "lib", "ffi", "version", "path", "check", "call"]
 __all__ += list(ffi.CONSTANTS)
 
 

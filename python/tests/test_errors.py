@@ -1,0 +1,64 @@
+"""Misuse raises MbufError with the library's message; nothing aborts."""
+import gc
+
+import pytest
+
+import mbuf
+from mbuf import MbufError, Packet
+
+
+def test_bad_offsets_raise_with_the_library_message(no_leaks):
+    p = Packet(b"0123456789")
+    with pytest.raises(MbufError, match=r"m_copydata: off -1"):
+        p.read(-1, 4)
+    with pytest.raises(MbufError, match="m_copydata"):
+        p.read(8, 10)
+    assert bytes(p) == b"0123456789"    # the chain was not touched
+    p.free()
+
+
+def test_double_free_from_c_is_reported():
+    m = mbuf.lib.m_get(mbuf.M_DONTWAIT, mbuf.MT_DATA)
+    mbuf.lib.m_free(m)
+    with pytest.raises(MbufError, match="m_free"):
+        mbuf.call(mbuf.lib.m_free, m)
+
+
+def test_foreign_pointer_is_reported():
+    import ctypes
+    junk = ctypes.create_string_buffer(512)
+    with pytest.raises(MbufError, match="not an mbuf"):
+        mbuf.call(mbuf.lib.m_freem, ctypes.addressof(junk))
+
+
+def test_use_after_free_raises_in_python(no_leaks):
+    p = Packet(b"abc")
+    p.free()
+    p.free()                            # a second free does nothing
+    assert not p.alive
+    with pytest.raises(MbufError, match="freed"):
+        bytes(p)
+    assert repr(p) == "<Packet freed>"
+
+
+def test_context_manager_and_finalizer_free_once(no_leaks):
+    with Packet(b"x" * 5000) as p:
+        assert len(p) == 5000
+    assert not p.alive
+    q = Packet(b"y" * 100)
+    del q
+    gc.collect()
+
+
+def test_bad_how_is_reported(no_leaks):
+    with pytest.raises(MbufError, match="bad how"):
+        Packet(b"abc", how=7)
+
+
+def test_tags_need_a_header(no_leaks):
+    p = Packet(b"a" * 100)
+    t = p.split(50)
+    with pytest.raises(MbufError):
+        t.copy(10).tags[1] = b"x"
+    p.free()
+    t.free()
