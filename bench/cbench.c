@@ -178,6 +178,35 @@ plain_split(struct pbuf *p, int off)
 	return n;
 }
 
+/* make [0, len) contiguous in the first buffer, pulling from the next */
+static __attribute__((noinline)) struct pbuf *
+plain_pullup(struct pbuf *p, int len)
+{
+	struct pbuf *n = p->next;
+	int k;
+
+	if (p->len >= len)
+		return p;
+	k = len - p->len;
+	memcpy(p->data + p->len, n->data, (size_t)k);
+	p->len += k;
+	n->data += k;
+	n->len -= k;
+	return p;
+}
+
+/* the buffer holding [off, off+len) contiguously, or NULL */
+static __attribute__((noinline)) struct pbuf *
+plain_pulldown(struct pbuf *p, int off, int len, int *offp)
+{
+	for (; p != NULL && off >= p->len; p = p->next)
+		off -= p->len;
+	if (p == NULL || len > p->len - off)
+		return NULL;
+	*offp = off;
+	return p;
+}
+
 static int plain_ref[6];
 static unsigned char plain_store[6][MCLBYTES];
 static struct pbuf *plain3;
@@ -461,11 +490,39 @@ static void
 b_plain_contig(long n)
 {
 	for (long i = 0; i < n; i++) {
-		struct pbuf *p = plain3;
+		struct pbuf *p = plain_pullup(plain3, 40);
 
-		if (p->len < 40)
-			fail("plain");
-		SINK(p->data);
+		SINK(p);
+	}
+}
+
+static struct pbuf *plain_hdr;	/* 14 bytes, then a 1500-byte buffer */
+
+static void
+b_plain_pullup(long n)
+{
+	struct pbuf *p = plain_hdr, *next = p->next;
+
+	for (long i = 0; i < n; i++) {
+		int d;
+
+		if (plain_pullup(p, 40) != p)
+			fail("plain pullup");
+		d = p->len - 14;	/* undo */
+		p->len = 14;
+		next->data -= d;
+		next->len += d;
+	}
+}
+
+static void
+b_plain_pulldown(long n)
+{
+	for (long i = 0; i < n; i++) {
+		int off;
+		struct pbuf *p = plain_pulldown(plain3, 1600, 40, &off);
+
+		SINK(p);
 	}
 }
 
@@ -591,7 +648,8 @@ two_threads(void (*fn)(long), long n)
 /* ---- driver ------------------------------------------------------------------ */
 
 enum base { NONE, MALLOC, MALLOC_BURST, MEMCPY, MALLOC2, PLAIN_COPY6,
-    PLAIN_ADJ, PLAIN_PREPEND, PLAIN_CONTIG, PLAIN_CLONE, PLAIN_SPLIT };
+    PLAIN_ADJ, PLAIN_PREPEND, PLAIN_CONTIG, PLAIN_CLONE, PLAIN_SPLIT,
+    PLAIN_PULLUP, PLAIN_PULLDOWN };
 
 struct row {
 	const char *name;
@@ -611,7 +669,9 @@ static struct row rows[] = {
 	{ "plain C: copy 1500 B out of 6x250 [baseline]", b_plain_copydata6, 1, 1, NONE, PLAIN_COPY6, 0 },
 	{ "plain C: trim head+tail [baseline]", b_plain_adj, 1, 1, NONE, PLAIN_ADJ, 0 },
 	{ "plain C: prepend in place+trim [baseline]", b_plain_prepend, 1, 1, NONE, PLAIN_PREPEND, 0 },
-	{ "plain C: header contiguous check [baseline]", b_plain_contig, 1, 1, NONE, PLAIN_CONTIG, 0 },
+	{ "plain C: pullup, already contiguous [baseline]", b_plain_contig, 1, 1, NONE, PLAIN_CONTIG, 0 },
+	{ "plain C: pullup 40 B from next buf [baseline]", b_plain_pullup, 1, 1, NONE, PLAIN_PULLUP, 0 },
+	{ "plain C: find contiguous 40 B at 1600 [baseline]", b_plain_pulldown, 1, 1, NONE, PLAIN_PULLDOWN, 0 },
 	{ "plain C: clone 3 shared bufs+free [baseline]", b_plain_clone, 1, 1, NONE, PLAIN_CLONE, 0 },
 	{ "plain C: split shared buf+undo [baseline]", b_plain_split, 1, 1, NONE, PLAIN_SPLIT, 0 },
 	{ "m_get+m_free", b_get_free, 1, 1, MALLOC, NONE, 0 },
@@ -626,10 +686,10 @@ static struct row rows[] = {
 	{ "m_adj(+14)+m_adj(-14), 1 cluster", b_adj, 1, 1, PLAIN_ADJ, NONE, 0 },
 	{ "M_PREPEND 14 B in place + m_adj(14)", b_mprepend, 1, 1, PLAIN_PREPEND, NONE, 0 },
 	{ "m_pullup 40 B, already contiguous", b_pullup_contig, 1, 1, PLAIN_CONTIG, NONE, 0 },
-	{ "m_pullup 40 B, 14 B hdr + cluster (+undo)", b_pullup, 1, 1, PLAIN_CONTIG, NONE, 0 },
+	{ "m_pullup 40 B, 14 B hdr + cluster (+undo)", b_pullup, 1, 1, PLAIN_PULLUP, NONE, 0 },
 	{ "m_copym(M_COPYALL)+m_freem, 3 clusters", b_copym, 1, 1, PLAIN_CLONE, NONE, 0 },
 	{ "m_split in a cluster (+undo)", b_split, 1, 1, PLAIN_SPLIT, NONE, 0 },
-	{ "m_pulldown 40 B, contiguous", b_pulldown, 1, 1, PLAIN_CONTIG, NONE, 0 },
+	{ "m_pulldown 40 B, contiguous", b_pulldown, 1, 1, PLAIN_PULLDOWN, NONE, 0 },
 	{ "m_prepend 14 B, new mbuf (+undo)", b_prepend, 1, 1, PLAIN_CLONE, NONE, 0 },
 };
 
@@ -697,6 +757,10 @@ main(int argc, char **argv)
 
 	plain_init();
 	plain3 = plain_list(3, 1500);
+	plain_hdr = pget();
+	plain_hdr->data = plain_hdr->base = malloc(256);
+	plain_hdr->len = 14;
+	plain_hdr->next = plain_list(1, 1500);
 	plain3->data += 64;	/* leading room for the prepend baseline */
 	plain3->len -= 64;
 	c1 = clusters(1, 1500);
