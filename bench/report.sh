@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 "$BUILD/cbench" --tsv $QUICK >"$tmp/c.tsv"
 $GO test -run '^$' -bench . -benchtime=${GO_BENCHTIME:-300ms} -count=${GO_COUNT:-5} ./core >"$tmp/go.txt"
-/usr/bin/python3 bench/pybench.py --tsv "$BUILD/libmbuf.so" >"$tmp/py.tsv"
+/usr/bin/python3 bench/pybench.py --tsv "$BUILD/libmbuf.so" "$BUILD/libpyempty.so" >"$tmp/py.tsv"
 
 malloc=$(awk -F'\t' '$1 ~ /^malloc\(256\)\+free/ {print $2}' "$tmp/c.tsv")
 memcpy=$(awk -F'\t' '$1 ~ /^memcpy 1500/ {print $2}' "$tmp/c.tsv")
