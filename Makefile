@@ -10,6 +10,7 @@
 
 GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 CC      ?= cc
+CXX     ?= c++
 BUILD   := build
 LIB     := $(BUILD)/libmbuf.so
 CFLAGS_TEST := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
@@ -27,7 +28,7 @@ RUN_TARGETS  := run-c-examples
 GO_SOURCES := $(shell find core capi -name '*.go' -not -name '*_test.go' 2>/dev/null) \
 	$(wildcard capi/*.c capi/*.h) include/mbuf.h go.mod
 
-.PHONY: all lib test test-go test-c run examples bench deps clean
+.PHONY: all lib test test-go test-c test-header run examples bench deps clean
 all: lib
 lib: $(LIB)
 
@@ -67,7 +68,14 @@ test-go:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-test-c: $(C_TESTS)
+# the header alone, strict, in C99, C11 and C++
+test-header:
+	@for std in c99 c11; do $(CC) -std=$$std -pedantic -Wall -Wextra -Werror -Iinclude \
+		-c c_tests/header_compiles.c -o /dev/null || exit 1; done
+	@$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -Iinclude -c c_tests/header_compiles.c -o /dev/null
+	@echo "include/mbuf.h compiles as C99, C11 and C++11"
+
+test-c: test-header $(C_TESTS)
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; $$t; done
 	@set -e; for t in $(C_TESTS); do echo "== valgrind $$t"; \
 		MBUF_TEST_UNDER_VALGRIND=1 $(VALGRIND) $$t >/dev/null; done
