@@ -13,8 +13,8 @@ func Example() {
 		panic(err)
 	}
 	defer p.Free()
-	p.Adj(13)                    // strip the link header
-	p.Prepend([]byte("VLAN|"))   // in place: the first mbuf has room
+	p.Adj(13)                  // strip the link header
+	p.Prepend([]byte("VLAN|")) // in place: the first mbuf has room
 	p.SetTag(mbuf.PACKET_TAG_VLAN, []byte{0, 42})
 	vlan, _ := p.Tag(mbuf.PACKET_TAG_VLAN)
 	fmt.Printf("%s %d bytes, vlan %d\n", p.Bytes(), p.Len(), vlan[1])
