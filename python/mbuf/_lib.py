@@ -29,6 +29,9 @@ class MbufError(Exception):
     """A contract violation reported by libmbuf (the kernel would panic)."""
 
 
+MbufError.__module__ = "mbuf"
+
+
 def _candidates():
     env = os.environ.get(ENV)
     if env:

@@ -183,9 +183,10 @@ class Mbuf:
         return ("hdr+" + kind) if f & _ffi.M_PKTHDR else kind
 
     def __repr__(self):
-        return "<%s %d bytes %s%s>" % (self._kind(), self.len,
-                                       "|".join(self.flag_names) or "-",
-                                       " shared x%d" % self.refcount if self.refcount > 1 else "")
+        parts = [self._kind(), "%d bytes" % self.len, "|".join(self.flag_names)]
+        if self.refcount > 1:
+            parts.append("shared x%d" % self.refcount)
+        return "<%s>" % " ".join(x for x in parts if x)
 
 
 class Tags(MutableMapping):
