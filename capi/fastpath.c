@@ -302,7 +302,7 @@ m_getcl(int how, int type, int flags)
 	struct mbuf_thread *t;
 	struct mbuf *m;
 
-	if (MBUF_UNLIKELY(mbuf__self == NULL || !mbuf__fast_ok() ||
+	if (MBUF_UNLIKELY(mbuf__thread() == NULL || !mbuf__fast_ok() ||
 	    !mbuf__valid_args(how, type))) {
 		m = (struct mbuf *)mbufgo_getcl(how, type, flags);
 		MBUF_FLUSH();
@@ -653,6 +653,22 @@ mbuf_unregister_drain(void (*fn)(void *), void *arg)
 }
 
 /*
+ * Slots cached by exited threads go back to the depots, where every
+ * allocation path (Go's included) finds them: at the cluster limit they
+ * must not stay out of reach.
+ */
+static void
+give_orphans(void)
+{
+	void *batch[MBUF_BATCH];
+	int kind, n;
+
+	for (kind = KIND_MBUF; kind <= KIND_CLUSTER; kind++)
+		while ((n = take_orphans(kind, batch, MBUF_BATCH)) > 0)
+			mbufgo_give(kind, (uintptr_t)batch, n);
+}
+
+/*
  * The pool drain hook: every registered C hook, then the Go ones (which
  * also count mbstat.m_drain).  Hooks run without the lock held, so they
  * may free mbufs or register hooks.
@@ -665,6 +681,7 @@ m_reclaim(void *arg, int flags)
 
 	(void)arg;
 	(void)flags;
+	give_orphans();
 	pthread_mutex_lock(&drain_lock);
 	n = ndrains;
 	if (n > 0 && (copy = malloc((size_t)n * sizeof(*copy))) != NULL)
