@@ -92,3 +92,17 @@ def test_non_contiguous_buffers_are_refused():
         Packet.from_buffer(memoryview(bytearray(10))[::2])
     with pytest.raises(MbufError, match="NULL object"):
         mbuf.call(mbuf.lib.mbuf_attach_pybuffer, None, 0, mbuf.M_DONTWAIT)
+
+
+def test_release_from_a_thread_python_never_saw(no_leaks):
+    """A plain C thread (pthread_create, no Python thread state) frees the
+    last reference: the release takes the GIL by itself."""
+    libc = ctypes.CDLL(None)
+    buf = bytearray(b"c" * 64)
+    base = sys.getrefcount(buf)
+    addr = Packet.from_buffer(buf).detach()
+    tid = ctypes.c_ulong()
+    start = ctypes.cast(mbuf.lib.m_freem, ctypes.c_void_p)
+    assert libc.pthread_create(ctypes.byref(tid), None, start, ctypes.c_void_p(addr)) == 0
+    assert libc.pthread_join(tid, None) == 0   # ctypes drops the GIL while joining
+    assert sys.getrefcount(buf) == base
