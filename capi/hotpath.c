@@ -25,54 +25,38 @@ live(const struct mbuf *m)
 	return m != NULL && mbuf__mb_is_live(mbuf__sh, m);
 }
 
-/* report why m is not usable (bad pointer, freed...) in the core's words */
-static void
-report_bad(const struct mbuf *m, const char *func)
+/* the chain's byte count if every member is live, else -1 */
+static inline long
+chain_len(const struct mbuf *m)
 {
-	if (m == NULL)
-		mbuf__violation(func, "NULL mbuf");
-	else if (mbufgo_check_mbuf((uintptr_t)m, (char *)func))
-		mbuf__violation(func, "mbuf %p is corrupt", (const void *)m);
-	MBUF_FLUSH();
+	long total = 0;
+
+	for (; m != NULL; m = m->m_next) {
+		if (MBUF_UNLIKELY(!mbuf__mb_is_live(mbuf__sh, m)))
+			return -1;
+		total += m->m_len;
+	}
+	return total;
 }
 
 void
 m_copydata(struct mbuf *m, int off, int len, void *vp)
 {
 	char *cp = vp;
+	long total;
 	int n;
 
-	if (MBUF_UNLIKELY(off < 0 || len < 0)) {
-		mbuf__violation("m_copydata", "off %d, len %d", off, len);
-		return;
-	}
-	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
+	/* anything unusual goes to the core, which reports it */
+	if (MBUF_UNLIKELY(!mbuf__fast_ok() || off < 0 || len < 0 ||
+	    (cp == NULL && len > 0) || (total = chain_len(m)) < 0 ||
+	    (long)off + len > total)) {
 		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)vp);
 		MBUF_FLUSH();
 		return;
 	}
-	for (; off > 0; m = m->m_next) {
-		if (MBUF_UNLIKELY(!live(m))) {
-			if (m == NULL)
-				mbuf__violation("m_copydata", "m == NULL, off %d "
-				    "(chain shorter than asked)", off);
-			else
-				report_bad(m, "m_copydata");
-			return;
-		}
-		if (off < m->m_len)
-			break;
+	for (; off > 0 && off >= m->m_len; m = m->m_next)
 		off -= m->m_len;
-	}
 	for (; len > 0; m = m->m_next) {
-		if (MBUF_UNLIKELY(!live(m))) {
-			if (m == NULL)
-				mbuf__violation("m_copydata", "m == NULL, len %d "
-				    "(chain shorter than asked)", len);
-			else
-				report_bad(m, "m_copydata");
-			return;
-		}
 		n = m->m_len - off < len ? m->m_len - off : len;
 		memcpy(cp, mtod(m, char *) + off, (size_t)n);
 		cp += n;
@@ -94,11 +78,11 @@ m_adj(struct mbuf *mp, int req_len)
 		MBUF_FLUSH();
 		return;
 	}
-	for (m = mp; m != NULL; m = m->m_next)
-		if (MBUF_UNLIKELY(!live(m))) {
-			report_bad(m, "m_adj");
-			return;
-		}
+	if (MBUF_UNLIKELY(chain_len(mp) < 0)) {
+		mbufgo_adj((uintptr_t)mp, req_len);	/* reports */
+		MBUF_FLUSH();
+		return;
+	}
 	if (req_len >= 0) {
 		/* from the head: emptied mbufs stay, with m_len 0 */
 		len = req_len;
