@@ -1,0 +1,8 @@
+/* kit_probe.c: checks of the porting kit run as kernel code */
+#ifndef _KIT_PROBE_H_
+#define _KIT_PROBE_H_
+int	kit_probe(void);		/* the number of failed checks */
+void	kit_probe_panic(int value);	/* panic("kit_probe_panic: value %d") */
+void	kit_probe_bad_malloc(void);	/* malloc with an unknown flag */
+void	kit_probe_kassert(int value);	/* KASSERT(value > 0) */
+#endif
