@@ -15,8 +15,9 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 
-TEST_SUITES  += test-ctest test-consumers
+TEST_SUITES  += test-ctest test-consumers test-iovec-python
 APT_PACKAGES += cmake pkgconf
+RUN_TARGETS  += run-iovec-python
 
 # ---- porting kit and the programs that use it --------------------------------
 KIT_CFLAGS    := -D_KERNEL -Iinclude -Iinclude/netbsd
@@ -38,6 +39,12 @@ $(BUILD)/c_tests/test_porting: c_tests/test_porting.c c_tests/testutil.h $(PORTE
 $(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
+
+# the I/O bridge from Python (a script that asserts what it shows)
+IOVEC_PY = LIBMBUF_PATH=$(abspath $(LIB)) $(or $(PYTHON),/usr/bin/python3) examples/udp_loopback.py
+.PHONY: run-iovec-python test-iovec-python
+run-iovec-python test-iovec-python: $(LIB)
+	$(IOVEC_PY)
 
 # ---- install -------------------------------------------------------------------
 INST_VERSION := $(shell sed -n 's/^\#define LIBMBUF_VERSION[ \t]*"\(.*\)"/\1/p' include/mbuf.h)
