@@ -9,16 +9,21 @@ import (
 // definitions (pointers and longs 8 bytes, int 4, short 2, natural
 // alignment), not read back from include/mbuf.h; capi checks the C
 // header against the same numbers.
+var layoutSink *Mbuf // makes the mbuf of TestLayoutMatchesNetBSD escape
+
 func TestLayoutMatchesNetBSD(t *testing.T) {
-	var m Mbuf
-	base := uintptr(unsafe.Pointer(&m))
+	// On the heap: a stack variable may move (stack growth) between
+	// taking base and the addresses below, as it does under -race.
+	m := new(Mbuf)
+	layoutSink = m
+	base := uintptr(unsafe.Pointer(m))
 	off := func(p unsafe.Pointer) uintptr { return uintptr(p) - base }
 	checks := []struct {
 		name string
 		got  uintptr
 		want uintptr
 	}{
-		{"sizeof(struct mbuf)", unsafe.Sizeof(m), 512},
+		{"sizeof(struct mbuf)", unsafe.Sizeof(*m), 512},
 		{"sizeof(struct m_hdr)", unsafe.Sizeof(MHdr{}), 56},
 		{"m_next", off(unsafe.Pointer(&m.Next)), 0},
 		{"m_nextpkt", off(unsafe.Pointer(&m.NextPkt)), 8},
