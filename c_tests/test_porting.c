@@ -281,6 +281,39 @@ test_random(void)
 	CHECK(tu_all_types_zero());
 }
 
+/* the kit's in_cksum / in4_cksum over chains cut at random */
+static void
+test_kit_cksum(void)
+{
+	static uint8_t buf[3100];
+	unsigned rnd = 777;
+	int i, j, len, payload, ncut, cut[10], bad = 0;
+	struct mbuf *m;
+	uint16_t want;
+
+	for (i = 0; i < 100; i++) {
+#define	RND(n)	((rnd = rnd * 1103515245u + 12345u), (int)((rnd >> 8) % (unsigned)(n)))
+		payload = RND(3000);
+		len = build(buf, 0, 0, payload, 9, (unsigned)i);
+		ncut = RND(10);
+		for (j = 0; j < ncut; j++)
+			cut[j] = 1 + RND(j < 3 ? 30 : 700);
+#undef RND
+		m = chain(buf, len, cut, ncut);
+		if (m->m_len < 20)
+			m = m_pullup(m, 20);	/* in4_cksum reads the addresses there */
+		bad += kit_probe_cksum(m, 0, 0, 20) != 0;
+		bad += kit_probe_cksum(m, 17, 20, 8 + payload) != 0;
+		/* with the stored sum spoiled, the result is the right sum */
+		m_copyback(m, 26, 2, "\0\0");
+		want = (uint16_t)(buf[26] << 8 | buf[27]);	/* build()'s */
+		bad += kit_probe_cksum(m, 17, 20, 8 + payload) != htons(want);
+		m_freem(m);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(tu_all_types_zero());
+}
+
 /* udp4_output_cksum agrees with the flat reference, across a chain */
 static void
 test_output(void)
@@ -419,6 +452,7 @@ main(int argc, char **argv)
 	test_invalid();
 	test_random();
 	test_output();
+	test_kit_cksum();
 	test_stats_and_kit();
 	EXPECT_DEATH("kassert",
 	    "udp4_input_check: kernel assertion \"off >= 0\" failed");

@@ -94,12 +94,14 @@ install: $(LIB)
 	ln -sfn $(INST_SONAME) $(DESTDIR)$(LIBDIR)/libmbuf.so
 	install -m 0644 include/mbuf.h $(DESTDIR)$(INCLUDEDIR)/mbuf.h
 	install -m 0644 include/sys/mbuf.h $(DESTDIR)$(INCLUDEDIR)/sys/mbuf.h
+	@echo "installing the porting kit into $(KITDIR)"
 	@set -e; for h in $(patsubst include/netbsd/%,%,$(KIT_HEADERS)); do \
 		install -d $(DESTDIR)$(KITDIR)/$$(dirname $$h); \
 		install -m 0644 include/netbsd/$$h $(DESTDIR)$(KITDIR)/$$h; done
-	$(inst_subst) cmake/mbufConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfig.cmake
-	$(inst_subst) cmake/mbufConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfigVersion.cmake
-	$(inst_subst) cmake/mbuf.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/mbuf.pc
+	@echo "generating $(CMAKEDIR)/mbufConfig{,Version}.cmake and $(PKGCONFIGDIR)/mbuf.pc"
+	@$(inst_subst) cmake/mbufConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfig.cmake
+	@$(inst_subst) cmake/mbufConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfigVersion.cmake
+	@$(inst_subst) cmake/mbuf.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/mbuf.pc
 	@printf '%s\n' $(INST_FILES) > $(DESTDIR)$(MANIFEST)
 	@echo "installed libmbuf $(INST_VERSION) into $(DESTDIR)$(PREFIX) ($(words $(INST_FILES)) files, listed in $(MANIFEST))"
 

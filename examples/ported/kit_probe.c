@@ -138,3 +138,12 @@ kit_probe_kassert(int value)
 
 	KASSERT(value > 0);
 }
+
+int
+kit_probe_cksum(struct mbuf *m, int nxt, int off, int len)
+{
+
+	if (nxt == 0 && off == 0)
+		return in_cksum(m, len);
+	return in4_cksum(m, (u_int8_t)nxt, off, len);
+}

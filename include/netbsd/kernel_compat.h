@@ -28,6 +28,7 @@
  *   htons/ntohs/htonl/ntohl, HTONS/NTOHS/HTONL/NTOHL (in place),
  *                            bswap16/32/64
  *   min/max/imin/imax/lmin/lmax/ulmin/ulmax, MIN/MAX/howmany/roundup
+ *   in_cksum(m, len), in4_cksum(m, nxt, off, len) over a chain
  *   hz, time_second, time_uptime; copyin/copyout (memcpy); bcopy/bzero
  *   u_char/u_short/u_int/u_long/caddr_t/u_int8_t...; <sys/cdefs.h>
  *                            spellings (__KERNEL_RCSID, __predict_true...)
@@ -375,6 +376,60 @@ copyout(const void *kaddr, void *uaddr, size_t len)
 	memcpy(uaddr, kaddr, len);
 	return 0;
 }
+
+/* ---- Internet checksum over a chain (in_cksum(9)) ------------------------ */
+#ifndef LIBMBUF_KIT_NO_IN_CKSUM
+/*
+ * in4_cksum(m, nxt, off, len): the Internet checksum of len bytes at off in
+ * chain m, plus, when nxt is not 0, the IPv4 pseudo header made of the
+ * addresses of the IP header at the start of m, protocol nxt and length
+ * len.  Returns the complemented sum as stored in a header (network byte
+ * order): 0 when the data includes a correct checksum.  in_cksum(m, len)
+ * is in4_cksum(m, 0, 0, len).  Define LIBMBUF_KIT_NO_IN_CKSUM to bring
+ * your own.
+ */
+static inline int
+in4_cksum(struct mbuf *m, u_int8_t nxt, int off, int len)
+{
+	const u_char *p;
+	u_int32_t sum = 0;
+	int n, odd = 0;
+
+	KASSERT(off >= 0 && len >= 0);
+	if (nxt != 0) {
+		KASSERT(m->m_len >= 20);
+		p = mtod(m, const u_char *) + 12;	/* ip_src, ip_dst */
+		for (n = 0; n < 8; n += 2)
+			sum += (u_int32_t)p[n] << 8 | p[n + 1];
+		sum += nxt + (u_int32_t)len;
+	}
+	for (; m != NULL && off >= m->m_len; m = m->m_next)
+		off -= m->m_len;
+	for (; m != NULL && len > 0; m = m->m_next, off = 0) {
+		p = mtod(m, const u_char *) + off;
+		n = m->m_len - off < len ? m->m_len - off : len;
+		len -= n;
+		if (odd && n > 0) {
+			sum += *p++;
+			n--;
+			odd = 0;
+		}
+		for (; n >= 2; n -= 2, p += 2)
+			sum += (u_int32_t)p[0] << 8 | p[1];
+		if (n == 1) {
+			sum += (u_int32_t)p[0] << 8;
+			odd = 1;
+		}
+		sum = (sum & 0xffff) + (sum >> 16);
+	}
+	if (__predict_false(len > 0))
+		netbsd_panic("in4_cksum", "out of data: %d bytes short", len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((u_int16_t)(~sum & 0xffff));
+}
+#define	in_cksum(m, len)	in4_cksum((m), 0, 0, (len))
+#endif
 
 /* ---- time (sys/kernel.h) --------------------------------------------------- */
 __attribute__((weak)) int hz = 100;
