@@ -486,7 +486,10 @@ func (p *Packet) String() string {
 	}
 	var parts []string
 	for _, s := range p.Segments() {
-		x := fmt.Sprintf("%d %s", s.Len, FlagNames(s.Flags))
+		x := fmt.Sprint(s.Len)
+		if f := FlagNames(s.Flags); f != "" {
+			x += " " + f
+		}
 		if s.Shared {
 			x += " shared"
 		}

@@ -57,6 +57,8 @@ func main() {
 		fmt.Println("error:    ", err)
 	}
 	fmt.Printf("stats      %+v\n", mbuf.ReadStats())
+	p.Free()
+	fmt.Printf("freed      %+v\n", mbuf.ReadStats())
 }
 
 func check(err error) {
