@@ -46,7 +46,7 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 		return x, off
 	}
 	if n <= int(x.Len)-off {
-		return p.pulldownDup(m, x, off)
+		return p.pulldownDup(m, x, off, n)
 	}
 	hlen := int(x.Len) - off // bytes of the region in x
 	tlen := n - hlen         // bytes still needed from the following mbufs
@@ -95,8 +95,15 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 // writable mbuf. When x was the packet head and off is 0, the copy carries
 // a duplicate of the header (tags too) in the middle of the chain, as in
 // 2007.
-func (p *Pools) pulldownDup(m, x *Mbuf, off int) (*Mbuf, int) {
+func (p *Pools) pulldownDup(m, x *Mbuf, off, n int) (*Mbuf, int) {
 	o := p.copym0("m_dup", x, off, int(x.Len)-off, M_DONTWAIT, true)
+	if o != nil && int(o.Len) < n {
+		// m_dup found no cluster and fell back to an internal buffer too
+		// small for the region: the 2007 code returned it anyway (not
+		// contiguous); treat it as the memory shortage it is.
+		p.freeChain(o)
+		o = nil
+	}
 	if o == nil {
 		p.freeChain(m)
 		return nil, 0
