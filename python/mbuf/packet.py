@@ -14,10 +14,18 @@ from . import _ffi
 from ._lib import MbufError, _pending, call, lib
 
 _M = _ffi.mbuf
+_H = _ffi.m_hdr                 # at offset 0 of every mbuf: the fast view
+_PH = _ffi.pkthdr
+_ES = _ffi._m_ext_storage
 _TAG = _ffi.m_tag
 _TAG_SIZE = ctypes.sizeof(_TAG)
 _OFF_DAT = _M.M_dat.offset                                   # m_dat
 _OFF_PKTDAT = _OFF_DAT + _ffi.mbuf_M_dat_MH.MH_dat.offset    # m_pktdat
+_OFF_EXTREF = _OFF_PKTDAT + _ffi._m_ext.ext_ref.offset       # m_ext_ref
+_OFF_EXTST = _OFF_PKTDAT + _ffi._m_ext.ext_storage.offset    # m_ext_storage
+_M_EXT, _M_PKTHDR = _ffi.M_EXT, _ffi.M_PKTHDR
+_RW_BITS = _ffi.M_EXT_RW | _ffi.M_EXT_ROMAP
+_void_p_at = ctypes.c_void_p.from_address
 _ENOMEM = 12
 
 
@@ -62,34 +70,39 @@ def _release(state):
         _violation()    # a finalizer has nobody to raise to
 
 
+def _ext(mb):
+    """The ext storage descriptor of mb (the holder's: m_ext)."""
+    return _ES.from_address(_void_p_at(ctypes.addressof(mb) + _OFF_EXTREF).value + _OFF_EXTST)
+
+
 def _readonly(mb):
-    """M_READONLY: ext storage not writable, or shared."""
-    f = mb.m_flags
-    if not f & _ffi.M_EXT:
+    """M_READONLY: ext storage not writable, or shared. mb: an m_hdr or mbuf."""
+    f = mb.mh_flags if isinstance(mb, _H) else mb.m_flags
+    if not f & _M_EXT:
         return False
-    if f & (_ffi.M_EXT_RW | _ffi.M_EXT_ROMAP) != _ffi.M_EXT_RW:
+    if f & _RW_BITS != _ffi.M_EXT_RW:
         return True
-    return _M.from_address(mb.m_ext_ref).m_ext_storage.ext_refcnt > 1
+    return _ext(mb).ext_refcnt > 1
 
 
-def _leading_space(addr, mb):
-    """M_LEADINGSPACE."""
-    if _readonly(mb):
+def _leading_space(addr, h):
+    """M_LEADINGSPACE of the mbuf at addr (h: its m_hdr)."""
+    if _readonly(h):
         return 0
-    f = mb.m_flags
-    if f & _ffi.M_EXT:
-        return mb.m_data - _M.from_address(mb.m_ext_ref).m_ext_storage.ext_buf
-    return mb.m_data - addr - (_OFF_PKTDAT if f & _ffi.M_PKTHDR else _OFF_DAT)
+    f = h.mh_flags
+    if f & _M_EXT:
+        return h.mh_data - _ext(h).ext_buf
+    return h.mh_data - addr - (_OFF_PKTDAT if f & _M_PKTHDR else _OFF_DAT)
 
 
-def _trailing_space(addr, mb):
-    """M_TRAILINGSPACE."""
-    if _readonly(mb):
+def _trailing_space(addr, h):
+    """M_TRAILINGSPACE of the mbuf at addr (h: its m_hdr)."""
+    if _readonly(h):
         return 0
-    if mb.m_flags & _ffi.M_EXT:
-        e = _M.from_address(mb.m_ext_ref).m_ext_storage
-        return e.ext_buf + e.ext_size - (mb.m_data + mb.m_len)
-    return addr + _OFF_DAT + _ffi.MLEN - (mb.m_data + mb.m_len)
+    if h.mh_flags & _M_EXT:
+        e = _ext(h)
+        return e.ext_buf + e.ext_size - (h.mh_data + h.mh_len)
+    return addr + _OFF_DAT + _ffi.MLEN - (h.mh_data + h.mh_len)
 
 
 def _as_bytes(data):
@@ -111,6 +124,10 @@ class Mbuf:
     @property
     def _mb(self):
         return _M.from_address(self.address)
+
+    @property
+    def _h(self):
+        return _H.from_address(self.address)
 
     @property
     def len(self):
@@ -159,12 +176,12 @@ class Mbuf:
     @property
     def leading_space(self):
         """M_LEADINGSPACE."""
-        return _leading_space(self.address, self._mb)
+        return _leading_space(self.address, self._h)
 
     @property
     def trailing_space(self):
         """M_TRAILINGSPACE."""
-        return _trailing_space(self.address, self._mb)
+        return _trailing_space(self.address, self._h)
 
     def view(self):
         """A memoryview of this mbuf's data, without a copy (read-only
@@ -363,19 +380,22 @@ class Packet:
     # ---- reading ---------------------------------------------------------
 
     def __len__(self):
-        mb = _M.from_address(self._ptr)
-        if mb.m_flags & _ffi.M_PKTHDR:
-            return mb.m_pkthdr.len
+        m = self._ptr
+        h = _H.from_address(m)
+        if h.mh_flags & _M_PKTHDR:
+            return _PH.from_address(m + _OFF_DAT).len
         n = 0
-        for x in self:
-            n += x.len
+        while m:
+            h = _H.from_address(m)
+            n += h.mh_len
+            m = h.mh_next
         return n
 
     def __bytes__(self):
         m = self._ptr
-        mb = _M.from_address(m)
-        if not mb.m_next:
-            return ctypes.string_at(mb.m_data, mb.m_len)
+        h = _H.from_address(m)
+        if not h.mh_next:
+            return ctypes.string_at(h.mh_data, h.mh_len)
         n = len(self)
         buf = ctypes.create_string_buffer(n)
         got = call(lib.mbuf_packet_to_bytes, m, buf, n)
@@ -406,7 +426,7 @@ class Packet:
         m = self._ptr
         while m:
             yield Mbuf(m, self)
-            m = _M.from_address(m).m_next
+            m = _H.from_address(m).mh_next
 
     def mbufs(self):
         """The mbufs of the chain as a list."""
@@ -447,10 +467,10 @@ class Packet:
         if not 0 <= n <= _ffi.MHLEN:
             raise ValueError("prepend: %d bytes (at most MHLEN, %d)" % (n, _ffi.MHLEN))
         m = self._ptr
-        mb = _M.from_address(m)
-        if _leading_space(m, mb) >= n:
-            mb.m_data -= n
-            mb.m_len += n
+        h = _H.from_address(m)
+        if _leading_space(m, h) >= n:
+            h.mh_data -= n
+            h.mh_len += n
         else:
             r = lib.m_prepend(m, n, _ffi.M_DONTWAIT)
             err = _violation()
@@ -459,10 +479,10 @@ class Packet:
             self._set(r)
             if not r:
                 raise MemoryError("libmbuf: m_prepend: out of mbufs; the chain was freed")
-            m, mb = r, _M.from_address(r)
-        if mb.m_flags & _ffi.M_PKTHDR:
-            mb.m_pkthdr.len += n
-        ctypes.memmove(mb.m_data, data, n)
+            m, h = r, _H.from_address(r)
+        if h.mh_flags & _M_PKTHDR:
+            _PH.from_address(m + _OFF_DAT).len += n
+        ctypes.memmove(h.mh_data, data, n)
         return self
 
     def adj(self, n):
