@@ -193,6 +193,18 @@ drain_half(struct mbuf_thread *t, int kind)
 
 /* ---- allocation ---------------------------------------------------------- */
 
+/* hand out the top of t's (non-empty) mbuf magazine as MGET/MGETHDR do */
+static inline struct mbuf *
+pop_mbuf(struct mbuf_thread *t, int type, int hdr)
+{
+	struct mbuf *m = t->mb[--t->nmb];
+
+	mbuf__take_mbuf(t, m, type);
+	if (hdr)
+		mbuf__init_pkthdr(m);
+	return m;
+}
+
 static struct mbuf *
 get_slow(int how, int type, int hdr)
 {
@@ -206,31 +218,18 @@ get_slow(int how, int type, int hdr)
 	}
 	if (t->nmb == 0 && refill(t, KIND_MBUF, how) == 0)
 		return NULL;
-	m = t->mb[--t->nmb];
-	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
-	mbuf__count(t, type, 1);
-	mbuf__init_mbuf(m, type);
-	if (hdr)
-		mbuf__init_pkthdr(m);
-	return m;
+	return pop_mbuf(t, type, hdr);
 }
 
 static inline struct mbuf *
 get_fast(int how, int type, int hdr)
 {
 	struct mbuf_thread *t = mbuf__self;
-	struct mbuf *m;
 
-	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 || !mbuf__valid_args(how, type) ||
-	    !mbuf__fast_ok()))
+	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 ||
+	    !mbuf__valid_args(how, type) || !mbuf__fast_ok()))
 		return get_slow(how, type, hdr);
-	m = t->mb[--t->nmb];
-	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
-	mbuf__count(t, type, 1);
-	mbuf__init_mbuf(m, type);
-	if (hdr)
-		mbuf__init_pkthdr(m);
-	return m;
+	return pop_mbuf(t, type, hdr);
 }
 
 struct mbuf *
@@ -319,26 +318,28 @@ m_getcl(int how, int type, int flags)
 	return m;
 }
 
-int
-m_get_bulk(int how, int type, struct mbuf **out, int n)
+/* n allocations through the fast path; stops at the first failure */
+static int
+get_bulk(int how, int type, int hdr, struct mbuf **out, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if ((out[i] = m_get(how, type)) == NULL)
+		if ((out[i] = get_fast(how, type, hdr)) == NULL)
 			break;
 	return i;
 }
 
 int
+m_get_bulk(int how, int type, struct mbuf **out, int n)
+{
+	return get_bulk(how, type, 0, out, n);
+}
+
+int
 m_gethdr_bulk(int how, int type, struct mbuf **out, int n)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		if ((out[i] = m_gethdr(how, type)) == NULL)
-			break;
-	return i;
+	return get_bulk(how, type, 1, out, n);
 }
 
 int
