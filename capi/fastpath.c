@@ -538,10 +538,7 @@ pool_cache_put(pool_cache_t pc, void *object)
 		    "released by its ext_free callback", object);
 		return;
 	}
-	*mbuf__mb_state(sh, object) = MBUF_STATE_FREE;
-	if (t->nmb == MBUF_CACHE_SLOTS)
-		drain_half(t, KIND_MBUF);
-	t->mb[t->nmb++] = object;
+	put_mbuf(t, sh, object);
 }
 
 /* ---- storage helpers behind the macros ------------------------------------ */
