@@ -15,6 +15,7 @@ then returns its failure value without touching the chain, and the
 Pythonic layer raises MbufError with the library's message.  The handler
 is process-wide: it replaces one a C host may have installed.
 """
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -85,6 +86,9 @@ def _on_violation(func, msg):
 
 
 lib.mbuf_set_panic_handler(_on_violation)
+# the callback dies with the interpreter: give C code the default back
+# (packets' finalizers, registered later, run before this at exit)
+atexit.register(lib.mbuf_set_panic_handler, None)
 
 
 def check():
