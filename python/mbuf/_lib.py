@@ -88,7 +88,7 @@ def _on_violation(func, msg):
 lib.mbuf_set_panic_handler(_on_violation)
 # the callback dies with the interpreter: give C code the default back
 # (packets' finalizers, registered later, run before this at exit)
-atexit.register(lib.mbuf_set_panic_handler, None)
+atexit.register(lib.mbuf_set_panic_handler, _ffi.mbuf_panic_handler_t())  # NULL: the default
 
 
 def check():
