@@ -62,3 +62,17 @@ def test_tags_need_a_header(no_leaks):
         t.copy(10).tags[1] = b"x"
     p.free()
     t.free()
+
+
+def test_packets_alive_at_exit_are_freed_quietly():
+    import os
+    import subprocess
+    import sys
+    code = ("import mbuf\n"
+            "keep = mbuf.Packet(b'x' * 3000)\n"
+            "zc = mbuf.Packet.from_buffer(bytearray(64))\n"
+            "c = zc.copy()\n"
+            "try:\n    keep.read(5000, 1)\nexcept mbuf.MbufError:\n    pass\n")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
