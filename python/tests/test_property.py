@@ -3,6 +3,7 @@ same program gives on a bytes object."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import mbuf
 from mbuf import MHLEN, Packet
 
 payload = st.binary(min_size=0, max_size=3000)
@@ -59,13 +60,27 @@ def apply(p, ref, op):
         return ref
 
 
+def make(source, data):
+    """The starting packet: copied, or zero copy over a writable or a
+    read-only buffer (the latter copied on write)."""
+    if source == "copy":
+        return Packet(data), None
+    buf = bytearray(data) if source == "bytearray" else bytes(data)
+    return Packet.from_buffer(buf), buf
+
+
 @settings(max_examples=300, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(payload, ops)
-def test_packet_ops_match_bytes_ops(data, program):
+@given(st.sampled_from(["copy", "bytearray", "bytes"]), payload, ops)
+def test_packet_ops_match_bytes_ops(source, data, program):
+    handles = mbuf.handles_live()
     ref = data
-    with Packet(data) as p:
+    p, buf = make(source, data)
+    with p:
         for op in program:
             ref = apply(p, ref, op)
             assert len(p) == len(ref)
             assert bytes(p) == ref
+        if source == "bytes":
+            assert buf == data          # read-only storage never written
+    assert mbuf.handles_live() == handles
