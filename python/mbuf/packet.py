@@ -5,9 +5,9 @@ reading out, copying, splitting, tagging); reading the chain's fields
 (len(p), iteration over the mbufs, repr) reads the mbufs' memory through
 the generated structures and makes no call at all.
 """
+import atexit
 import ctypes
 import threading
-import weakref
 from collections.abc import MutableMapping
 
 from . import _ffi
@@ -68,6 +68,18 @@ def _release(state):
     if m:
         lib.m_freem(m)
         _violation()    # a finalizer has nobody to raise to
+
+
+# the chains owned by live Packets: id(packet) -> its state [address]
+_live = {}
+
+
+@atexit.register
+def _free_all():
+    """At exit, free what live packets still own (before the interpreter
+    goes, so that Python-owned storage is released while it can be)."""
+    while _live:
+        _release(_live.popitem()[1])
 
 
 def _ext(mb):
@@ -268,11 +280,11 @@ class Packet:
 
     Packet(b"...") copies bytes into mbufs and clusters (one call);
     Packet.from_buffer(obj) uses obj's memory as external storage without
-    a copy. The chain is freed by free(), by leaving a with block, or by
-    the finalizer when the object goes away: exactly once. Operations
-    that consume a packet (cat, a failed pullup) leave it empty.
+    a copy. The chain is freed by free(), by leaving a with block, by the
+    finalizer when the object goes away, or at exit: exactly once.
+    Operations that consume a packet (cat, a failed pullup) leave it empty.
     """
-    __slots__ = ("_st", "_fin", "__weakref__")
+    __slots__ = ("_st", "__weakref__")
 
     def __init__(self, data=b"", how=_ffi.M_DONTWAIT):
         if isinstance(data, bytearray) and data:
@@ -288,7 +300,13 @@ class Packet:
 
     def _own(self, m):
         self._st = [m]
-        self._fin = weakref.finalize(self, _release, self._st)
+        _live[id(self)] = self._st
+
+    def __del__(self):
+        st = getattr(self, "_st", None)     # None if __init__ failed
+        if st is not None and st[0]:
+            _live.pop(id(self), None)
+            _release(st)
 
     @classmethod
     def adopt(cls, address):
@@ -303,13 +321,15 @@ class Packet:
         """Give the chain up (to C code, which must free it): its address."""
         m = self._ptr
         self._st[0] = None
-        self._fin.detach()
+        _live.pop(id(self), None)
         return m
 
     def free(self):
         """m_freem the chain now (later calls do nothing)."""
-        if self._fin.alive:
-            self._fin()
+        st = getattr(self, "_st", None)
+        if st is not None and st[0]:
+            _live.pop(id(self), None)
+            _release(st)
 
     def __enter__(self):
         return self
@@ -337,7 +357,7 @@ class Packet:
     def _set(self, m):
         self._st[0] = m
         if not m:
-            self._fin.detach()
+            _live.pop(id(self), None)
 
     # ---- zero copy -------------------------------------------------------
 
@@ -558,8 +578,7 @@ class Packet:
             if nb.m_pkthdr.tags.slh_first:
                 call(lib.m_tag_delete_chain, n, None)
             nb.m_flags &= ~_ffi.M_PKTHDR
-        other._st[0] = None
-        other._fin.detach()
+        other._set(None)
         call(lib.m_cat, m, n)
         mb = _M.from_address(m)
         if mb.m_flags & _ffi.M_PKTHDR:
