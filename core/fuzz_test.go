@@ -58,22 +58,22 @@ func fuzzPools(t *testing.T) *Pools {
 
 // Op codes (first byte of each op, modulo 16) and their argument bytes.
 const (
-	opCreate      = iota // slot, len16, flags, seed
-	opFree               // slot
-	opCopy               // src, dst, off16, len16, mode (1 deep, 0x80 M_COPYALL)
-	opSplit              // src, dst, at16
-	opAdj                // slot, req16 (signed)
-	opPullup             // slot, n16
-	opPrepend            // slot, n16, seed
-	opCopyback           // slot, off16, n16, seed
-	opCopybackCow        // slot, off16, n16, seed
-	opMakeWritable       // slot, off16, n16, mode (0x80 M_COPYALL)
-	opCat                // dst, src
-	opPulldown           // slot, off16, n16
-	opCopyup             // slot, n16, dstoff
-	opCopydata           // slot, off16, n16
-	opMisuse             // slot, kind
-	opCopypacket         // src, dst
+	opCreate       = iota // slot, len16, flags, seed
+	opFree                // slot
+	opCopy                // src, dst, off16, len16, mode (1 deep, 0x80 M_COPYALL)
+	opSplit               // src, dst, at16
+	opAdj                 // slot, req16 (signed)
+	opPullup              // slot, n16
+	opPrepend             // slot, n16, seed
+	opCopyback            // slot, off16, n16, seed
+	opCopybackCow         // slot, off16, n16, seed
+	opMakeWritable        // slot, off16, n16, mode (0x80 M_COPYALL)
+	opCat                 // dst, src
+	opPulldown            // slot, off16, n16
+	opCopyup              // slot, n16, dstoff
+	opCopydata            // slot, off16, n16
+	opMisuse              // slot, kind
+	opCopypacket          // src, dst
 	numOps
 )
 
