@@ -40,6 +40,17 @@ $(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
 
+# the AddressSanitizer + UBSan build of test_porting for mk/reliability.mk's
+# test-sanitize (its pattern rule compiles one file; this test needs the
+# ported objects, instrumented too)
+SAN_PORTED_OBJS := $(patsubst examples/%.c,$(BUILD)/san/%.o,$(PORTED_SRCS))
+$(SAN_PORTED_OBJS): $(BUILD)/san/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror $(SAN_FLAGS) $(KIT_CFLAGS) -Iexamples/ported -c -o $@ $<
+$(BUILD)/san/test_porting: c_tests/test_porting.c c_tests/testutil.h $(SAN_PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -Iexamples/ported -o $@ $< $(SAN_PORTED_OBJS) $(LDFLAGS_TEST)
+
 # the I/O bridge from Python (a script that asserts what it shows)
 IOVEC_PY = LIBMBUF_PATH=$(abspath $(LIB)) $(or $(PYTHON),/usr/bin/python3) examples/udp_loopback.py
 .PHONY: run-iovec-python test-iovec-python

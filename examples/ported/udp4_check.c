@@ -162,8 +162,9 @@ struct mbuf *
 udp4_input_check(struct mbuf *m, int off, int *reasonp)
 {
 	struct mbuf *n;
-	struct ip *ip;
-	struct udphdr *uh;
+	struct ip iph, *ip = &iph;
+	struct udphdr uhdr, *uh = &uhdr;
+	caddr_t hp;
 	int hlen, iplen, ulen, hoff, reason, s;
 
 	KASSERT(reasonp != NULL);
@@ -185,7 +186,11 @@ udp4_input_check(struct mbuf *m, int off, int *reasonp)
 		reason = UDP4_NOMEM;
 		goto dropped;
 	}
-	ip = (struct ip *)(mtod(n, caddr_t) + hoff);
+	/*
+	 * The headers are read through aligned copies: at an odd offset (a
+	 * 14-byte Ethernet header before them) struct ip is misaligned.
+	 */
+	memcpy(&iph, mtod(n, caddr_t) + hoff, sizeof(iph));
 	if (ip->ip_v != IPVERSION) {
 		reason = UDP4_BADVERS;
 		goto bad;
@@ -206,8 +211,9 @@ udp4_input_check(struct mbuf *m, int off, int *reasonp)
 		reason = UDP4_NOMEM;
 		goto dropped;
 	}
-	ip = (struct ip *)(mtod(n, caddr_t) + hoff);
-	uh = (struct udphdr *)((caddr_t)ip + hlen);
+	hp = mtod(n, caddr_t) + hoff;
+	memcpy(&iph, hp, sizeof(iph));
+	memcpy(&uhdr, hp + hlen, sizeof(uhdr));
 
 	if (m->m_pkthdr.csum_flags & M_CSUM_IPv4) {
 		udp4_checkstat.ucs_hwsum++;
@@ -287,27 +293,33 @@ void
 udp4_output_cksum(struct mbuf *m, int off)
 {
 	struct mbuf *n;
-	struct ip *ip;
-	struct udphdr *uh;
+	struct ip iph;
+	struct udphdr uhdr;
+	caddr_t hp;
 	int hlen, hoff, ulen;
 	u_int16_t sum;
 
 	KASSERT(m->m_flags & M_PKTHDR);
 	n = m_getptr(m, off, &hoff);
 	KASSERT(n != NULL && n->m_len - hoff >= (int)sizeof(struct ip));
-	ip = (struct ip *)(mtod(n, caddr_t) + hoff);
-	hlen = ip->ip_hl << 2;
+	hp = mtod(n, caddr_t) + hoff;		/* maybe misaligned: copies */
+	memcpy(&iph, hp, sizeof(iph));
+	hlen = iph.ip_hl << 2;
 	KASSERTMSG(n->m_len - hoff >= hlen + (int)sizeof(struct udphdr),
 	    "udp4_output_cksum: headers not contiguous (%d bytes at %d)",
 	    n->m_len, hoff);
-	uh = (struct udphdr *)((caddr_t)ip + hlen);
-	ulen = ntohs(uh->uh_ulen);
+	memcpy(&uhdr, hp + hlen, sizeof(uhdr));
+	ulen = ntohs(uhdr.uh_ulen);
 
-	ip->ip_sum = 0;
-	ip->ip_sum = htons(udp4_chain_cksum(m, off, hlen, 0));
-	uh->uh_sum = 0;
-	sum = udp4_chain_cksum(m, off + hlen, ulen, udp4_pseudo(ip, ulen));
-	uh->uh_sum = htons(sum == 0 ? 0xffff : sum);	/* 0 means "none" */
+	iph.ip_sum = 0;
+	memcpy(hp, &iph, sizeof(iph));
+	iph.ip_sum = htons(udp4_chain_cksum(m, off, hlen, 0));
+	memcpy(hp, &iph, sizeof(iph));
+	uhdr.uh_sum = 0;
+	memcpy(hp + hlen, &uhdr, sizeof(uhdr));
+	sum = udp4_chain_cksum(m, off + hlen, ulen, udp4_pseudo(&iph, ulen));
+	uhdr.uh_sum = htons(sum == 0 ? 0xffff : sum);	/* 0 means "none" */
+	memcpy(hp + hlen, &uhdr, sizeof(uhdr));
 }
 
 unsigned long
