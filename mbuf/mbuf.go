@@ -15,9 +15,14 @@
 // they never panic. A Packet is not safe for concurrent use; different
 // packets may be used from different goroutines.
 //
-// The pools are process-wide: Default returns them. In a program that
-// also loads libmbuf.so through cgo, use the C API instead; the two do not
-// share pools.
+// The pools are process-wide (core.Default). In a program that also loads
+// libmbuf.so through cgo, use the C API instead; the two do not share
+// pools.
+//
+// Attach pins the []byte (runtime.Pinner) and keeps it in the core's table
+// of Go-owned storage, keyed by the descriptor's ext_arg, until the last
+// reference goes: the pure-Go counterpart of the go-pointer handles with
+// which libmbuf.so holds Python owners for C.
 package mbuf
 
 import (
