@@ -13,7 +13,8 @@ process like the kernel.  Importing this module installs a handler that
 records the message for the calling thread and returns; the failing call
 then returns its failure value without touching the chain, and the
 Pythonic layer raises MbufError with the library's message.  The handler
-is process-wide: it replaces one a C host may have installed.
+is process-wide: it replaces one a C host may have installed.  Calls made
+straight through `lib` leave a violation's message for check().
 """
 import atexit
 import ctypes
@@ -101,7 +102,17 @@ def check():
 
 def call(fn, *args):
     """fn(*args) on the library, raising MbufError on a violation."""
+    if _pending:        # a message left by an unchecked call is stale
+        _pending.pop(threading.get_ident(), None)
     r = fn(*args)
     if _pending:
         check()
     return r
+
+
+def call_err(fn, *args):
+    """fn(*args) on the library: (its result, the violation message or None)."""
+    if _pending:
+        _pending.pop(threading.get_ident(), None)
+    r = fn(*args)
+    return r, (_pending.pop(threading.get_ident(), None) if _pending else None)

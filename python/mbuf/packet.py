@@ -11,7 +11,7 @@ import threading
 from collections.abc import MutableMapping
 
 from . import _ffi
-from ._lib import MbufError, _pending, call, lib
+from ._lib import MbufError, _pending, call, call_err, lib
 
 _M = _ffi.mbuf
 _H = _ffi.m_hdr                 # at offset 0 of every mbuf: the fast view
@@ -492,8 +492,7 @@ class Packet:
             h.mh_data -= n
             h.mh_len += n
         else:
-            r = lib.m_prepend(m, n, _ffi.M_DONTWAIT)
-            err = _violation()
+            r, err = call_err(lib.m_prepend, m, n, _ffi.M_DONTWAIT)
             if err:
                 raise MbufError(err)
             self._set(r)
@@ -514,8 +513,7 @@ class Packet:
         """m_pullup: make the first n bytes contiguous in the first mbuf.
         On failure the library frees the chain and this raises."""
         length = len(self)
-        r = lib.m_pullup(self._ptr, n)
-        err = _violation()
+        r, err = call_err(lib.m_pullup, self._ptr, n)
         if err:
             raise MbufError(err)
         self._set(r)
@@ -530,8 +528,7 @@ class Packet:
         library frees the chain and this raises."""
         offp = ctypes.c_int(0)
         length = len(self)
-        r = lib.m_pulldown(self._ptr, off, n, ctypes.byref(offp))
-        err = _violation()
+        r, err = call_err(lib.m_pulldown, self._ptr, off, n, ctypes.byref(offp))
         if err:
             raise MbufError(err)
         if not r:
@@ -543,8 +540,7 @@ class Packet:
     def split(self, off, how=_ffi.M_DONTWAIT):
         """m_split: cut after off bytes; returns the tail as a Packet."""
         length = len(self)
-        r = lib.m_split(self._ptr, off, how)
-        err = _violation()
+        r, err = call_err(lib.m_split, self._ptr, off, how)
         if err:
             raise MbufError(err)
         if not r:
@@ -592,8 +588,7 @@ class Packet:
         length = len(self)
         inside = max(0, min(len(data), length - off))
         if inside:
-            r = lib.m_copyback_cow(self._ptr, off, inside, data, _ffi.M_DONTWAIT)
-            err = _violation()
+            r, err = call_err(lib.m_copyback_cow, self._ptr, off, inside, data, _ffi.M_DONTWAIT)
             if err:
                 raise MbufError(err)
             self._set(r)

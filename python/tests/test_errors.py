@@ -76,3 +76,17 @@ def test_packets_alive_at_exit_are_freed_quietly():
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
+
+
+def test_unchecked_raw_call_leaves_its_message_for_check(no_leaks):
+    import ctypes
+    buf = ctypes.create_string_buffer(4)
+    p = Packet(b"fresh")
+    mbuf.lib.m_copydata(p.address, -1, 4, buf)   # straight through lib: unchecked
+    with pytest.raises(MbufError, match="m_copydata: off -1"):
+        mbuf.check()
+    mbuf.lib.m_copydata(p.address, -1, 4, buf)
+    assert bytes(p) == b"fresh"                  # a checked call is not blamed
+    assert p.read(1, 3) == b"res"
+    mbuf.check()                                 # the stale message was dropped
+    p.free()
