@@ -5,7 +5,8 @@
  * which slab bytes may be touched, with memcheck client requests: a freed
  * mbuf or cluster is NOACCESS while it sits in quarantine and in the
  * depot, UNDEFINED when handed out again.  Outside valgrind the requests
- * cost a few instructions.
+ * cost a few instructions.  A program built with AddressSanitizer gets
+ * the same through ASan's manual poisoning.
  *
  * MBUF_LEAK_REPORT=1 prints the leak report at exit and turns a leak into
  * exit status 97.
@@ -27,6 +28,16 @@
 
 #define	LEAK_EXIT_STATUS	97
 
+/*
+ * AddressSanitizer's manual poisoning, when the program is built with it
+ * (the library is not): freed slab memory is off limits to instrumented
+ * code too.
+ */
+void	__asan_poison_memory_region(void const volatile *, size_t)
+	    __attribute__((weak));
+void	__asan_unpoison_memory_region(void const volatile *, size_t)
+	    __attribute__((weak));
+
 /* called by core/debug.go through DebugMemHook */
 void	mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state);
 
@@ -45,11 +56,11 @@ mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state)
 		(void)VALGRIND_MAKE_MEM_DEFINED(addr, size);
 		break;
 	}
-#else
-	(void)addr;
-	(void)size;
-	(void)state;
 #endif
+	if (state == 0 && __asan_poison_memory_region != NULL)
+		__asan_poison_memory_region((void *)addr, size);
+	else if (state != 0 && __asan_unpoison_memory_region != NULL)
+		__asan_unpoison_memory_region((void *)addr, size);
 }
 
 int

@@ -2,7 +2,11 @@ package core
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +39,41 @@ func TestFuzzSeeds(t *testing.T) {
 	defer fuzzMu.Unlock()
 	for _, s := range fuzzSeeds() {
 		runOps(t, fuzzPools(t), s)
+	}
+}
+
+// TestWriteFuzzCorpus writes the seeds and the committed inputs as raw
+// files for the libFuzzer target: MBUF_WRITE_CORPUS=fuzz/corpus go test
+// -run TestWriteFuzzCorpus ./core (run from the repository root: the path
+// is taken relative to core/).
+func TestWriteFuzzCorpus(t *testing.T) {
+	dir := os.Getenv("MBUF_WRITE_CORPUS")
+	if dir == "" {
+		t.Skip("MBUF_WRITE_CORPUS not set")
+	}
+	ins := fuzzSeeds()
+	files, _ := filepath.Glob("testdata/fuzz/FuzzOps/*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// go test fuzz v1 / []byte("...")
+		_, lit, ok := strings.Cut(string(b), "[]byte(")
+		if !ok {
+			continue
+		}
+		s, err := strconv.Unquote(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(lit), ")")))
+		if err != nil {
+			t.Fatal(f, err)
+		}
+		ins = append(ins, []byte(s))
+	}
+	for _, in := range ins {
+		name := filepath.Join("..", dir, fmt.Sprintf("%x", sha256.Sum256(in))[:16])
+		if err := os.WriteFile(name, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
