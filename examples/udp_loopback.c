@@ -155,7 +155,7 @@ main(void)
 		sent_bytes += m->m_pkthdr.len;
 
 		/* receive into clusters, check as the kernel would */
-		r = m_recvmsg(rx, NULL, M_IOVEC_MAXLEN, 0, M_DONTWAIT);
+		r = m_recvmsg(rx, NULL, 8192, 0, M_DONTWAIT);	/* > any packet here */
 		if (r == NULL) {
 			fprintf(stderr, "m_recvmsg: %s\n", strerror(errno));
 			return 1;
