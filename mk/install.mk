@@ -172,7 +172,9 @@ test-consumers: $(LIB)
 		cmake -S cmake/consumers/$$c -B "$$tmp/build-$$c" \
 			-DCMAKE_PREFIX_PATH="$$prefix" >/dev/null; \
 		cmake --build "$$tmp/build-$$c" >/dev/null; \
-		LD_LIBRARY_PATH= "$$tmp/build-$$c/consumer"; done; \
+		LD_LIBRARY_PATH= "$$tmp/build-$$c/consumer"; \
+		readelf -d "$$tmp/build-$$c/consumer" | grep -q "NEEDED.*\[$(INST_SONAME)\]" || \
+			{ echo "consumer $$c does not depend on $(INST_SONAME)"; exit 1; }; done; \
 	echo "== consumer plain Makefile with pkg-config"; \
 	PKG_CONFIG_PATH="$$prefix/lib/pkgconfig" $(MAKE) --no-print-directory -s \
 		-C cmake/consumers/pkgconfig -f Makefile.plain OUT="$$tmp/plain"; \
