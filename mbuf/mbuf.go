@@ -214,6 +214,16 @@ func (p *Packet) Read(off, n int) ([]byte, error) {
 	return out, catch("m_copydata", func() { pools().CopyData(m, off, n, out) })
 }
 
+// ReadInto copies len(dst) bytes at off into dst (m_copydata), without
+// allocating.
+func (p *Packet) ReadInto(dst []byte, off int) error {
+	m, err := p.head("m_copydata")
+	if err != nil {
+		return err
+	}
+	return catch("m_copydata", func() { pools().CopyData(m, off, len(dst), dst) })
+}
+
 // Adj trims n bytes from the head (n > 0) or -n from the tail (m_adj).
 func (p *Packet) Adj(n int) error {
 	m, err := p.head("m_adj")

@@ -39,6 +39,13 @@ func TestViolationsAreErrors(t *testing.T) {
 	if !errors.As(err, &v) || v.Func != "m_copydata" {
 		t.Fatalf("got %v", err)
 	}
+	if err := p.ReadInto(make([]byte, 3), 3); err == nil {
+		t.Fatal("ReadInto past the end must fail")
+	}
+	dst := make([]byte, 3)
+	if err := p.ReadInto(dst, 2); err != nil || string(dst) != "ort" {
+		t.Fatalf("ReadInto: %q, %v", dst, err)
+	}
 	if err := p.Pullup(1000); err == nil || p.Len() != 0 {
 		t.Fatalf("pullup beyond the packet: %v", err)
 	}
