@@ -461,9 +461,9 @@ errno_tests(void)
 	/* bad names */
 	name[0] = 99;
 	len = sizeof(int);
-	CHECK(mbuf_sysctl(name, 1, &v, &len, NULL, 0) != 0);
+	CHECK_EQ(mbuf_sysctl(name, 1, &v, &len, NULL, 0), ENOENT);
 	name[0] = 0;
-	CHECK(mbuf_sysctl(name, 1, &v, &len, NULL, 0) != 0);
+	CHECK_EQ(mbuf_sysctl(name, 1, &v, &len, NULL, 0), ENOENT);
 	CHECK_EQ(mbuf_sysctl(NULL, 1, &v, &len, NULL, 0), EINVAL);
 	CHECK_EQ(mbuf_sysctl(name, 0, &v, &len, NULL, 0), EINVAL);
 	name[0] = MBUF_NMBCLUSTERS;
