@@ -176,6 +176,11 @@ func (p *Pools) Cat(m, n *Mbuf) {
 	p.needChain("m_cat", m)
 	p.CheckChain("m_cat", n)
 	m = lastOf(m)
+	for x := n; x != nil; x = x.Next {
+		if x == m { // n is, or runs into, m's own chain: a cycle
+			violate("m_cat", "chain %#x is already linked to chain %#x", Addr(n), Addr(m))
+		}
+	}
 	for n != nil {
 		if m.ReadOnly() || int(n.Len) > m.TrailingSpace() {
 			m.Next = n

@@ -145,6 +145,14 @@ func (p *Pools) checkTag(fn string, t *MTag) {
 func (p *Pools) TagPrepend(m *Mbuf, t *MTag) {
 	p.checkHdr("m_tag_prepend", m)
 	p.checkTag("m_tag_prepend", t)
+	for q := m.Pkt().Tags; q != nil; q = q.Next {
+		if q == t { // prepending it again would make a cycle
+			violate("m_tag_prepend", "tag %#x is already on this tag list", tagAddr(t))
+		}
+	}
+	if t.Next != nil { // on another packet's list
+		violate("m_tag_prepend", "tag %#x is already on a tag list", tagAddr(t))
+	}
 	t.Next = m.Pkt().Tags
 	m.Pkt().Tags = t
 }
