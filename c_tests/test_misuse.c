@@ -157,6 +157,16 @@ static void c_pulldown_null(void) { int o; m_pulldown(NULL, 0, 4, &o); }
 static void c_split_freed(void) { m_split(freed(), 2, M_DONTWAIT); }
 static void c_cat_freed(void) { struct mbuf *m = pkt(10); m_cat(m, freed()); m_freem(m); }
 static void c_adj_freed(void) { m_adj(freed(), 2); }
+static void c_cat_self(void) { struct mbuf *m = pkt(10); m_cat(m, m); m_freem(m); }
+static void c_tag_prepend_twice(void)
+{
+	struct mbuf *m = pkt(0);
+	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
+
+	m_tag_prepend(m, t);
+	m_tag_prepend(m, t);
+	m_freem(m);
+}
 static void c_move_pkthdr_ext(void)
 {
 	struct mbuf *to = m_getcl(M_DONTWAIT, MT_DATA, 0), *from = pkt(4);
@@ -261,6 +271,8 @@ static const struct mcase cases[] = {
 	{ "split_freed", c_split_freed, "m_split: mbuf 0x|is not allocated", NULL },
 	{ "cat_freed", c_cat_freed, "m_cat: mbuf 0x|is not allocated", NULL },
 	{ "adj_freed", c_adj_freed, "m_adj: mbuf 0x|is not allocated", NULL },
+	{ "cat_self", c_cat_self, "m_cat: chain 0x|is already linked to chain 0x", NULL },
+	{ "tag_prepend_twice", c_tag_prepend_twice, "m_tag_prepend: tag 0x|is already on this tag list", NULL },
 	{ "move_pkthdr_ext", c_move_pkthdr_ext, "m_move_pkthdr: destination 0x|has external storage", NULL },
 	{ "devget_neg", c_devget_neg, "m_devget: totlen -1, off0 0", NULL },
 	/* debug mode */
@@ -438,6 +450,19 @@ errno_tests(void)
 
 	/* m_tag_get with len < 0 returns NULL, as the 2007 code does */
 	CHECK(m_tag_get(1, -1, M_NOWAIT) == NULL);
+	/* m_split with len0 < 0: an unsigned length in 2007, longer than any chain */
+	{
+		struct mbuf *m = pkt(10);
+
+		CHECK(m_split(m, -1, M_DONTWAIT) == NULL);
+		CHECK(mbuf_last_error() == NULL);
+		CHECK_EQ(m->m_pkthdr.len, 10);
+		/* m_pullup / m_copyup of more than the chain: NULL, chain freed */
+		CHECK(m_pullup(m, 20) == NULL);
+		CHECK(m_copyup(pkt(10), 20, 0) == NULL);
+		CHECK(mbuf_last_error() == NULL);
+		CHECK_EQ(mbuf_leak_count(), 0);
+	}
 
 	/* nmbclusters may only grow */
 	name[0] = MBUF_NMBCLUSTERS;

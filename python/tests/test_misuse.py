@@ -315,6 +315,19 @@ def c_adj_freed():
     return raises(lib.m_adj, freed(), 2)
 
 
+def c_cat_self():
+    return with_pkt(10, lambda m: lib.m_cat(m, m))
+
+
+def c_tag_prepend_twice():
+    m, t = pkt(0), lib.m_tag_get(1, 4, mbuf.M_NOWAIT)
+    lib.m_tag_prepend(m, t)
+    try:
+        return raises(lib.m_tag_prepend, m, t)
+    finally:
+        lib.m_freem(m)
+
+
 def c_move_pkthdr_ext():
     to, frm = lib.m_getcl(D, DATA, 0), pkt(4)
     try:
@@ -390,6 +403,8 @@ CASES = {
     "split_freed": (c_split_freed, ["m_split: mbuf 0x", "is not allocated"]),
     "cat_freed": (c_cat_freed, ["m_cat: mbuf 0x", "is not allocated"]),
     "adj_freed": (c_adj_freed, ["m_adj: mbuf 0x", "is not allocated"]),
+    "cat_self": (c_cat_self, ["m_cat: chain 0x", "is already linked to chain 0x"]),
+    "tag_prepend_twice": (c_tag_prepend_twice, ["m_tag_prepend: tag 0x", "is already on this tag list"]),
     "move_pkthdr_ext": (c_move_pkthdr_ext, ["m_move_pkthdr: destination 0x", "has external storage"]),
     "devget_neg": (c_devget_neg, ["m_devget: totlen -1, off0 0"]),
 }
