@@ -36,15 +36,7 @@ mbuf__call_pr(uintptr_t pr, const char *line)
 	((void (*)(const char *, ...))pr)("%s\n", line);
 }
 
-/* ---- the stand-ins for hotpath.c --------------------------------------- */
-
-#ifndef LIBMBUF_HOTPATH
-
-
-
-#endif /* !LIBMBUF_HOTPATH */
-
-/* ---- the rest ---------------------------------------------------------- */
+/* ---- the rest: the per-packet operations are in hotpath.c -------------- */
 
 struct mbuf *
 m_dup(struct mbuf *m, int off, int len, int how)
