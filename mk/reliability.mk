@@ -1,7 +1,7 @@
 # Reliability (issue 8): misuse catalogue, debug mode, leak report, thread
 # stress, race detector, sanitizers and fuzzing.
 #
-#   make test-race      go test -race over core/ (the Go side under the race detector)
+#   make test-race      go test -race -short over core/ (the Go side under the race detector)
 #   make test-sanitize  every C test built with AddressSanitizer + UBSan
 #                       (the Go side stays un-instrumented), leak report on
 #   make test-debug     test_misuse and test_stress again with MBUF_DEBUG=alloc
@@ -29,7 +29,7 @@ test-c: export GODEBUG = cpu.rdtscp=off
 .PHONY: test-race test-sanitize test-debug test-fuzz fuzz-long fuzz-go fuzz-c
 
 test-race:
-	$(GO) test -race -count=1 ./core
+	$(GO) test -race -short -count=1 ./core
 
 # ---- C tests under AddressSanitizer + UBSan --------------------------------
 # The executable is instrumented; libmbuf.so (Go and its C layer) is not.
