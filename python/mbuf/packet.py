@@ -231,10 +231,9 @@ class Tags(MutableMapping):
 
     def _walk(self):
         m = self._packet._ptr
-        mb = _M.from_address(m)
-        if not mb.m_flags & _ffi.M_PKTHDR:
+        if not _H.from_address(m).mh_flags & _M_PKTHDR:
             raise MbufError("tags: the chain has no packet header")
-        t = mb.m_pkthdr.tags.slh_first
+        t = _PH.from_address(m + _OFF_DAT).tags.slh_first
         while t:
             tag = _TAG.from_address(t)
             yield t, tag
