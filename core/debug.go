@@ -53,16 +53,29 @@ type debugEnt struct {
 	cluster bool
 }
 
+// callSite is a captured stack (program counters), named only when a
+// report needs it: capturing is cheap, symbolizing is not.
+type callSite struct {
+	pc [16]uintptr
+	n  int
+}
+
+func capture() (c callSite) {
+	c.n = runtime.Callers(3, c.pc[:])
+	return
+}
+
 // debugRec is what is remembered of an object: who freed it, its owner
 // then, and (MBUF_DEBUG=alloc) the call that allocated it.
 type debugRec struct {
-	freedBy, owner, allocBy string
+	freed, alloc callSite
+	owner        uintptr // struct mowner * of a freed mbuf
 }
 
 type debugState struct {
 	mu         sync.Mutex
 	allocSites bool
-	q          [2][]debugEnt // FIFOs: mbufs, clusters
+	q          [2]fifo // quarantines: mbufs, clusters
 	recs       map[uintptr]debugRec
 	reports    []string
 }
@@ -139,12 +152,15 @@ func (p *Pools) debugAlloc(a, size uintptr) {
 		return
 	}
 	debugMem(a, size, DebugMemUndefined)
-	d.mu.Lock()
 	if d.allocSites {
-		d.recs[a] = debugRec{allocBy: apiCall()}
-	} else {
-		delete(d.recs, a)
+		c := capture()
+		d.mu.Lock()
+		d.recs[a] = debugRec{alloc: c}
+		d.mu.Unlock()
+		return
 	}
+	d.mu.Lock()
+	delete(d.recs, a)
 	d.mu.Unlock()
 }
 
@@ -157,28 +173,28 @@ func (p *Pools) debugFree(a uintptr, cluster bool) bool {
 		return false
 	}
 	size, k := uintptr(MSIZE), 0
-	rec := debugRec{freedBy: apiCall()}
+	rec := debugRec{freed: capture()}
 	if cluster {
 		size, k = MCLBYTES, 1
 	} else {
-		rec.owner = ownerName(MbufAt(a).Owner)
+		rec.owner = MbufAt(a).Owner
 	}
 	poison(a, size)
 	debugMem(a, size, DebugMemNoAccess)
 	d.mu.Lock()
 	if old, ok := d.recs[a]; ok {
-		rec.allocBy = old.allocBy
+		rec.alloc = old.alloc
 	}
 	d.recs[a] = rec
-	d.q[k] = append(d.q[k], debugEnt{a, cluster})
+	d.q[k].push(debugEnt{a, cluster})
 	d.mu.Unlock()
-	p.debugEvict(k, debugQuarantine, rec.freedBy)
+	p.debugEvict(k, debugQuarantine)
 	return true
 }
 
 // debugEvict moves the oldest quarantined objects of kind k (0 mbufs, 1
 // clusters) back to their depot until keep remain, verifying each.
-func (p *Pools) debugEvict(k, keep int, fn string) {
+func (p *Pools) debugEvict(k, keep int) {
 	d := p.dbg
 	size, dep := uintptr(MSIZE), &p.mbufs
 	if k == 1 {
@@ -186,9 +202,8 @@ func (p *Pools) debugEvict(k, keep int, fn string) {
 	}
 	d.mu.Lock()
 	var out []debugEnt
-	if n := len(d.q[k]) - keep; n > 0 {
-		out = append(out, d.q[k][:n]...)
-		d.q[k] = append(d.q[k][:0], d.q[k][n:]...)
+	for d.q[k].n > keep {
+		out = append(out, d.q[k].pop())
 	}
 	var bad []string
 	for _, e := range out {
@@ -201,9 +216,39 @@ func (p *Pools) debugEvict(k, keep int, fn string) {
 	for _, e := range out {
 		dep.give([]uintptr{e.addr})
 	}
-	for _, msg := range bad {
-		p.debugReport(fn, msg)
+	if len(bad) > 0 {
+		fn := apiCall(callerSite())
+		for _, msg := range bad {
+			p.debugReport(fn, msg)
+		}
 	}
+}
+
+func callerSite() callSite { return capture() }
+
+// fifo is the quarantine of one kind: a ring of debugEnt.
+type fifo struct {
+	buf     []debugEnt
+	head, n int
+}
+
+func (f *fifo) push(e debugEnt) {
+	if f.n == len(f.buf) {
+		nb := make([]debugEnt, max(2*len(f.buf), 64))
+		for i := 0; i < f.n; i++ {
+			nb[i] = f.buf[(f.head+i)%len(f.buf)]
+		}
+		f.buf, f.head = nb, 0
+	}
+	f.buf[(f.head+f.n)%len(f.buf)] = e
+	f.n++
+}
+
+func (f *fifo) pop() debugEnt {
+	e := f.buf[f.head]
+	f.head = (f.head + 1) % len(f.buf)
+	f.n--
+	return e
 }
 
 // DebugFlush empties the quarantine, verifying every object in it (a drain
@@ -213,9 +258,8 @@ func (p *Pools) DebugFlush() {
 	if p.dbg == nil {
 		return
 	}
-	fn := apiCall()
-	p.debugEvict(0, 0, fn)
-	p.debugEvict(1, 0, fn)
+	p.debugEvict(0, 0)
+	p.debugEvict(1, 0)
 }
 
 func (p *Pools) initDebug(d *debugState) {
@@ -259,14 +303,14 @@ func (p *Pools) debugReport(fn, msg string) {
 // describe formats a record as "; freed by m_freem, owner unknown/data".
 func (r debugRec) describe() string {
 	var b strings.Builder
-	if r.freedBy != "" {
-		b.WriteString("; freed by " + r.freedBy)
+	if r.freed.n > 0 {
+		b.WriteString("; freed by " + apiCall(r.freed))
 	}
-	if r.owner != "" {
-		b.WriteString(", owner " + r.owner)
+	if o := ownerName(r.owner); o != "" {
+		b.WriteString(", owner " + o)
 	}
-	if r.allocBy != "" {
-		b.WriteString(", allocated by " + r.allocBy)
+	if r.alloc.n > 0 {
+		b.WriteString(", allocated by " + apiCall(r.alloc))
 	}
 	return b.String()
 }
@@ -280,7 +324,7 @@ func (p *Pools) debugFreedBy(a uintptr) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r, ok := d.recs[a]
-	if !ok || r.freedBy == "" {
+	if !ok || r.freed.n == 0 {
 		return ""
 	}
 	return r.describe()
@@ -293,8 +337,12 @@ func (p *Pools) debugAllocSite(a uintptr) string {
 		return ""
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.recs[a].allocBy
+	c := d.recs[a].alloc
+	d.mu.Unlock()
+	if c.n == 0 {
+		return ""
+	}
+	return apiCall(c)
 }
 
 // debugCheckLive runs on every API entry that checks a live mbuf in
@@ -370,12 +418,10 @@ var apiNames = map[string]string{
 
 const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."
 
-// apiCall names the outermost core entry point on the stack (the API call
-// being made), with the first caller outside core for Go users.
-func apiCall() string {
-	var pcs [48]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
+// apiCall names the outermost core entry point of a captured stack (the
+// API call being made), with the first caller outside core for Go users.
+func apiCall(c callSite) string {
+	frames := runtime.CallersFrames(c.pc[:c.n])
 	name, caller := "", ""
 	for {
 		f, more := frames.Next()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +18,9 @@ import (
 // step (bytes, pkthdr.len, every mbuf live and its data inside its
 // buffer). Provoked violations
 // must leave the chain untouched. At the end everything is freed and the
-// leak census must be empty. The op language is shared with the
+// leak census must be empty. Each input runs twice: on plain pools, and
+// on pools in debug mode, where the quarantine check must find no write
+// into freed memory. The op language is shared with the
 // libFuzzer target over the C API (fuzz/fuzz_mbuf.c) and described in
 // docs/misuse.md; seeds live in testdata/fuzz/FuzzOps.
 //
@@ -29,8 +32,26 @@ func FuzzOps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzMu.Lock()
 		defer fuzzMu.Unlock()
-		runOps(t, fuzzPools(t), data)
+		runBoth(t, data)
 	})
+}
+
+// runBoth runs an input on plain pools (freed objects reused at once) and,
+// for one input in four (chosen by hash, so a failure reproduces), on
+// debug pools, where any write of the library into a freed mbuf or
+// cluster shows up in the quarantine check.
+func runBoth(t *testing.T, data []byte) {
+	runOps(t, fuzzPools(t), data)
+	if crc32.ChecksumIEEE(data)%4 != 0 {
+		return // debug pools are slow (poison, quarantine): a quarter of the inputs
+	}
+	d := fuzzDebugPools(t)
+	before := len(d.DebugReports())
+	runOps(t, d, data)
+	d.DebugFlush()
+	if r := d.DebugReports(); len(r) != before {
+		t.Fatalf("the library wrote into freed memory: %s", r[before:])
+	}
 }
 
 // TestFuzzSeeds runs the seeds and a few derived inputs in plain go test.
@@ -38,7 +59,12 @@ func TestFuzzSeeds(t *testing.T) {
 	fuzzMu.Lock()
 	defer fuzzMu.Unlock()
 	for _, s := range fuzzSeeds() {
-		runOps(t, fuzzPools(t), s)
+		runBoth(t, s)
+		runOps(t, fuzzDebugPools(t), s)
+	}
+	fuzzDebugPools(t).DebugFlush()
+	if r := fuzzDebugPools(t).DebugReports(); len(r) != 0 {
+		t.Fatalf("the library wrote into freed memory: %s", r)
 	}
 }
 
@@ -78,9 +104,9 @@ func TestWriteFuzzCorpus(t *testing.T) {
 }
 
 var (
-	fuzzMu   sync.Mutex
-	fuzzOnce sync.Once
-	fuzzP    *Pools
+	fuzzMu        sync.Mutex
+	fuzzOnce      sync.Once
+	fuzzP, fuzzDP *Pools
 )
 
 // one pool set per process: creating pools reserves gigabytes of address
@@ -90,9 +116,19 @@ func fuzzPools(t *testing.T) *Pools {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fuzzP = p
+		d, err := New(nil, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.EnableDebug(false)
+		fuzzP, fuzzDP = p, d
 	})
 	return fuzzP
+}
+
+func fuzzDebugPools(t *testing.T) *Pools {
+	fuzzPools(t)
+	return fuzzDP
 }
 
 // Op codes (first byte of each op, modulo 16) and their argument bytes.
