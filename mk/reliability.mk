@@ -4,7 +4,8 @@
 #   make test-race      go test -race -short over core/ (the Go side under the race detector)
 #   make test-sanitize  every C test built with AddressSanitizer + UBSan
 #                       (the Go side stays un-instrumented), leak report on
-#   make test-debug     test_misuse and test_stress again with MBUF_DEBUG=alloc
+#   make test-debug     test_misuse and test_stress with MBUF_DEBUG=alloc, and
+#                       with MBUF_DEBUG=1 under valgrind
 #   make test-fuzz      each fuzz target for FUZZ_TIME (default 20s): go test -fuzz
 #                       over core's op language, libFuzzer over the C API
 #   make fuzz-long      each target for FUZZ_LONG (default 10m), one at a time, niced
@@ -51,9 +52,15 @@ test-sanitize: $(SAN_TESTS)
 	@echo "$(words $(SAN_TESTS)) C tests clean under AddressSanitizer + UBSan"
 
 # ---- debug mode ---------------------------------------------------------------
+# natively, then under valgrind: freed slab memory is NOACCESS in debug
+# mode, so valgrind also proves the library never touches freed objects
+test-debug: export GODEBUG = cpu.rdtscp=off
 test-debug: $(BUILD)/c_tests/test_misuse $(BUILD)/c_tests/test_stress
 	MBUF_DEBUG=alloc MBUF_LEAK_REPORT=1 $(BUILD)/c_tests/test_misuse
 	MBUF_DEBUG=alloc MBUF_LEAK_REPORT=1 $(BUILD)/c_tests/test_stress
+	@set -e; for t in test_misuse test_stress; do echo "== valgrind, MBUF_DEBUG=1: $$t"; \
+		MBUF_DEBUG=1 MBUF_LEAK_REPORT=1 MBUF_TEST_UNDER_VALGRIND=1 \
+		$(VALGRIND) $(BUILD)/c_tests/$$t >/dev/null; done
 
 # ---- fuzzing ----------------------------------------------------------------
 # Both targets decode the same op language (core/fuzz_test.go, docs/misuse.md).
