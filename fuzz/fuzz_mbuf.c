@@ -11,8 +11,10 @@
  *   make fuzz-c            build/fuzz/fuzz_mbuf over fuzz/corpus for FUZZ_TIME
  *   build/fuzz/fuzz_mbuf crash-file     replay one input
  *
- * Only this harness is instrumented for coverage; the library (Go and its
- * C layer) is not, so guidance comes from the outcomes the harness sees.
+ * make builds it against a copy of libmbuf.so whose C layer is compiled by
+ * clang with libFuzzer's coverage counters (build/fuzz/lib), so the C fast
+ * paths guide the fuzzer too; the Go core cannot be instrumented (FuzzOps
+ * in core/ covers it).
  */
 #include <mbuf.h>
 

@@ -68,12 +68,28 @@ test-debug: $(BUILD)/c_tests/test_misuse $(BUILD)/c_tests/test_stress
 # failing inputs land in core/testdata/fuzz/FuzzOps (then run by go test) and
 # build/fuzz/crash-*; commit them with the fix as regression tests.
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_mbuf
+FUZZ_LIBDIR := $(BUILD)/fuzz/lib
 FUZZ_FLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h $(LIB)
+# The target links against a copy of libmbuf.so whose C layer (the fast
+# paths of capi/) is built by clang with libFuzzer's coverage counters, so
+# the fuzzer is guided by the library's C branches, not only the harness's
+# (the Go core cannot be instrumented; FuzzOps covers it). It depends on
+# $(LIB) so that it follows source changes.
+$(FUZZ_LIBDIR)/libmbuf.so.0: $(LIB)
+	@mkdir -p $(dir $@)
+	CC=$(CLANG) CGO_CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+		$(GO) build -buildmode=c-archive -ldflags=-w -o $(FUZZ_LIBDIR)/libmbufgo.a ./capi
+	$(CLANG) -shared -o $@ -Wl,-soname,libmbuf.so.0 -Wl,--version-script=capi/libmbuf.map \
+		-Wl,--whole-archive $(FUZZ_LIBDIR)/libmbufgo.a -Wl,--no-whole-archive -lpthread
+	ln -sf libmbuf.so.0 $(FUZZ_LIBDIR)/libmbuf.so
+	@rm -f $(FUZZ_LIBDIR)/libmbufgo.h
+
+$(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h $(FUZZ_LIBDIR)/libmbuf.so.0
 	@mkdir -p $(dir $@)/corpus
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LDFLAGS_TEST)
+	$(CLANG) $(FUZZ_FLAGS) -rdynamic -o $@ $< -L$(FUZZ_LIBDIR) -lmbuf \
+		-Wl,-rpath,$(abspath $(FUZZ_LIBDIR)) -lpthread
 
 fuzz-go:
 	$(GO) test -run '^$$' -fuzz '^FuzzOps$$' -fuzztime $(FUZZ_TIME) -parallel 2 ./core
