@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // FuzzOps decodes bytes into a sequence of chain operations over four
@@ -149,6 +150,8 @@ const (
 	opCopydata            // slot, off16, n16
 	opMisuse              // slot, kind
 	opCopypacket          // src, dst
+	opTag                 // slot, id, len % 32, seed: m_tag_get + m_tag_prepend
+	opExtAdd              // slot, len16 % 4097, mode (1 M_EXT_RW), seed: MEXTADD storage
 	numOps
 )
 
@@ -174,7 +177,19 @@ type fuzzState struct {
 	p     *Pools
 	m     [4]*Mbuf
 	b     [4][]byte
+	tags  [4][]fuzzTag // the head's packet tags, first to last
 	trace []string
+}
+
+type fuzzTag struct {
+	id   uint16
+	data []byte
+}
+
+// external storage of opExtAdd: Go memory kept alive until released
+var fuzzExt struct {
+	sync.Mutex
+	bufs map[uintptr][]byte
 }
 
 func pattern8(seed, n int) []byte {
@@ -200,13 +215,13 @@ func (s *fuzzState) fail(format string, args ...any) {
 	s.t.Fatalf("%s\nops: %s", fmt.Sprintf(format, args...), strings.Join(s.trace, "; "))
 }
 
-func (s *fuzzState) drop(i int) { s.m[i], s.b[i] = nil, nil }
+func (s *fuzzState) drop(i int) { s.m[i], s.b[i], s.tags[i] = nil, nil, nil }
 
 func (s *fuzzState) put(i int, m *Mbuf, b []byte) {
 	if s.m[i] != nil {
 		s.p.Freem(s.m[i])
 	}
-	s.m[i], s.b[i] = m, b
+	s.m[i], s.b[i], s.tags[i] = m, b, nil
 }
 
 // call runs f; a violation fails the run.
@@ -283,7 +298,11 @@ func (s *fuzzState) step(r *fuzzReader) {
 			p.Freem(c)
 			return
 		}
+		tags := s.tags[src]
 		s.put(dst, c, want)
+		if c.Flags&M_PKTHDR != 0 {
+			s.tags[dst] = tags
+		}
 	case opSplit:
 		src, dst, at := r.u8()&3, r.u8()&3, r.u16()
 		if s.m[src] == nil || src == dst {
@@ -425,7 +444,10 @@ func (s *fuzzState) step(r *fuzzReader) {
 			if s.m[dst].Flags&M_PKTHDR != 0 {
 				s.m[dst].Pkt().Len += int32(len(s.b[src]))
 			}
-			s.m[src].Flags &^= M_PKTHDR // no tags in these packets
+			if s.m[src].Flags&M_PKTHDR != 0 {
+				p.TagDeleteChain(s.m[src], nil)
+				s.m[src].Flags &^= M_PKTHDR
+			}
 			p.Cat(s.m[dst], s.m[src])
 		})
 		s.b[dst] = append(s.b[dst], s.b[src]...)
@@ -527,7 +549,41 @@ func (s *fuzzState) step(r *fuzzReader) {
 		if c == nil {
 			s.fail("copypacket failed")
 		}
+		tags := s.tags[src]
 		s.put(dst, c, append([]byte(nil), s.b[src]...))
+		s.tags[dst] = tags
+	case opTag:
+		i, id, n, seed := r.u8()&3, r.u8(), r.u8()%32, r.u8()
+		if s.m[i] == nil || s.m[i].Flags&M_PKTHDR == 0 {
+			return
+		}
+		s.call(fmt.Sprintf("tag s%d id %d len %d", i, id, n), func() {
+			t := p.TagGet(id, n, M_NOWAIT)
+			copy(t.Payload(), pattern8(seed, n))
+			p.TagPrepend(s.m[i], t)
+		})
+		s.tags[i] = append([]fuzzTag{{uint16(id), pattern8(seed, n)}}, s.tags[i]...)
+	case opExtAdd:
+		i, n, mode, seed := r.u8()&3, r.u16()%4097, r.u8(), r.u8()
+		buf := pattern8(seed, max(n, 1))
+		var m *Mbuf
+		s.call(fmt.Sprintf("extadd s%d len %d mode %#x", i, n, mode), func() {
+			m = p.GetHdr(M_DONTWAIT, MT_DATA)
+			a := uintptr(unsafe.Pointer(&buf[0]))
+			fuzzExt.Lock()
+			if fuzzExt.bufs == nil {
+				fuzzExt.bufs = map[uintptr][]byte{}
+			}
+			fuzzExt.bufs[a] = buf
+			fuzzExt.Unlock()
+			p.ExtAddGo(m, a, len(buf), mode&1 != 0, func() {
+				fuzzExt.Lock()
+				delete(fuzzExt.bufs, a)
+				fuzzExt.Unlock()
+			})
+			m.Len, m.Pkt().Len = int32(n), int32(n)
+		})
+		s.put(i, m, append([]byte(nil), buf[:n]...))
 	}
 }
 
@@ -582,6 +638,15 @@ func (s *fuzzState) check() {
 		if m.Flags&M_PKTHDR != 0 && int(m.Pkt().Len) != len(want) {
 			s.fail("s%d: pkthdr.len %d, model %d", i, m.Pkt().Len, len(want))
 		}
+		var tags []fuzzTag
+		if m.Flags&M_PKTHDR != 0 {
+			for t := m.Pkt().Tags; t != nil && len(tags) <= len(s.tags[i]); t = t.Next {
+				tags = append(tags, fuzzTag{t.ID, append([]byte(nil), t.Payload()...)})
+			}
+		}
+		if fmt.Sprint(tags) != fmt.Sprint(s.tags[i]) {
+			s.fail("s%d: tags %v, model %v", i, tags, s.tags[i])
+		}
 		for n, k := m, 0; n != nil; n, k = n.Next, k+1 {
 			// (no check that only the head has M_PKTHDR: m_pulldown of
 			// a shared head mbuf duplicates the header mid-chain, as in
@@ -622,6 +687,12 @@ func (s *fuzzState) cleanup() {
 	if l := s.p.Leaks(); l.Total() != 0 && !s.t.Failed() {
 		s.fail("leak after the run:\n%s", l)
 	}
+	fuzzExt.Lock()
+	n := len(fuzzExt.bufs)
+	fuzzExt.Unlock()
+	if n != 0 && !s.t.Failed() {
+		s.fail("%d external buffers never released", n)
+	}
 }
 
 // fuzzSeeds are inputs that reach every op; the committed corpus in
@@ -638,5 +709,9 @@ func fuzzSeeds() [][]byte {
 		{opCreate, 0, 0x00, 0x02, 1, 2, opCopy, 0, 1, 0, 0, 0, 0, 0x80, opCopyback, 0, 5, 0, 5, 0, 1, opMakeWritable, 0, 0, 0, 0, 0, 0x80, opMisuse, 0, 0, opMisuse, 0, 3, opFree, 1},
 		// deep copies, copypacket, plain chains
 		{opCreate, 3, 0x00, 0x03, 3, 5, opCopy, 3, 0, 7, 0, 0, 0, 0x81, opCopypacket, 3, 2, opCreate, 1, 100, 0, 2, 0, opCopypacket, 1, 2, opFree, 3},
+		// tags follow the header through copies, pullup, prepend and copypacket
+		{opCreate, 0, 0x00, 0x02, 0, 1, opTag, 0, 7, 4, 9, opTag, 0, 8, 0, 0, opCopy, 0, 1, 0, 0, 0, 2, 0x80, opPrepend, 0, 0xff, 0x01, 3, opPullup, 0, 0x40, 0x01, opCopypacket, 1, 2, opSplit, 2, 3, 5, 0},
+		// read-only and writable external storage
+		{opExtAdd, 0, 0x00, 0x02, 0, 4, opCopyback, 0, 2, 0, 3, 0, 1, opCopybackCow, 0, 2, 0, 3, 0, 1, opExtAdd, 1, 0x00, 0x01, 1, 4, opCopyback, 1, 2, 0, 3, 0, 1, opCat, 1, 0, opMakeWritable, 1, 0, 0, 0, 0, 0x80},
 	}
 }
