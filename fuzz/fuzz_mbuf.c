@@ -27,7 +27,8 @@
 enum {
 	OP_CREATE, OP_FREE, OP_COPY, OP_SPLIT, OP_ADJ, OP_PULLUP, OP_PREPEND,
 	OP_COPYBACK, OP_COPYBACK_COW, OP_MAKEWRITABLE, OP_CAT, OP_PULLDOWN,
-	OP_COPYUP, OP_COPYDATA, OP_MISUSE, OP_COPYPACKET, NUM_OPS
+	OP_COPYUP, OP_COPYDATA, OP_MISUSE, OP_COPYPACKET, OP_TAG, OP_EXTADD,
+	NUM_OPS
 };
 #define	MAX_OPS		64
 #define	NSLOTS		4
@@ -43,6 +44,16 @@ static int u16(struct rd *r) { int lo = u8(r); return lo | u8(r) << 8; }
 static struct mbuf *sm[NSLOTS];
 static unsigned char *sb[NSLOTS];
 static int sl[NSLOTS];
+
+/* the head's packet tags, first to last */
+#define	MAXTAGS		MAX_OPS
+struct ftag {
+	int		id, len;
+	unsigned char	data[32];
+};
+static struct ftag st[NSLOTS][MAXTAGS];
+static int nt[NSLOTS];
+static int ext_live;		/* MEXTADD buffers not yet released */
 static char trace[4096];
 static size_t tracelen;
 static int violations;
@@ -111,6 +122,24 @@ drop(int i)
 	free(sb[i]);
 	sb[i] = NULL;
 	sl[i] = 0;
+	nt[i] = 0;
+}
+
+static void
+copy_tags(int dst, int src)
+{
+	memcpy(st[dst], st[src], sizeof(st[src][0]) * (size_t)nt[src]);
+	nt[dst] = nt[src];
+}
+
+static void
+ext_release(struct mbuf *m, void *buf, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	free(buf);
+	ext_live--;
+	pool_cache_put(mb_cache, m);
 }
 
 static void
@@ -122,6 +151,7 @@ put(int i, struct mbuf *m, unsigned char *b, int len)
 	sm[i] = m;
 	sb[i] = b;
 	sl[i] = len;
+	nt[i] = 0;
 }
 
 static int
@@ -180,6 +210,20 @@ check(void)
 			fail("s%d: %d bytes, model %d", i, sum, sl[i]);
 		if ((sm[i]->m_flags & M_PKTHDR) && sm[i]->m_pkthdr.len != sl[i])
 			fail("s%d: pkthdr.len %d, model %d", i, sm[i]->m_pkthdr.len, sl[i]);
+		{
+			const struct m_tag *t = (sm[i]->m_flags & M_PKTHDR) ?
+			    SLIST_FIRST(&sm[i]->m_pkthdr.tags) : NULL;
+
+			for (k = 0; t != NULL && k < nt[i];
+			    k++, t = SLIST_NEXT(t, m_tag_link))
+				if (t->m_tag_id != st[i][k].id ||
+				    t->m_tag_len != st[i][k].len ||
+				    memcmp(t + 1, st[i][k].data, (size_t)t->m_tag_len) != 0)
+					fail("s%d: tag %d differs from the model", i, k);
+			if (t != NULL || k != nt[i])
+				fail("s%d: %s tags than the model's %d", i,
+				    t != NULL ? "more" : "fewer", nt[i]);
+		}
 		if (sl[i] > (int)sizeof(buf))
 			continue;
 		CALL(("check s%d", i), m_copydata(sm[i], 0, sl[i], buf));
@@ -251,6 +295,8 @@ step(struct rd *r)
 		b = malloc((size_t)n + 1);
 		memcpy(b, sb[i] + off, (size_t)n);
 		put(j, c, b, n);
+		if (c->m_flags & M_PKTHDR)
+			copy_tags(j, i);
 		break;
 	case OP_SPLIT:
 		i = u8(r) & 3; j = u8(r) & 3; off = u16(r);
@@ -397,7 +443,10 @@ step(struct rd *r)
 		CALL(("cat s%d s%d", i, j), {
 			if (sm[i]->m_flags & M_PKTHDR)
 				sm[i]->m_pkthdr.len += sl[j];
-			sm[j]->m_flags &= ~M_PKTHDR;	/* no tags here */
+			if (sm[j]->m_flags & M_PKTHDR) {
+				m_tag_delete_chain(sm[j], NULL);
+				sm[j]->m_flags &= ~M_PKTHDR;
+			}
 			m_cat(sm[i], sm[j]);
 		});
 		sb[i] = realloc(sb[i], (size_t)(sl[i] + sl[j]) + 1);
@@ -504,7 +553,52 @@ step(struct rd *r)
 		b = malloc((size_t)sl[i] + 1);
 		memcpy(b, sb[i], (size_t)sl[i]);
 		put(j, c, b, sl[i]);
+		copy_tags(j, i);
 		break;
+	case OP_TAG: {
+		struct m_tag *t;
+		int id;
+
+		i = u8(r) & 3; id = u8(r); n = u8(r) % 32; seed = u8(r);
+		if (sm[i] == NULL || (sm[i]->m_flags & M_PKTHDR) == 0 || nt[i] >= MAXTAGS)
+			break;
+		b = pattern(seed, n);
+		CALL(("tag s%d id %d len %d", i, id, n), {
+			t = m_tag_get(id, n, M_NOWAIT);
+			if (t == NULL)
+				fail("m_tag_get failed");
+			memcpy(t + 1, b, (size_t)n);
+			m_tag_prepend(sm[i], t);
+		});
+		memmove(&st[i][1], &st[i][0], sizeof(st[i][0]) * (size_t)nt[i]);
+		st[i][0].id = id;
+		st[i][0].len = n;
+		memcpy(st[i][0].data, b, (size_t)n);
+		nt[i]++;
+		free(b);
+		break;
+	}
+	case OP_EXTADD: {
+		i = u8(r) & 3; n = u16(r) % 4097; mode = u8(r); seed = u8(r);
+		b = pattern(seed, n > 0 ? n : 1);
+		CALL(("extadd s%d len %d mode %#x", i, n, mode), {
+			m = m_gethdr(M_DONTWAIT, MT_DATA);
+			if (m == NULL)
+				fail("allocation failed");
+			MEXTADD(m, b, (size_t)(n > 0 ? n : 1), M_MBUF, ext_release, NULL);
+			ext_live++;
+			if (mode & 1)
+				m->m_flags |= M_EXT_RW;
+			m->m_len = m->m_pkthdr.len = n;
+		});
+		{
+			unsigned char *model = malloc((size_t)n + 1);
+
+			memcpy(model, b, (size_t)n);
+			put(i, m, model, n);
+		}
+		break;
+	}
 	}
 }
 
@@ -532,5 +626,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mbuf_leak_report(stderr);
 		fail("%d objects left after the run", k);
 	}
+	if (ext_live != 0)
+		fail("%d MEXTADD buffers never released", ext_live);
 	return 0;
 }
