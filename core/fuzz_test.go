@@ -132,7 +132,7 @@ func fuzzDebugPools(t *testing.T) *Pools {
 	return fuzzDP
 }
 
-// Op codes (first byte of each op, modulo 16) and their argument bytes.
+// Op codes (first byte of each op, modulo numOps) and their argument bytes.
 const (
 	opCreate       = iota // slot, len16, flags, seed
 	opFree                // slot
