@@ -213,6 +213,13 @@ static void c_dbg_stale_storage(void)
 	m_free(n);
 }
 static void c_dbg_bad_len(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m->m_len = MLEN + 1; m_free(m); }
+static void c_dbg_data_outside(void)
+{
+	struct mbuf *m = clpkt(100);
+
+	m->m_data += MCLBYTES - 50;	/* 100 bytes from 50 before the end */
+	m_freem(m);
+}
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -282,6 +289,7 @@ static const struct mcase cases[] = {
 	{ "dbg_cluster_write_after_free", c_dbg_cluster_write_after_free, "write after free: cluster 0x|byte 1000|freed by m_freem", "1" },
 	{ "dbg_stale_storage", c_dbg_stale_storage, "m_free: mbuf 0x|uses the storage of mbuf 0x|which was freed|freed by m_freem", "1" },
 	{ "dbg_bad_len", c_dbg_bad_len, "m_free: mbuf 0x|has m_len 457, more than its buffer holds", "1" },
+	{ "dbg_data_outside", c_dbg_data_outside, "m_freem: mbuf 0x|m_data 0x|+ m_len 100 lies outside its buffer", "1" },
 	{ NULL, NULL, NULL, NULL },
 };
 
