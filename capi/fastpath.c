@@ -18,6 +18,7 @@
 #include "_cgo_export.h"
 
 struct mbuf_shared *mbuf__sh;
+struct mbuf_arena mbuf__arena;
 __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")));
 
 #define	KIND_MBUF	0
@@ -50,6 +51,16 @@ init_once_fn(void)
 	int i;
 
 	mbuf__sh = (struct mbuf_shared *)mbufgo_shared();
+	mbuf__arena.mb_state = mbuf__sh->mb_state;
+	mbuf__arena.mb_span = mbuf__sh->mb_end - mbuf__sh->mb_base;
+	mbuf__arena.cl_state = mbuf__sh->cl_state;
+	mbuf__arena.cl_span = mbuf__sh->cl_end - mbuf__sh->cl_base;
+	mbuf__arena.cl_base = mbuf__sh->cl_base;
+	/* the base last: until it is set, no pointer is live */
+	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
+	    __ATOMIC_RELEASE);
+	__atomic_store_n(&mbuf__arena.fast,
+	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0, __ATOMIC_RELEASE);
 	pthread_key_create(&thread_key, thread_exit);
 	LIST_INSERT_HEAD(&mowners, &revoked_mowner, mo_link);
 	for (i = MT_OOBDATA + 1;
@@ -263,7 +274,7 @@ clget_cached(struct mbuf_thread *t, struct mbuf *m, int how)
 	if (MBUF_UNLIKELY(t->ncl == 0) && refill(t, KIND_CLUSTER, how) == 0)
 		return 0;
 	buf = t->cl[--t->ncl];
-	*mbuf__cl_state(mbuf__sh, buf) = MBUF_STATE_LIVE;
+	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
 	m->m_ext_ref = m;
 	m->m_ext_storage.ext_lock.mtx_word = 0;
 	m->m_ext_storage.ext_refcnt = 1;
@@ -286,7 +297,7 @@ m_clget(struct mbuf *m, int how)
 	struct mbuf_thread *t = mbuf__self;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(mbuf__sh, m) ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
 	    (m->m_flags & M_EXT) != 0)) {
 		mbufgo_clget((uintptr_t)m, how);
 		MBUF_FLUSH();
@@ -353,18 +364,18 @@ m_mballoc(int nmb, int how)
 /* ---- freeing -------------------------------------------------------------- */
 
 static inline void
-put_mbuf(struct mbuf_thread *t, const struct mbuf_shared *sh, struct mbuf *m)
+put_mbuf(struct mbuf_thread *t, struct mbuf *m)
 {
-	*mbuf__mb_state(sh, m) = MBUF_STATE_FREE;
+	*mbuf__mb_state(m) = MBUF_STATE_FREE;
 	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
 		drain_half(t, KIND_MBUF);
 	t->mb[t->nmb++] = m;
 }
 
 static inline void
-put_cluster(struct mbuf_thread *t, const struct mbuf_shared *sh, char *buf)
+put_cluster(struct mbuf_thread *t, char *buf)
 {
-	*mbuf__cl_state(sh, buf) = MBUF_STATE_FREE;
+	*mbuf__cl_state(buf) = MBUF_STATE_FREE;
 	if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
 		drain_half(t, KIND_CLUSTER);
 	t->cl[t->ncl++] = buf;
@@ -377,31 +388,29 @@ put_cluster(struct mbuf_thread *t, const struct mbuf_shared *sh, char *buf)
  * done) if the storage is not a plain cluster or looks damaged.
  */
 static inline int
-cluster_unref(struct mbuf_thread *t, const struct mbuf_shared *sh,
-    struct mbuf *m)
+cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 {
 	struct mbuf *h = m->m_ext_ref;
-	uintptr_t hoff = (uintptr_t)h - sh->mb_base;
 	uint8_t hs;
 
 	if ((m->m_flags & M_EXT_CLUSTER) == 0 ||
-	    hoff >= sh->mb_end - sh->mb_base || (hoff & (MSIZE - 1)) != 0 ||
-	    !mbuf__cl_is_live(sh, h->m_ext_storage.ext_buf))
+	    !mbuf__mb_slot(h) ||
+	    !mbuf__cl_is_live(h->m_ext_storage.ext_buf))
 		return 0;
-	hs = *mbuf__mb_state(sh, h);
+	hs = *mbuf__mb_state(h);
 	if (h == m) {
 		if (MBUF_LIKELY(__atomic_load_n(&m->m_ext_storage.ext_refcnt,
 		    __ATOMIC_ACQUIRE) == 1)) {
-			put_cluster(t, sh, m->m_ext_storage.ext_buf);
-			put_mbuf(t, sh, m);
+			put_cluster(t, m->m_ext_storage.ext_buf);
+			put_mbuf(t, m);
 			return 1;
 		}
-		*mbuf__mb_state(sh, m) = MBUF_STATE_ZOMBIE;
+		*mbuf__mb_state(m) = MBUF_STATE_ZOMBIE;
 		if (__atomic_sub_fetch(&m->m_ext_storage.ext_refcnt, 1,
 		    __ATOMIC_ACQ_REL) != 0)
 			return 1;	/* sharers remain: stay a zombie */
-		put_cluster(t, sh, m->m_ext_storage.ext_buf);
-		put_mbuf(t, sh, m);
+		put_cluster(t, m->m_ext_storage.ext_buf);
+		put_mbuf(t, m);
 		return 1;
 	}
 	if (hs != MBUF_STATE_LIVE && hs != MBUF_STATE_ZOMBIE)
@@ -410,10 +419,10 @@ cluster_unref(struct mbuf_thread *t, const struct mbuf_shared *sh,
 	if (__atomic_sub_fetch(&h->m_ext_storage.ext_refcnt, 1,
 	    __ATOMIC_ACQ_REL) == 0) {
 		/* the last reference: the holder is a zombie by now */
-		put_cluster(t, sh, h->m_ext_storage.ext_buf);
-		put_mbuf(t, sh, h);
+		put_cluster(t, h->m_ext_storage.ext_buf);
+		put_mbuf(t, h);
 	}
-	put_mbuf(t, sh, m);
+	put_mbuf(t, m);
 	return 1;
 }
 
@@ -425,10 +434,9 @@ cluster_unref(struct mbuf_thread *t, const struct mbuf_shared *sh,
 static inline int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
-	const struct mbuf_shared *sh = mbuf__sh;
 	int flags;
 
-	if (MBUF_UNLIKELY(!mbuf__mb_is_live(sh, m)))
+	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
 		return 0;
 	flags = m->m_flags;
 	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
@@ -438,13 +446,13 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 	if (flags & M_EXT) {
 		short type = m->m_type;
 
-		if (!cluster_unref(t, sh, m))
+		if (!cluster_unref(t, m))
 			return 0;
 		mbuf__count(t, type, -1);
 		return 1;
 	}
 	mbuf__count(t, m->m_type, -1);
-	put_mbuf(t, sh, m);
+	put_mbuf(t, m);
 	return 1;
 }
 
@@ -519,8 +527,6 @@ void
 pool_cache_put(pool_cache_t pc, void *object)
 {
 	struct mbuf_thread *t = mbuf__thread();
-	const struct mbuf_shared *sh = mbuf__sh;
-	uintptr_t off = (uintptr_t)object - sh->mb_base;
 
 	if (pc != mb_cache) {
 		mbuf__violation("pool_cache_put", "pool %p is not mb_cache",
@@ -532,13 +538,13 @@ pool_cache_put(pool_cache_t pc, void *object)
 		MBUF_FLUSH();
 		return;
 	}
-	if (off >= sh->mb_end - sh->mb_base || (off & (MSIZE - 1)) != 0 ||
-	    *mbuf__mb_state(sh, object) != MBUF_STATE_FREEING) {
+	if (!mbuf__mb_slot(object) ||
+	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
 		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
 		    "released by its ext_free callback", object);
 		return;
 	}
-	put_mbuf(t, sh, object);
+	put_mbuf(t, object);
 }
 
 /* ---- storage helpers behind the macros ------------------------------------ */

@@ -13,43 +13,64 @@
 #define	MSIZE_SHIFT	9
 #define	MCL_SHIFT	MCLSHIFT
 
+/*
+ * The arenas' bounds, state bytes and the fast-path switch, copied out of
+ * the core's shared block once at initialisation (they never change), so
+ * each check is a few loads from one place.  Zero until then: nothing is
+ * live and every call takes the slow path, which initialises.
+ */
+struct mbuf_arena {
+	uintptr_t	mb_base, mb_span;
+	uint8_t		*mb_state;
+	uintptr_t	cl_base, cl_span;
+	uint8_t		*cl_state;
+	int		fast;		/* no debug or trace mode */
+};
+extern MBUF_HIDDEN struct mbuf_arena mbuf__arena;
+
 static inline uint8_t *
-mbuf__mb_state(const struct mbuf_shared *sh, const void *m)
+mbuf__mb_state(const void *m)
 {
-	return &sh->mb_state[((uintptr_t)m - sh->mb_base) >> MSIZE_SHIFT];
+	return &mbuf__arena.mb_state[((uintptr_t)m - mbuf__arena.mb_base) >>
+	    MSIZE_SHIFT];
 }
 
 static inline uint8_t *
-mbuf__cl_state(const struct mbuf_shared *sh, const void *c)
+mbuf__cl_state(const void *c)
 {
-	return &sh->cl_state[((uintptr_t)c - sh->cl_base) >> MCL_SHIFT];
+	return &mbuf__arena.cl_state[((uintptr_t)c - mbuf__arena.cl_base) >>
+	    MCL_SHIFT];
+}
+
+/* inside the mbuf arena, on a slot boundary (its state not looked at) */
+static inline int
+mbuf__mb_slot(const void *m)
+{
+	uintptr_t off = (uintptr_t)m - mbuf__arena.mb_base;
+
+	return off < mbuf__arena.mb_span && (off & (MSIZE - 1)) == 0;
 }
 
 static inline int
-mbuf__mb_is_live(const struct mbuf_shared *sh, const void *m)
+mbuf__mb_is_live(const void *m)
 {
-	uintptr_t off = (uintptr_t)m - sh->mb_base;
-
-	return off < sh->mb_end - sh->mb_base && (off & (MSIZE - 1)) == 0 &&
-	    *mbuf__mb_state(sh, m) == MBUF_STATE_LIVE;
+	return mbuf__mb_slot(m) && *mbuf__mb_state(m) == MBUF_STATE_LIVE;
 }
 
 static inline int
-mbuf__cl_is_live(const struct mbuf_shared *sh, const void *c)
+mbuf__cl_is_live(const void *c)
 {
-	uintptr_t off = (uintptr_t)c - sh->cl_base;
+	uintptr_t off = (uintptr_t)c - mbuf__arena.cl_base;
 
-	return off < sh->cl_end - sh->cl_base &&
-	    (off & (MCLBYTES - 1)) == 0 &&
-	    *mbuf__cl_state(sh, c) == MBUF_STATE_LIVE;
+	return off < mbuf__arena.cl_span && (off & (MCLBYTES - 1)) == 0 &&
+	    *mbuf__cl_state(c) == MBUF_STATE_LIVE;
 }
 
 /* the fast path is off while debug or trace mode wants to see every call */
 static inline int
 mbuf__fast_ok(void)
 {
-	return MBUF_LIKELY(mbuf__sh != NULL &&
-	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0);
+	return MBUF_LIKELY(mbuf__arena.fast);
 }
 
 static inline int
@@ -86,7 +107,7 @@ mbuf__init_pkthdr(struct mbuf *m)
 static inline void
 mbuf__take_mbuf(struct mbuf_thread *t, struct mbuf *m, int type)
 {
-	*mbuf__mb_state(mbuf__sh, m) = MBUF_STATE_LIVE;
+	*mbuf__mb_state(m) = MBUF_STATE_LIVE;
 	mbuf__count(t, type, 1);
 	mbuf__init_mbuf(m, type);
 }

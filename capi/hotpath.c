@@ -22,7 +22,7 @@
 static inline int
 live(const struct mbuf *m)
 {
-	return m != NULL && mbuf__mb_is_live(mbuf__sh, m);
+	return m != NULL && mbuf__mb_is_live(m);
 }
 
 /* the chain's byte count if every member is live, else -1 */
@@ -32,7 +32,7 @@ chain_len(const struct mbuf *m)
 	long total = 0;
 
 	for (; m != NULL; m = m->m_next) {
-		if (MBUF_UNLIKELY(!mbuf__mb_is_live(mbuf__sh, m)))
+		if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
 			return -1;
 		total += m->m_len;
 	}

@@ -10,23 +10,17 @@
 #include <sys/uio.h>
 
 #include "internal.h"
+#include "fastpath.h"
 
 /* is m a live mbuf of ours?  (range check and state byte, as fastpath.c) */
 static int
 iov_mbuf_ok(const char *func, const struct mbuf *m)
 {
-	const struct mbuf_shared *sh = mbuf__sh;
-	uintptr_t off;
-
 	if (MBUF_UNLIKELY(m == NULL)) {
 		mbuf__violation(func, "NULL mbuf");
 		return 0;
 	}
-	if (sh == NULL)
-		return 1;
-	off = (uintptr_t)m - sh->mb_base;
-	if (MBUF_UNLIKELY(off >= sh->mb_end - sh->mb_base ||
-	    off % MSIZE != 0 || sh->mb_state[off / MSIZE] != MBUF_STATE_LIVE)) {
+	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m))) {
 		mbuf__violation(func, "mbuf %p is not allocated (freed, or "
 		    "never handed out)", (const void *)m);
 		return 0;

@@ -42,7 +42,7 @@ live_or_report(const struct mbuf *m, const char *func)
 		mbuf__violation(func, "NULL mbuf");
 		return 0;
 	}
-	if (mbuf__sh != NULL && mbuf__mb_is_live(mbuf__sh, m))
+	if (mbuf__sh != NULL && mbuf__mb_is_live(m))
 		return 1;
 	if (mbufgo_check_mbuf((uintptr_t)m, (char *)func))
 		mbuf__violation(func, "mbuf %p is not live", (const void *)m);

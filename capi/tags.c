@@ -99,7 +99,7 @@ struct m_tag *
 m_tag_first(struct mbuf *m)
 {
 	if (MBUF_LIKELY(m != NULL && mbuf__fast_ok() &&
-	    mbuf__mb_is_live(mbuf__sh, m) && (m->m_flags & M_PKTHDR) != 0))
+	    mbuf__mb_is_live(m) && (m->m_flags & M_PKTHDR) != 0))
 		return SLIST_FIRST(&m->m_pkthdr.tags);
 	{
 		struct m_tag *r = TAG(mbufgo_tag_first((uintptr_t)m));
