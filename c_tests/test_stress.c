@@ -260,8 +260,12 @@ main(void)
 		max_ops = 3000;
 		max_seconds = 5.0;
 	}
+	/* longer runs by hand: MBUF_STRESS_SECONDS=60 MBUF_STRESS_MAX_OPS=0 */
 	if (getenv("MBUF_STRESS_SECONDS") != NULL)
 		max_seconds = atof(getenv("MBUF_STRESS_SECONDS"));
+	if (getenv("MBUF_STRESS_MAX_OPS") != NULL)
+		max_ops = atol(getenv("MBUF_STRESS_MAX_OPS")) > 0 ?
+		    atol(getenv("MBUF_STRESS_MAX_OPS")) : 1L << 62;
 	only_ops = getenv("MBUF_STRESS_OPS");
 	nmbclusters = LIMIT;
 	for (i = 0; i < THREADS; i++)
