@@ -11,6 +11,9 @@
  * MBUF_LEAK_REPORT=1 prints the leak report at exit and turns a leak into
  * exit status 97.
  */
+#define	_GNU_SOURCE		/* dladdr */
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,80 @@ mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state)
 		__asan_poison_memory_region((void *)addr, size);
 	else if (state != 0 && __asan_unpoison_memory_region != NULL)
 		__asan_unpoison_memory_region((void *)addr, size);
+}
+
+/*
+ * MBUF_DEBUG=alloc: C call sites.  The Go runtime calls the context
+ * function each time C calls into Go (runtime.SetCgoTraceback); it keeps
+ * the C stack of that moment, which the traceback function hands to Go
+ * stack captures, so a report can say which C function called the
+ * library ("allocated by m_getcl from rx_intr+0x2c (./driver)").
+ */
+struct dbg_ctx {
+	int	n;
+	void	*pc[24];
+};
+struct cgo_context_arg {
+	uintptr_t	Context;
+};
+struct cgo_traceback_arg {
+	uintptr_t	Context, SigContext, *Buf, Max;
+};
+
+static void
+dbg_context(void *p)
+{
+	struct cgo_context_arg *a = p;
+	struct dbg_ctx *c;
+
+	if (a->Context != 0) {		/* Go returns to C: done with it */
+		free((void *)a->Context);
+		return;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return;
+	c->n = backtrace(c->pc, 24);
+	a->Context = (uintptr_t)c;
+}
+
+static void
+dbg_traceback(void *p)
+{
+	struct cgo_traceback_arg *a = p;
+	const struct dbg_ctx *c = (const struct dbg_ctx *)a->Context;
+	uintptr_t i = 0;
+
+	for (; c != NULL && i + 1 < a->Max && (int)i < c->n; i++)
+		a->Buf[i] = (uintptr_t)c->pc[i];
+	if (i < a->Max)
+		a->Buf[i] = 0;
+}
+
+void	*mbuf__dbg_context_fn(void);
+void	*mbuf__dbg_traceback_fn(void);
+int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
+
+void *mbuf__dbg_context_fn(void) { return (void *)dbg_context; }
+void *mbuf__dbg_traceback_fn(void) { return (void *)dbg_traceback; }
+
+/* name a C pc as "sym+0xoff (file)"; 1 if it lies in libmbuf itself */
+int
+mbuf__dbg_symbolize(uintptr_t pc, char *out, int n)
+{
+	Dl_info d, self;
+
+	if (dladdr((void *)pc, &d) == 0 || d.dli_fname == NULL) {
+		snprintf(out, (size_t)n, "%#lx", (unsigned long)pc);
+		return 0;
+	}
+	if (d.dli_sname != NULL)
+		snprintf(out, (size_t)n, "%s+%#lx (%s)", d.dli_sname,
+		    (unsigned long)(pc - (uintptr_t)d.dli_saddr), d.dli_fname);
+	else
+		snprintf(out, (size_t)n, "%s+%#lx", d.dli_fname,
+		    (unsigned long)(pc - (uintptr_t)d.dli_fbase));
+	return dladdr((void *)mbuf__dbg_symbolize, &self) != 0 &&
+	    self.dli_fbase == d.dli_fbase;
 }
 
 int

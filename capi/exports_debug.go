@@ -3,10 +3,16 @@ package main
 /*
 #include "internal.h"
 void	mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state);
+void	*mbuf__dbg_context_fn(void);
+void	*mbuf__dbg_traceback_fn(void);
+int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
 */
 import "C"
 
 import (
+	"os"
+	"runtime"
+	"strings"
 	"unsafe"
 
 	"github.com/libmbuf/libmbuf/core"
@@ -26,6 +32,16 @@ func init() {
 	core.DebugReportHook = func(fn, msg string) {
 		C.mbuf__set_pending((*C.char)(unsafe.Pointer(unsafe.StringData(fn))), C.int(len(fn)),
 			(*C.char)(unsafe.Pointer(unsafe.StringData(msg))), C.int(len(msg)))
+	}
+	// MBUF_DEBUG=alloc: record the C stack of every call into the library,
+	// so reports name the C caller (it costs a backtrace per call)
+	if strings.Contains(strings.ToLower(os.Getenv("MBUF_DEBUG")), "alloc") {
+		runtime.SetCgoTraceback(0, C.mbuf__dbg_traceback_fn(), C.mbuf__dbg_context_fn(), nil)
+		core.DebugSymbolizeHook = func(pc uintptr) (string, bool) {
+			var b [256]C.char
+			ours := C.mbuf__dbg_symbolize(C.uintptr_t(pc), &b[0], C.int(len(b)))
+			return C.GoString(&b[0]), ours != 0
+		}
 	}
 }
 

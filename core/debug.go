@@ -42,6 +42,13 @@ const (
 // objects. It is called only in debug mode.
 var DebugMemHook func(addr, size uintptr, state int)
 
+// DebugSymbolizeHook, when set, names a C program counter found in a
+// captured stack ("user_fn+0x9 (prog)") and says whether it lies in
+// libmbuf itself. capi sets it under MBUF_DEBUG=alloc, where it also has
+// the Go runtime record the C frames of each call (SetCgoTraceback), so
+// reports can name the C function that called the library.
+var DebugSymbolizeHook func(pc uintptr) (name string, ours bool)
+
 // DebugReportHook, when set, receives corruption found when an object
 // leaves the quarantine (capi reports it through the panic handler once
 // the current call has returned). Without it the report goes to stderr.
@@ -56,7 +63,7 @@ type debugEnt struct {
 // callSite is a captured stack (program counters), named only when a
 // report needs it: capturing is cheap, symbolizing is not.
 type callSite struct {
-	pc [16]uintptr
+	pc [32]uintptr // Go frames, then C frames when capi records them
 	n  int
 }
 
@@ -423,6 +430,24 @@ var apiNames = map[string]string{
 
 const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."
 
+// cCaller is the first C frame of a stack outside libmbuf: the user's
+// code that called the library.
+func cCaller(c callSite) string {
+	h := DebugSymbolizeHook
+	if h == nil {
+		return ""
+	}
+	for _, pc := range c.pc[:c.n] {
+		if runtime.FuncForPC(pc) != nil {
+			continue // a Go frame
+		}
+		if name, ours := h(pc); !ours {
+			return name
+		}
+	}
+	return ""
+}
+
 // apiCall names the outermost core entry point of a captured stack (the
 // API call being made), with the first caller outside core for Go users.
 func apiCall(c callSite) string {
@@ -447,6 +472,9 @@ func apiCall(c callSite) string {
 	}
 	if api, ok := apiNames[name]; ok {
 		name = api
+	}
+	if cc := cCaller(c); cc != "" {
+		return name + " from " + cc
 	}
 	if caller != "" && !strings.HasPrefix(caller, "main.mbufgo_") {
 		// a Go caller: say where from

@@ -815,7 +815,7 @@ int	mbuf_leak_count(void);
 /*
  * Debug mode, read once from MBUF_DEBUG at load (1: freed mbufs and
  * clusters are poisoned with 0xdeadbeef and quarantined; alloc: also
- * record allocating calls).  Returns 0 (off), 1, or 2 (alloc).  In debug
+ * record the allocating and freeing calls and their C callers).  Returns 0 (off), 1, or 2 (alloc).  In debug
  * mode the C fast path sends every call through the checks, a use of a
  * freed mbuf reports who freed it, a write after free is reported when
  * the object leaves quarantine, and valgrind sees freed slab memory as
