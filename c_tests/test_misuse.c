@@ -157,6 +157,14 @@ static void c_pulldown_null(void) { int o; m_pulldown(NULL, 0, 4, &o); }
 static void c_split_freed(void) { m_split(freed(), 2, M_DONTWAIT); }
 static void c_cat_freed(void) { struct mbuf *m = pkt(10); m_cat(m, freed()); m_freem(m); }
 static void c_adj_freed(void) { m_adj(freed(), 2); }
+static void c_zombie_use(void)
+{
+	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
+
+	m_freem(m);		/* a zombie: c still shares its cluster */
+	m_copym(m, 0, 10, M_DONTWAIT);
+	m_freem(c);
+}
 static void c_cat_self(void) { struct mbuf *m = pkt(10); m_cat(m, m); m_freem(m); }
 static void c_tag_prepend_twice(void)
 {
@@ -278,6 +286,7 @@ static const struct mcase cases[] = {
 	{ "split_freed", c_split_freed, "m_split: mbuf 0x|is not allocated", NULL },
 	{ "cat_freed", c_cat_freed, "m_cat: mbuf 0x|is not allocated", NULL },
 	{ "adj_freed", c_adj_freed, "m_adj: mbuf 0x|is not allocated", NULL },
+	{ "zombie_use", c_zombie_use, "m_copym: mbuf 0x|was already freed (its storage is still shared)", NULL },
 	{ "cat_self", c_cat_self, "m_cat: chain 0x|is already linked to chain 0x", NULL },
 	{ "tag_prepend_twice", c_tag_prepend_twice, "m_tag_prepend: tag 0x|is already on this tag list", NULL },
 	{ "move_pkthdr_ext", c_move_pkthdr_ext, "m_move_pkthdr: destination 0x|has external storage", NULL },

@@ -315,6 +315,16 @@ def c_adj_freed():
     return raises(lib.m_adj, freed(), 2)
 
 
+def c_zombie_use():
+    m = clpkt(100)
+    c = lib.m_copym(m, 0, mbuf.M_COPYALL, D)
+    lib.m_freem(m)
+    try:
+        return raises(lib.m_copym, m, 0, 10, D)
+    finally:
+        lib.m_freem(c)
+
+
 def c_cat_self():
     return with_pkt(10, lambda m: lib.m_cat(m, m))
 
@@ -403,6 +413,7 @@ CASES = {
     "split_freed": (c_split_freed, ["m_split: mbuf 0x", "is not allocated"]),
     "cat_freed": (c_cat_freed, ["m_cat: mbuf 0x", "is not allocated"]),
     "adj_freed": (c_adj_freed, ["m_adj: mbuf 0x", "is not allocated"]),
+    "zombie_use": (c_zombie_use, ["m_copym: mbuf 0x", "was already freed (its storage is still shared)"]),
     "cat_self": (c_cat_self, ["m_cat: chain 0x", "is already linked to chain 0x"]),
     "tag_prepend_twice": (c_tag_prepend_twice, ["m_tag_prepend: tag 0x", "is already on this tag list"]),
     "move_pkthdr_ext": (c_move_pkthdr_ext, ["m_move_pkthdr: destination 0x", "has external storage"]),
