@@ -157,6 +157,32 @@ static void c_pulldown_null(void) { int o; m_pulldown(NULL, 0, 4, &o); }
 static void c_split_freed(void) { m_split(freed(), 2, M_DONTWAIT); }
 static void c_cat_freed(void) { struct mbuf *m = pkt(10); m_cat(m, freed()); m_freem(m); }
 static void c_adj_freed(void) { m_adj(freed(), 2); }
+static int apply_nop(void *arg, void *data, unsigned int len) { (void)arg; (void)data; (void)len; return 0; }
+static void c_apply_null_fn(void) { struct mbuf *m = pkt(10); m_apply(m, 0, 4, NULL, NULL); m_freem(m); }
+static void c_apply_past_end(void) { struct mbuf *m = pkt(10); m_apply(m, 5, 10, apply_nop, NULL); m_freem(m); }
+static void c_getptr_null_off(void) { struct mbuf *m = pkt(10); m_getptr(m, 0, NULL); m_freem(m); }
+static void c_prepend_neg(void) { struct mbuf *m = pkt(10); m_prepend(m, -5, M_DONTWAIT); m_freem(m); }
+static void c_devget_null_buf(void) { m_devget(NULL, 10, 0, NULL, NULL); }
+static void c_tag_delete_other(void)
+{
+	struct mbuf *m = pkt(0);
+	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
+
+	m_tag_delete(m, t);	/* never prepended */
+	m_tag_free(t);
+	m_freem(m);
+}
+static void c_move_pkthdr_no_hdr(void)
+{
+	struct mbuf *to = m_get(M_DONTWAIT, MT_DATA), *from = m_get(M_DONTWAIT, MT_DATA);
+
+	m_move_pkthdr(to, from);
+	m_free(to);
+	m_free(from);
+}
+static void c_makewritable_freed(void) { struct mbuf *m = freed(); m_makewritable(&m, 0, 1, M_DONTWAIT); }
+static void c_claimm_freed(void) { m_claimm(freed(), NULL); }
+static void c_tag_copy_null(void) { m_tag_copy(NULL); }
 static void c_zombie_use(void)
 {
 	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
@@ -286,6 +312,16 @@ static const struct mcase cases[] = {
 	{ "split_freed", c_split_freed, "m_split: mbuf 0x|is not allocated", NULL },
 	{ "cat_freed", c_cat_freed, "m_cat: mbuf 0x|is not allocated", NULL },
 	{ "adj_freed", c_adj_freed, "m_adj: mbuf 0x|is not allocated", NULL },
+	{ "apply_null_fn", c_apply_null_fn, "m_apply: NULL function", NULL },
+	{ "apply_past_end", c_apply_past_end, "m_apply: off 5 + len 10 is past the chain of 10 bytes", NULL },
+	{ "getptr_null_off", c_getptr_null_off, "m_getptr: NULL off pointer", NULL },
+	{ "prepend_neg", c_prepend_neg, "m_prepend: len -5 does not fit in one mbuf", NULL },
+	{ "devget_null_buf", c_devget_null_buf, "m_devget: NULL buffer for 10 bytes", NULL },
+	{ "tag_delete_other", c_tag_delete_other, "m_tag_unlink: tag 0x|is not on mbuf 0x", NULL },
+	{ "move_pkthdr_no_hdr", c_move_pkthdr_no_hdr, "m_move_pkthdr: mbuf 0x|has no packet header", NULL },
+	{ "makewritable_freed", c_makewritable_freed, "m_makewritable: mbuf 0x|is not allocated", NULL },
+	{ "claimm_freed", c_claimm_freed, "m_claimm: mbuf 0x|is not allocated", NULL },
+	{ "tag_copy_null", c_tag_copy_null, "m_tag_copy: NULL tag", NULL },
 	{ "zombie_use", c_zombie_use, "m_copym: mbuf 0x|was already freed (its storage is still shared)", NULL },
 	{ "cat_self", c_cat_self, "m_cat: chain 0x|is already linked to chain 0x", NULL },
 	{ "tag_prepend_twice", c_tag_prepend_twice, "m_tag_prepend: tag 0x|is already on this tag list", NULL },

@@ -315,6 +315,58 @@ def c_adj_freed():
     return raises(lib.m_adj, freed(), 2)
 
 
+def c_apply_null_fn():
+    return with_pkt(10, lib.m_apply, 0, 4, null_fn(lib.m_apply, 3), None)
+
+
+def c_apply_past_end():
+    nop = lib.m_apply.argtypes[3](lambda arg, data, n: 0)
+    return with_pkt(10, lib.m_apply, 5, 10, nop, None)
+
+
+def c_getptr_null_off():
+    return with_pkt(10, lib.m_getptr, 0, None)
+
+
+def c_prepend_neg():
+    return with_pkt(10, lib.m_prepend, -5, D)
+
+
+def c_devget_null_buf():
+    return raises(lib.m_devget, None, 10, 0, None, null_fn(lib.m_devget, 4))
+
+
+def c_tag_delete_other():
+    m, t = pkt(0), lib.m_tag_get(1, 4, mbuf.M_NOWAIT)
+    try:
+        return raises(lib.m_tag_delete, m, t)
+    finally:
+        lib.m_tag_free(t)
+        lib.m_freem(m)
+
+
+def c_move_pkthdr_no_hdr():
+    to, frm = lib.m_get(D, DATA), lib.m_get(D, DATA)
+    try:
+        return raises(lib.m_move_pkthdr, to, frm)
+    finally:
+        lib.m_free(to)
+        lib.m_free(frm)
+
+
+def c_makewritable_freed():
+    m = ctypes.c_void_p(freed())
+    return raises(lib.m_makewritable, ctypes.byref(m), 0, 1, D)
+
+
+def c_claimm_freed():
+    return raises(lib.m_claimm, freed(), None)
+
+
+def c_tag_copy_null():
+    return raises(lib.m_tag_copy, None)
+
+
 def c_zombie_use():
     m = clpkt(100)
     c = lib.m_copym(m, 0, mbuf.M_COPYALL, D)
@@ -413,6 +465,16 @@ CASES = {
     "split_freed": (c_split_freed, ["m_split: mbuf 0x", "is not allocated"]),
     "cat_freed": (c_cat_freed, ["m_cat: mbuf 0x", "is not allocated"]),
     "adj_freed": (c_adj_freed, ["m_adj: mbuf 0x", "is not allocated"]),
+    "apply_null_fn": (c_apply_null_fn, ["m_apply: NULL function"]),
+    "apply_past_end": (c_apply_past_end, ["m_apply: off 5 + len 10 is past the chain of 10 bytes"]),
+    "getptr_null_off": (c_getptr_null_off, ["m_getptr: NULL off pointer"]),
+    "prepend_neg": (c_prepend_neg, ["m_prepend: len -5 does not fit in one mbuf"]),
+    "devget_null_buf": (c_devget_null_buf, ["m_devget: NULL buffer for 10 bytes"]),
+    "tag_delete_other": (c_tag_delete_other, ["m_tag_unlink: tag 0x", "is not on mbuf 0x"]),
+    "move_pkthdr_no_hdr": (c_move_pkthdr_no_hdr, ["m_move_pkthdr: mbuf 0x", "has no packet header"]),
+    "makewritable_freed": (c_makewritable_freed, ["m_makewritable: mbuf 0x", "is not allocated"]),
+    "claimm_freed": (c_claimm_freed, ["m_claimm: mbuf 0x", "is not allocated"]),
+    "tag_copy_null": (c_tag_copy_null, ["m_tag_copy: NULL tag"]),
     "zombie_use": (c_zombie_use, ["m_copym: mbuf 0x", "was already freed (its storage is still shared)"]),
     "cat_self": (c_cat_self, ["m_cat: chain 0x", "is already linked to chain 0x"]),
     "tag_prepend_twice": (c_tag_prepend_twice, ["m_tag_prepend: tag 0x", "is already on this tag list"]),
