@@ -430,18 +430,22 @@ var apiNames = map[string]string{
 
 const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."
 
-// cCaller is the first C frame of a stack outside libmbuf: the user's
-// code that called the library.
+// cCaller is the first C frame of a stack below libmbuf's own frames: the
+// user's code that called the library.
 func cCaller(c callSite) string {
 	h := DebugSymbolizeHook
 	if h == nil {
 		return ""
 	}
+	inLib := false // frames before libmbuf's are the unwinder's (or an interceptor's)
 	for _, pc := range c.pc[:c.n] {
 		if runtime.FuncForPC(pc) != nil {
 			continue // a Go frame
 		}
-		if name, ours := h(pc); !ours {
+		name, ours := h(pc)
+		if ours {
+			inLib = true
+		} else if inLib {
 			return name
 		}
 	}
