@@ -42,7 +42,7 @@ void	__asan_unpoison_memory_region(void const volatile *, size_t)
 	    __attribute__((weak));
 
 /* called by core/debug.go through DebugMemHook */
-void	mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state);
+MBUF_HIDDEN void mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state);
 
 void
 mbuf__dbg_mem(uintptr_t addr, uintptr_t size, int state)
@@ -113,9 +113,9 @@ dbg_traceback(void *p)
 		a->Buf[i] = 0;
 }
 
-void	*mbuf__dbg_context_fn(void);
-void	*mbuf__dbg_traceback_fn(void);
-int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
+MBUF_HIDDEN void *mbuf__dbg_context_fn(void);
+MBUF_HIDDEN void *mbuf__dbg_traceback_fn(void);
+MBUF_HIDDEN int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
 
 void *mbuf__dbg_context_fn(void) { return (void *)dbg_context; }
 void *mbuf__dbg_traceback_fn(void) { return (void *)dbg_traceback; }
