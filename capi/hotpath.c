@@ -39,30 +39,56 @@ chain_len(const struct mbuf *m)
 	return total;
 }
 
-void
-m_copydata(struct mbuf *m, int off, int len, void *vp)
+/*
+ * The chain case of m_copydata, in one pass, checking each mbuf before
+ * reading it: a bad member midway leaves the chain untouched and cp
+ * written only within the len bytes the caller provided; the core then
+ * reports it.
+ */
+static __attribute__((noinline)) void
+copydata_chain(struct mbuf *m, int off, int len, char *cp)
 {
-	char *cp = vp;
-	long total;
-	int n;
+	struct mbuf *m0 = m;
+	int o = off, l = len, n;
 
-	/* anything unusual goes to the core, which reports it */
+	for (; o > 0; m = m->m_next) {
+		if (MBUF_UNLIKELY(!live(m)))
+			goto core;
+		if (o < m->m_len)
+			break;
+		o -= m->m_len;
+	}
+	for (; l > 0; m = m->m_next) {
+		if (MBUF_UNLIKELY(!live(m)))
+			goto core;
+		n = m->m_len - o < l ? m->m_len - o : l;
+		memcpy(cp, mtod(m, char *) + o, (size_t)n);
+		cp += n;
+		l -= n;
+		o = 0;
+	}
+	return;
+core:
+	mbufgo_copydata((uintptr_t)m0, off, len, (uintptr_t)cp);
+	MBUF_FLUSH();
+}
+
+void
+m_copydata(struct mbuf *m, int off, int len, void *cp)
+{
+	/* all of it in the first mbuf: a single memcpy */
+	if (MBUF_LIKELY(mbuf__fast_ok() && off >= 0 && len >= 0 &&
+	    cp != NULL && live(m) && (long)off + len <= m->m_len)) {
+		memcpy(cp, mtod(m, char *) + off, (size_t)len);
+		return;
+	}
 	if (MBUF_UNLIKELY(!mbuf__fast_ok() || off < 0 || len < 0 ||
-	    (cp == NULL && len > 0) || (total = chain_len(m)) < 0 ||
-	    (long)off + len > total)) {
-		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)vp);
+	    (cp == NULL && len > 0))) {
+		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
 		MBUF_FLUSH();
 		return;
 	}
-	for (; off > 0 && off >= m->m_len; m = m->m_next)
-		off -= m->m_len;
-	for (; len > 0; m = m->m_next) {
-		n = m->m_len - off < len ? m->m_len - off : len;
-		memcpy(cp, mtod(m, char *) + off, (size_t)n);
-		cp += n;
-		len -= n;
-		off = 0;
-	}
+	copydata_chain(m, off, len, cp);
 }
 
 void
@@ -376,15 +402,17 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 
 /*
  * m_copym of chains without tags: new mbufs from this thread's cache,
- * ext storage shared by reference (MCLADDREFERENCE), small data copied.
- * Returns 0 to send the call to the core (tags, debug, odd arguments).
+ * ext storage shared by reference (MCLADDREFERENCE), small data copied,
+ * in one pass.  Anything odd (tags, a bad member, a short chain, no
+ * memory, an empty result) undoes the partial copy and returns 0, so the
+ * core does the call, reports and counts MCFail.
  */
 static int
 copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 {
 	struct mbuf_thread *t = mbuf__self;
-	struct mbuf *top = NULL, *n, **np = &top, *s;
-	int off = off0, copyhdr, rem, need = 0;
+	struct mbuf *top = NULL, *n, **np = &top;
+	int off = off0, copyhdr, rem;
 
 	if (t == NULL || !mbuf__fast_ok() || off < 0 || len < 0 ||
 	    (unsigned)how > (unsigned)M_NOWAIT || !live(m))
@@ -392,36 +420,22 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 	copyhdr = off == 0 && (m->m_flags & M_PKTHDR) != 0;
 	if (copyhdr && SLIST_FIRST(&m->m_pkthdr.tags) != NULL)
 		return 0;
-	/* validate the whole walk first; count the mbufs to allocate */
-	for (s = m; off > 0; s = s->m_next) {
-		if (s == NULL || !live(s))
+	for (; off > 0; m = m->m_next) {
+		if (!live(m))
 			return 0;
-		if (off < s->m_len)
+		if (off < m->m_len)
 			break;
-		off -= s->m_len;
-	}
-	for (rem = len; rem > 0; s = s->m_next) {
-		if (s == NULL) {
-			if (rem != M_COPYALL)
-				return 0;
-			break;
-		}
-		if (!live(s))
-			return 0;
-		need++;
-		if (rem != M_COPYALL)
-			rem -= s->m_len - off < rem ? s->m_len - off : rem;
-		off = 0;
-	}
-	if (need == 0 || need > MBUF_CACHE_SLOTS)
-		return 0;	/* MCFail accounting and long chains: the core */
-	if (t->nmb < need && mbuf__refill_mbufs(t, how) < need)
-		return 0;
-
-	off = off0;
-	for (; off > 0 && off >= m->m_len; m = m->m_next)
 		off -= m->m_len;
-	for (rem = len; rem > 0 && m != NULL; ) {
+	}
+	for (rem = len; rem > 0; np = &n->m_next) {
+		if (m == NULL) {
+			if (rem == M_COPYALL)
+				break;
+			goto undo;
+		}
+		if (!live(m) ||
+		    (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0))
+			goto undo;
 		n = t->mb[--t->nmb];
 		mbuf__take_mbuf(t, n, m->m_type);
 		n->m_owner = m->m_owner;
@@ -453,10 +467,14 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 			m = m->m_next;
 			off = 0;
 		}
-		np = &n->m_next;
 	}
+	if (top == NULL)
+		return 0;
 	*res = top;
 	return 1;
+undo:
+	m_freem(top);
+	return 0;
 }
 
 struct mbuf *
