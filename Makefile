@@ -64,6 +64,7 @@ $(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory $(TEST_SUITES)
 	@echo "make test: all suites passed ($(TEST_SUITES))"
+	@echo "suites: $(words $(TEST_SUITES)) passed, 0 failed"
 
 test-go:
 	$(GO) vet ./...
