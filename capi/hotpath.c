@@ -99,6 +99,18 @@ m_adj(struct mbuf *mp, int req_len)
 
 	if (mp == NULL)
 		return;
+	/* one mbuf that holds more than the trim: a header strip */
+	if (MBUF_LIKELY(mbuf__fast_ok() && live(mp) && mp->m_next == NULL &&
+	    req_len < mp->m_len && req_len >= -mp->m_len)) {
+		if (req_len >= 0) {
+			mp->m_data += req_len;
+			mp->m_len -= req_len;
+		} else
+			mp->m_len += req_len;
+		if (mp->m_flags & M_PKTHDR)
+			mp->m_pkthdr.len -= req_len >= 0 ? req_len : -req_len;
+		return;
+	}
 	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
 		mbufgo_adj((uintptr_t)mp, req_len);
 		MBUF_FLUSH();
