@@ -8,9 +8,10 @@
  * (allocation-heavy or shape-changing cases, tags, debug mode) to the
  * core's complete implementation through one mbufgo_* call.
  *
- * m_copydata, m_adj and m_move_pkthdr never need the core beyond its
- * error messages; m_pullup, m_copyback, m_copym and m_prepend fall back
- * to it outside their fast cases.
+ * Here: m_copydata, m_adj, m_move_pkthdr, m_pullup, m_copyback, m_copym,
+ * m_prepend, m_split, m_pulldown.  Any argument a fast path does not like
+ * goes to the core unreported, so every violation is worded once, there.
+ * docs/performance.md says which cases stay here and why.
  */
 #include <string.h>
 
