@@ -31,15 +31,15 @@ extern MBUF_HIDDEN struct mbuf_arena mbuf__arena;
 static inline uint8_t *
 mbuf__mb_state(const void *m)
 {
-	return &mbuf__arena.mb_state[((uintptr_t)m - mbuf__arena.mb_base) >>
-	    MSIZE_SHIFT];
+	return &mbuf__arena.mb_state[(((uintptr_t)m - mbuf__arena.mb_base) >>
+	    MSIZE_SHIFT) << MBUF_STATE_STRIDE_SHIFT];
 }
 
 static inline uint8_t *
 mbuf__cl_state(const void *c)
 {
-	return &mbuf__arena.cl_state[((uintptr_t)c - mbuf__arena.cl_base) >>
-	    MCL_SHIFT];
+	return &mbuf__arena.cl_state[(((uintptr_t)c - mbuf__arena.cl_base) >>
+	    MCL_SHIFT) << MBUF_STATE_STRIDE_SHIFT];
 }
 
 /* inside the mbuf arena, on a slot boundary (its state not looked at) */

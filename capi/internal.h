@@ -28,7 +28,8 @@ _Static_assert(offsetof(struct mbuf_shared, go_types) == 56, "shared.go_types");
 
 #define	MBUF_SHARED_SLOWPATH	0x1	/* every call goes through Go */
 
-/* slot states (core/arena.go) */
+/* slot states (core/arena.go), one cache line apart (core.stateStride) */
+#define	MBUF_STATE_STRIDE_SHIFT	6
 #define	MBUF_STATE_FREE		0
 #define	MBUF_STATE_LIVE		1
 #define	MBUF_STATE_ZOMBIE	2

@@ -42,7 +42,8 @@ func (p *Pools) Leaks() *Leaks {
 
 	p.mbufs.mu.Lock()
 	a := p.mbufs.a
-	for i, s := range a.stateMem[:a.nCommit] {
+	for i := 0; i < a.nCommit; i++ {
+		s := a.state(i)
 		if s != stateLive && s != stateZombie {
 			continue
 		}
@@ -67,8 +68,8 @@ func (p *Pools) Leaks() *Leaks {
 
 	p.clusters.mu.Lock()
 	c := p.clusters.a
-	for i, s := range c.stateMem[:c.nCommit] {
-		if s != stateLive {
+	for i := 0; i < c.nCommit; i++ {
+		if c.state(i) != stateLive {
 			continue
 		}
 		addr := c.base + uintptr(i)<<c.shift
