@@ -161,6 +161,22 @@ m_from_readv(int fd, int len, int how)
 	return rx_trim(m, iov, r);
 }
 
+/* a msghdr over iov, with the caller's address and control buffers */
+static void
+msg_setup(struct msghdr *mh, const struct msghdr *msg, struct iovec *iov,
+    int niov)
+{
+	memset(mh, 0, sizeof(*mh));
+	if (msg != NULL) {
+		mh->msg_name = msg->msg_name;
+		mh->msg_namelen = msg->msg_namelen;
+		mh->msg_control = msg->msg_control;
+		mh->msg_controllen = msg->msg_controllen;
+	}
+	mh->msg_iov = iov;
+	mh->msg_iovlen = (size_t)niov;
+}
+
 struct mbuf *
 m_recvmsg(int fd, struct msghdr *msg, int len, int flags, int how)
 {
@@ -173,15 +189,7 @@ m_recvmsg(int fd, struct msghdr *msg, int len, int flags, int how)
 	m = rx_chain("m_recvmsg", len, how, iov, &niov);
 	if (m == NULL)
 		return NULL;
-	memset(&mh, 0, sizeof(mh));
-	if (msg != NULL) {
-		mh.msg_name = msg->msg_name;
-		mh.msg_namelen = msg->msg_namelen;
-		mh.msg_control = msg->msg_control;
-		mh.msg_controllen = msg->msg_controllen;
-	}
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)niov;
+	msg_setup(&mh, msg, iov, niov);
 	do
 		r = recvmsg(fd, &mh, flags);
 	while (r < 0 && errno == EINTR);
@@ -213,15 +221,7 @@ m_sendmsg(int fd, const struct mbuf *m, const struct msghdr *msg, int flags)
 	n = m_to_iovec(m, iov, M_IOVEC_MAX);
 	if (n < 0)
 		return -1;
-	memset(&mh, 0, sizeof(mh));
-	if (msg != NULL) {
-		mh.msg_name = msg->msg_name;
-		mh.msg_namelen = msg->msg_namelen;
-		mh.msg_control = msg->msg_control;
-		mh.msg_controllen = msg->msg_controllen;
-	}
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)n;
+	msg_setup(&mh, msg, iov, n);
 	do
 		r = sendmsg(fd, &mh, flags);
 	while (r < 0 && errno == EINTR);

@@ -8,19 +8,26 @@ package core
 // to, whose data pointer is reset to m_pktdat; from loses M_PKTHDR. to must
 // have no external storage and no tags of its own.
 func (p *Pools) MovePkthdr(to, from *Mbuf) {
-	p.CheckMbuf("m_move_pkthdr", to)
-	p.CheckMbuf("m_move_pkthdr", from)
-	needHdr("m_move_pkthdr", from)
+	p.checkHeaderTarget("m_move_pkthdr", to, from)
+	movePkthdr(to, from)
+}
+
+// checkHeaderTarget checks what moving or copying a header needs: two
+// live mbufs, a header on from, and a to without storage or tags of its
+// own (which would be lost) that is not from itself.
+func (p *Pools) checkHeaderTarget(fn string, to, from *Mbuf) {
+	p.CheckMbuf(fn, to)
+	p.CheckMbuf(fn, from)
+	needHdr(fn, from)
 	if to.Flags&M_EXT != 0 {
-		violate("m_move_pkthdr", "destination %#x has external storage", Addr(to))
+		violate(fn, "destination %#x has external storage", Addr(to))
 	}
 	if to.Flags&M_PKTHDR != 0 && to.Pkt().Tags != nil {
-		violate("m_move_pkthdr", "destination %#x still has packet tags", Addr(to))
+		violate(fn, "destination %#x still has packet tags", Addr(to))
 	}
 	if to == from {
-		violate("m_move_pkthdr", "source and destination are the same mbuf %#x", Addr(to))
+		violate(fn, "source and destination are the same mbuf %#x", Addr(to))
 	}
-	movePkthdr(to, from)
 }
 
 func movePkthdr(to, from *Mbuf) {
@@ -35,18 +42,7 @@ func movePkthdr(to, from *Mbuf) {
 // reset to m_pktdat. to must not have external storage or tags of its own,
 // which the macro would silently lose.
 func (p *Pools) CopyPkthdr(to, from *Mbuf) {
-	p.CheckMbuf("M_COPY_PKTHDR", to)
-	p.CheckMbuf("M_COPY_PKTHDR", from)
-	needHdr("M_COPY_PKTHDR", from)
-	if to.Flags&M_EXT != 0 {
-		violate("M_COPY_PKTHDR", "destination %#x has external storage", Addr(to))
-	}
-	if to.Flags&M_PKTHDR != 0 && to.Pkt().Tags != nil {
-		violate("M_COPY_PKTHDR", "destination %#x still has packet tags", Addr(to))
-	}
-	if to == from {
-		violate("M_COPY_PKTHDR", "source and destination are the same mbuf %#x", Addr(to))
-	}
+	p.checkHeaderTarget("M_COPY_PKTHDR", to, from)
 	p.copyPkthdr(to, from)
 }
 
