@@ -26,7 +26,7 @@ RUN_TARGETS  := run-c-examples
 -include mk/*.mk
 
 GO_SOURCES := $(shell find core capi -name '*.go' -not -name '*_test.go' 2>/dev/null) \
-	$(wildcard capi/*.c capi/*.h) include/mbuf.h go.mod
+	$(wildcard capi/mbufc/*.c capi/mbufc/*.h) include/mbuf.h go.mod
 
 .PHONY: all lib test test-go test-c test-header run examples bench deps clean
 all: lib

@@ -1,5 +1,5 @@
 /*
- * The calls made for bindings (capi/python_helpers.c), from C: building a
+ * The calls made for bindings (capi/mbufc/python_helpers.c), from C: building a
  * packet from bytes and reading it back in one call each, replacing
  * tags, and the Python-owned storage calls in a process without Python
  * (they must refuse cleanly).

@@ -480,8 +480,8 @@ func apiCall(c callSite) string {
 	if cc := cCaller(c); cc != "" {
 		return name + " from " + cc
 	}
-	if caller != "" && !strings.HasPrefix(caller, "main.mbufgo_") {
-		// a Go caller: say where from
+	// a Go caller other than the C ABI's shims (capi/mbufc) says where from
+	if caller != "" && !strings.Contains(caller, ".mbufgo_") {
 		name += " (from " + caller + ")"
 	}
 	return name

@@ -73,7 +73,7 @@ func TestLayoutMatchesNetBSD(t *testing.T) {
 	}
 }
 
-// The shared block is read by C (capi/internal.h); pin its layout.
+// The shared block is read by C (capi/mbufc/internal.h); pin its layout.
 func TestSharedLayout(t *testing.T) {
 	var s Shared
 	if got := unsafe.Offsetof(s.Flags); got != 48 {

@@ -24,7 +24,7 @@ const (
 
 // Shared is the block the C fast path reads: arena bounds and state bytes
 // for its pointer checks, and the per-type counts of Go-side allocations.
-// Its layout is mirrored by struct mbuf_shared in capi/internal.h.
+// Its layout is mirrored by struct mbuf_shared in capi/mbufc/internal.h.
 type Shared struct {
 	MbBase, MbEnd uintptr
 	ClBase, ClEnd uintptr

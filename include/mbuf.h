@@ -764,7 +764,7 @@ int	m_gethdr_bulk(int how, int type, struct mbuf **out, int n);
 void	m_free_bulk(struct mbuf **ms, int n);
 void	m_freem_bulk(struct mbuf **chains, int n);
 
-/* ---- bindings: whole-packet calls and owner handles (capi/python_helpers.c) */
+/* ---- bindings: whole-packet calls and owner handles (capi/mbufc/python_helpers.c) */
 /*
  * A packet-header chain holding a copy of buf[0, len) (clusters when it
  * does not fit in MHLEN), or NULL when out of mbufs or clusters; len < 0
@@ -824,7 +824,7 @@ int	mbuf_leak_count(void);
 int	mbuf_debug_mode(void);
 void	mbuf_debug_flush(void);
 
-/* ---- userland I/O bridge (capi/iovec.c; issue 7) ----------------------- */
+/* ---- userland I/O bridge (capi/mbufc/iovec.c; issue 7) ----------------------- */
 #include <sys/uio.h>		/* struct iovec */
 struct msghdr;
 /* most pieces (and bytes / MCLBYTES) the calls below handle: 128 KiB */

@@ -1,4 +1,4 @@
-package main
+package mbufc
 
 /*
 #include "internal.h"
@@ -19,7 +19,7 @@ import (
 )
 
 // Debug mode and the leak report (issue 8): shims over core/debug.go and
-// core/leak.go; capi/debug.c holds the C side (valgrind client requests,
+// core/leak.go; capi/mbufc/debug.c holds the C side (valgrind client requests,
 // the report at exit).
 
 func init() {

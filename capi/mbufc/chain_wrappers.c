@@ -1,6 +1,6 @@
 /*
  * The chain operations of uipc_mbuf.c and uipc_mbuf2.c: the ABI functions
- * with their NetBSD signatures over the core (capi/exports_chain.go), and
+ * with their NetBSD signatures over the core (capi/mbufc/exports_chain.go), and
  * the trampolines through which the core calls the user's callbacks.
  *
  * The per-packet ones (m_copydata, m_adj, m_move_pkthdr, m_pullup,

@@ -1,4 +1,4 @@
-package main
+package mbufc
 
 /*
 #include "internal.h"
