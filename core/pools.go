@@ -88,6 +88,11 @@ type Hooks struct {
 	FreeMalloc func(buf uintptr)
 	// Warn logs a rate-limited warning (default: stderr).
 	Warn func(msg string)
+	// OwnerName names an attached struct mowner ("name/descr"); false if
+	// o is not on the attached list (reports then never read through it).
+	OwnerName func(o uintptr) (string, bool)
+	// Symbol names a C function address for reports ("sym+0x0 (file)").
+	Symbol func(pc uintptr) string
 }
 
 // Pools owns the mbuf and cluster depots and everything hung off them.
@@ -158,6 +163,12 @@ func privateGlobals(s *static) *Globals {
 		RevokedOwner:  (*Mowner)(s.alloc(mownerSize)),
 	}
 	g.ClusterCache = uintptr(unsafe.Pointer(g.Stat)) // any stable non-NULL tag
+	// named as capi/mbufc/globals.c names the C ones
+	for i, descr := range [...]string{"free", "data", "header", "soname", "soopts", "ftable", "control", "oobdata"} {
+		copy(g.UnknownOwners[i].Name[:], "unknown")
+		copy(g.UnknownOwners[i].Descr[:], descr)
+	}
+	copy(g.RevokedOwner.Name[:], "revoked")
 	return g
 }
 

@@ -56,6 +56,18 @@ func init() {
 			C.mbuf__warn(cs)
 			C.free(unsafe.Pointer(cs))
 		},
+		OwnerName: func(o uintptr) (string, bool) {
+			var b [40]C.char
+			if C.mbuf__owner_name(C.uintptr_t(o), &b[0], C.int(len(b))) == 0 {
+				return "", false
+			}
+			return C.GoString(&b[0]), true
+		},
+		Symbol: func(pc uintptr) string {
+			var b [256]C.char
+			C.mbuf__dbg_symbolize(C.uintptr_t(pc), &b[0], C.int(len(b)))
+			return C.GoString(&b[0])
+		},
 	}
 	p, err := core.Init(g, h)
 	if err != nil {

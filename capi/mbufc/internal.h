@@ -104,5 +104,8 @@ void	mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf,
 void	mbuf__free_malloc(uintptr_t buf);
 void	mbuf__warn(const char *msg);
 void	mbuf__set_pending(const char *func, int flen, const char *msg, int mlen);
+/* reports: an attached owner's name (owners.c), a C symbol (debug.c) */
+MBUF_HIDDEN int	mbuf__owner_name(uintptr_t mo, char *buf, int n);
+MBUF_HIDDEN int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
 
 #endif /* LIBMBUF_CAPI_INTERNAL_H */
