@@ -414,7 +414,7 @@ var apiNames = map[string]string{
 	"MakeWritable": "m_makewritable", "Pulldown": "m_pulldown",
 	"MovePkthdr": "m_move_pkthdr", "CopyPkthdr": "M_COPY_PKTHDR",
 	"ExtAdd": "MEXTADD", "ExtAddGo": "MEXTADD", "TakeMbufs": "mbuf cache refill",
-	"TakeClusters": "mbuf cache refill", "Reclaim": "m_reclaim", "ReclaimGo": "m_reclaim",
+	"TakeClusters": "mbuf cache refill", "Reclaim": "m_reclaim",
 }
 
 const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."

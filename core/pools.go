@@ -80,7 +80,8 @@ type Globals struct {
 
 // Hooks connect the pools to the C world; all may be nil in pure Go.
 type Hooks struct {
-	// Reclaim runs m_reclaim (the C drain hooks, then ReclaimGo).
+	// Reclaim runs the host's side of m_reclaim (the C drain hooks);
+	// Pools.Reclaim calls it, guarded against re-entry, before the Go ones.
 	Reclaim func()
 	// CallExtFree calls a C ext_free(m, buf, size, arg) callback.
 	CallExtFree func(fn, m, buf, size, arg uintptr)
@@ -107,14 +108,10 @@ type Pools struct {
 	drainMu  sync.Mutex
 	drains   []drainHook
 	nextID   int
+	draining threadSet // threads running drain hooks (reclaim.go)
 	warnMu   sync.Mutex
 	lastWarn time.Time
 	dbg      *debugState // debug mode (core/debug.go); nil when off
-}
-
-type drainHook struct {
-	id int
-	fn func()
 }
 
 // New creates pools. g may be nil (private globals with NetBSD defaults).
@@ -583,50 +580,6 @@ func (p *Pools) giveBatch(d *depot, src []uintptr) {
 		}
 	}
 	d.give(src)
-}
-
-// ---- drain hooks and reclaim ---------------------------------------------
-
-// RegisterDrain adds a Go drain hook run by Reclaim; it returns an id.
-func (p *Pools) RegisterDrain(fn func()) int {
-	p.drainMu.Lock()
-	defer p.drainMu.Unlock()
-	p.nextID++
-	p.drains = append(p.drains, drainHook{p.nextID, fn})
-	return p.nextID
-}
-
-// UnregisterDrain removes a hook added by RegisterDrain.
-func (p *Pools) UnregisterDrain(id int) bool {
-	p.drainMu.Lock()
-	defer p.drainMu.Unlock()
-	for i, h := range p.drains {
-		if h.id == id {
-			p.drains = append(p.drains[:i], p.drains[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
-// Reclaim is m_reclaim: run every drain hook and count mbstat.m_drain.
-func (p *Pools) Reclaim() {
-	if p.hooks.Reclaim != nil {
-		p.hooks.Reclaim() // C hooks first; it calls ReclaimGo
-		return
-	}
-	p.ReclaimGo()
-}
-
-// ReclaimGo runs the Go drain hooks and counts the drain.
-func (p *Pools) ReclaimGo() {
-	p.drainMu.Lock()
-	hooks := append([]drainHook(nil), p.drains...)
-	p.drainMu.Unlock()
-	for _, h := range hooks {
-		h.fn()
-	}
-	atomic.AddUintptr(&p.g.Stat.Drain, 1)
 }
 
 // ---- limits and statistics ---------------------------------------------

@@ -739,7 +739,13 @@ void	mbuf_extadd(struct mbuf *m, void *buf, size_t size,
 void	mbuf_chtype(struct mbuf *m, int type);
 void	mbuf_copy_pkthdr(struct mbuf *to, struct mbuf *from);
 
-/* register / remove a drain hook run by m_reclaim; 0 or ENOMEM/ENOENT */
+/*
+ * Register / remove a drain hook run by m_reclaim (at a limit, before the
+ * allocation fails); 0 or ENOMEM/ENOENT.  Hooks never run re-entered on
+ * one thread: an allocation inside a hook takes what is free or fails at
+ * once (NULL, counted in m_drops), M_WAIT included; m_reclaim inside a
+ * hook returns at once.  Other threads may run the hooks meanwhile.
+ */
 int	mbuf_register_drain(void (*fn)(void *arg), void *arg);
 int	mbuf_unregister_drain(void (*fn)(void *arg), void *arg);
 

@@ -45,7 +45,7 @@ func init() {
 		ClusterCache:  uintptr(unsafe.Pointer(C.mcl_cache)),
 	}
 	h := core.Hooks{
-		Reclaim: func() { C.m_reclaim(nil, 0) },
+		Reclaim: func() { C.mbuf__drain_hooks() },
 		CallExtFree: func(fn, m, buf, size, arg uintptr) {
 			C.mbuf__call_ext_free(C.uintptr_t(fn), C.uintptr_t(m), C.uintptr_t(buf),
 				C.uintptr_t(size), C.uintptr_t(arg))

@@ -146,3 +146,35 @@ ffi.mbuf.from_address(m).m_owner = 0x10
 """, MBUF_LEAK_REPORT="1")
     assert r.returncode == 97, (r.returncode, r.stderr)
     assert "owner 0x10 (not an attached mowner)" in r.stderr, r.stderr
+
+
+# ---- drain hooks ------------------------------------------------------------
+
+def test_drain_hook_that_allocates_gets_a_clean_failure():
+    # in a child: before the fix this recursed until the stack overflowed
+    r = child("""
+nmb = ffi.data(lib, "nmbclusters")
+nmb.value = 10
+held = []
+while True:
+    m = lib.m_getcl(mbuf.M_DONTWAIT, mbuf.MT_DATA, mbuf.M_PKTHDR)
+    if not m:
+        break
+    held.append(m)
+assert len(held) == 10
+inner = []
+HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+@HOOK
+def hook(arg):
+    inner.append(lib.m_getcl(mbuf.M_WAIT, mbuf.MT_DATA, 0))   # at the limit
+before = mbuf.stats()["drops"]
+assert lib.mbuf_register_drain(hook, None) == 0
+assert not lib.m_getcl(mbuf.M_WAIT, mbuf.MT_DATA, 0)
+assert inner == [None], inner
+assert mbuf.stats()["drops"] == before + 2
+assert lib.mbuf_unregister_drain(hook, None) == 0
+for m in held:
+    lib.m_freem(m)
+print("ok")
+""")
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-3000:])
