@@ -109,6 +109,9 @@ type Pools struct {
 	drains   []drainHook
 	nextID   int
 	draining threadSet // threads running drain hooks (reclaim.go)
+
+	foreignMu   sync.Mutex
+	foreignFree func(t *MTag) // frees foreign tags (tags.go); nil: none
 	warnMu   sync.Mutex
 	lastWarn time.Time
 	dbg      *debugState // debug mode (core/debug.go); nil when off
@@ -211,6 +214,13 @@ func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
 	default:
 		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)%s", a, p.debugFreedBy(a))
 	}
+}
+
+// inArenas reports whether a lies inside the mbuf or the cluster arena.
+func (p *Pools) inArenas(a uintptr) bool {
+	_, inMbufs, _ := p.mbufs.a.slot(a)
+	_, inClusters, _ := p.clusters.a.slot(a)
+	return inMbufs || inClusters
 }
 
 // CheckChain checks every mbuf of a chain (bounded walk).
@@ -415,7 +425,7 @@ func (p *Pools) ChType(m *Mbuf, t int) {
 // Free is m_free / MFREE: free one mbuf and return its successor.
 func (p *Pools) Free(m *Mbuf) *Mbuf {
 	p.CheckMbuf("m_free", m)
-	return p.free(m)
+	return p.freeAs("m_free", m)
 }
 
 // Freem is m_freem: free a whole chain (nil is allowed).
@@ -428,13 +438,16 @@ func (p *Pools) Freem(m *Mbuf) {
 
 // free releases a checked mbuf: its tags, its type count, its reference
 // to ext storage, and the mbuf itself.
-func (p *Pools) free(m *Mbuf) *Mbuf {
+func (p *Pools) free(m *Mbuf) *Mbuf { return p.freeAs("m_freem", m) }
+
+// freeAs is free with fn naming the call in violations.
+func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 	if m.Type < 0 || int(m.Type) >= NumTypes {
-		violate("m_free", "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
+		violate(fn, "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
 	}
 	n := m.Next
 	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
-		p.TagDeleteChain(m, nil)
+		p.deleteTags(fn, m, nil)
 	}
 	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
 	if m.Flags&M_EXT != 0 {

@@ -104,6 +104,7 @@ mbuf__count(struct mbuf_thread *t, int type, int delta)
 void	mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf,
 	    uintptr_t size, uintptr_t arg);
 void	mbuf__free_malloc(uintptr_t buf);
+void	mbuf__call_tag_free(uintptr_t fn, uintptr_t t);
 void	mbuf__warn(const char *msg);
 void	mbuf__set_pending(const char *func, int flen, const char *msg, int mlen);
 /* reports: an attached owner's name (owners.c), a C symbol (debug.c) */

@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import mbuf
 from mbuf import ffi, lib
 
@@ -20,6 +22,8 @@ D, DATA = mbuf.M_DONTWAIT, mbuf.MT_DATA
 CHILD = """
 import ctypes, mmap, sys
 sys.path.insert(0, %r)
+import pytest
+
 import mbuf
 from mbuf import ffi, lib
 %s
@@ -178,3 +182,70 @@ for m in held:
 print("ok")
 """)
     assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-3000:])
+
+
+# ---- foreign tags -------------------------------------------------------------
+
+class FlowState(ctypes.Structure):
+    """a tag embedded in a structure, as ported code keeps per-packet state"""
+    _fields_ = [("flow_id", ctypes.c_int), ("tag", ffi.m_tag), ("payload", ctypes.c_uint32 * 2)]
+
+
+def tag_ids(m):
+    ids, t = [], lib.m_tag_first(m)
+    while t:
+        ids.append(ffi.m_tag.from_address(t).m_tag_id)
+        t = lib.m_tag_next(m, t)
+    return ids
+
+
+def test_foreign_tag_can_be_linked_found_walked_and_unlinked():
+    fs = FlowState(flow_id=7)
+    fs.tag.m_tag_id, fs.tag.m_tag_len = 11, 8
+    fs.tag.m_tag_link.sle_next = 0x5a5a5a5a5a5a5a58     # garbage: never read
+    ftag = ctypes.addressof(fs.tag)
+    m = lib.m_gethdr(D, DATA)
+    own = lib.m_tag_get(10, 0, mbuf.M_NOWAIT)
+    try:
+        mbuf.call(lib.m_tag_prepend, m, own)
+        mbuf.call(lib.m_tag_prepend, m, ftag)
+        assert tag_ids(m) == [11, 10]
+        assert mbuf.call(lib.m_tag_find, m, 11, None) == ftag
+        assert mbuf.call(lib.m_tag_find, m, 10, ftag) == own
+        with mbuf.Packet.adopt(lib.m_copypacket(m, D)) as p:  # tags copied: the library's own
+            assert sorted(p.tags) == [10, 11]
+        mbuf.call(lib.m_tag_unlink, m, ftag)
+        assert tag_ids(m) == [10]
+        assert fs.flow_id == 7 and fs.tag.m_tag_link.sle_next is None
+    finally:
+        lib.m_freem(m)
+
+
+def test_freeing_a_foreign_tag_needs_the_hook():
+    fs = FlowState()
+    fs.tag.m_tag_id = 11
+    ftag = ctypes.addressof(fs.tag)
+    m = lib.m_gethdr(D, DATA)
+    mbuf.call(lib.m_tag_prepend, m, ftag)
+    with pytest.raises(mbuf.MbufError, match="is a foreign m_tag"):
+        mbuf.call(lib.m_freem, m)
+    assert tag_ids(m) == [11]                          # nothing changed
+    freed = []
+    hook = ffi.mbuf_tag_free_t(lambda t: freed.append(t))
+    assert not lib.mbuf_set_foreign_tag_free(hook)     # no hook before
+    try:
+        mbuf.call(lib.m_freem, m)
+        assert freed == [ftag]
+    finally:
+        lib.mbuf_set_foreign_tag_free(ffi.mbuf_tag_free_t())
+
+
+def test_a_freed_library_tag_is_not_foreign():
+    m = lib.m_gethdr(D, DATA)
+    t = lib.m_tag_get(1, 4, mbuf.M_NOWAIT)
+    lib.m_tag_free(t)
+    try:
+        with pytest.raises(mbuf.MbufError, match="is not a live m_tag"):
+            mbuf.call(lib.m_tag_prepend, m, t)
+    finally:
+        lib.m_freem(m)
