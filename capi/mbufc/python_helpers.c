@@ -44,6 +44,8 @@ live_or_report(const struct mbuf *m, const char *func)
 	}
 	if (mbuf__sh != NULL && mbuf__mb_is_live(m))
 		return 1;
+	if (!MBUF_ENTER(func))
+		return 0;
 	if (mbufgo_check_mbuf((uintptr_t)m, (char *)func))
 		mbuf__violation(func, "mbuf %p is not live", (const void *)m);
 	MBUF_FLUSH();
@@ -254,17 +256,21 @@ MBUF_HIDDEN void mbuf__py_release(uintptr_t obj, uintptr_t view);
 void
 mbuf__py_release(uintptr_t obj, uintptr_t view)
 {
+	const char *busy;
 	int g;
 
 	if (!py.ok || !py.is_initialized() ||
 	    (py.is_finalizing != NULL && py.is_finalizing()))
 		return;
+	/* Python code (finalizers) may run, and may call the library */
+	busy = mbuf__callout_begin();
 	g = py.gil_ensure();
 	if (view != 0)
 		py.release_buffer((struct py_buffer *)view);
 	else
 		py.decref((void *)obj);
 	py.gil_release(g);
+	mbuf__callout_end(busy);
 	free((void *)view);
 }
 
@@ -274,8 +280,10 @@ handle_ext_free(struct mbuf *m, void *buf, size_t size, void *arg)
 {
 	(void)buf;
 	(void)size;
-	mbufgo_handle_release((uintptr_t)arg);
-	MBUF_FLUSH();
+	if (MBUF_ENTER("m_ext_free")) {
+		mbufgo_handle_release((uintptr_t)arg);
+		MBUF_FLUSH();
+	}
 	pool_cache_put(mb_cache, m);
 }
 
@@ -292,15 +300,22 @@ attach(void *data, size_t len, int writable, int how, uintptr_t obj,
     uintptr_t view)
 {
 	struct mbuf *m = m_gethdr(how, MT_DATA);
+	int ok;
 
 	if (m == NULL) {
 		mbuf__py_release(obj, view);
 		return NULL;
 	}
+	if (!MBUF_ENTER("mbuf_attach_pyobject")) {
+		mbuf__py_release(obj, view);
+		m_free(m);
+		return NULL;
+	}
 	/* on a violation the Go side has released the owner already */
-	if (!mbufgo_attach_pyowner((uintptr_t)m, (uintptr_t)data, len,
-	    writable, obj, view)) {
-		MBUF_FLUSH();
+	ok = mbufgo_attach_pyowner((uintptr_t)m, (uintptr_t)data, len,
+	    writable, obj, view);
+	MBUF_FLUSH();
+	if (!ok) {
 		m_free(m);
 		return NULL;
 	}
@@ -368,7 +383,13 @@ mbuf_attach_pyobject(void *data, size_t len, void *pyobj, int writable,
 long
 mbuf_handles_live(void)
 {
-	return mbufgo_handles_live();
+	long n;
+
+	if (!MBUF_ENTER("mbuf_handles_live"))
+		return -1;
+	n = mbufgo_handles_live();
+	MBUF_FLUSH();
+	return n;
 }
 
 /* ---- the Python Packet: one call per operation (mbuf_py_*) ------------------- */
