@@ -148,7 +148,7 @@ func TestManualCoversHeader(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("include/mbuf.h declares %d names the manual (man/*.3) does not document;\n"+
-			"describe each in the page of its group (mbuf.3, m_tag.3, libmbuf.3, m_to_iovec.3 or a new page):\n  %s",
+			"describe each in the page of its group (mbuf.3, m_tag.3, libmbuf.3, m_to_iovec.3, mbuf_py.3 or a new page):\n  %s",
 			len(missing), strings.Join(missing, "\n  "))
 	}
 
