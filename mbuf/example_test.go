@@ -152,7 +152,8 @@ func Example_readme() {
 	if err != nil {
 		log.Fatal(err) // errors.Is(err, mbuf.ErrNoBufs): the pools are exhausted
 	}
-	defer p.Free()                          // off-heap memory: Free frees it, not the GC
+	defer p.Free() // off-heap memory: Free frees it, not the GC
+
 	if err := p.TrimFront(14); err != nil { // strip the link header
 		log.Fatal(err)
 	}
