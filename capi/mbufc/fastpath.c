@@ -10,9 +10,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 #include "fastpath.h"
@@ -127,6 +130,7 @@ mbuf__thread_slow(void)
 	if (t == NULL)
 		return NULL;
 	t->idle = 1;
+	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
 	if (registry != NULL)
@@ -1072,6 +1076,158 @@ give_orphans(void)
 			mbufgo_give(kind, (uintptr_t)batch, n);
 }
 
+/* ---- recovering other threads' caches at a pool's limit ------------------- */
+
+#define	STEAL_ROUNDS	4	/* tries for threads found inside the library */
+
+struct stolen {
+	void	**v;
+	int	n, cap;
+};
+
+/* room for n more slots; 0 if there is no memory for it */
+static int
+stolen_room(struct stolen *s, int n)
+{
+	void **nv;
+
+	if (s->n + n <= s->cap)
+		return 1;
+	if ((nv = realloc(s->v, (size_t)(s->n + n) * sizeof(void *))) == NULL)
+		return 0;
+	s->v = nv;
+	s->cap = s->n + n;
+	return 1;
+}
+
+/* take the magazine behind np/mag (its owner is outside the library) */
+static void
+take_magazine(struct stolen *s, int *np, void **mag)
+{
+	int n = __atomic_load_n(np, __ATOMIC_ACQUIRE) & ~MBUF_MAG_STOP;
+
+	memcpy(s->v + s->n, mag, (size_t)n * sizeof(void *));
+	s->n += n;
+	__atomic_store_n(np, MBUF_MAG_STOP, __ATOMIC_RELAXED);
+}
+
+/*
+ * Do both of t's counts still carry the stop bit?  A section of t that
+ * read a count before the bit was set and wrote it back after has cleared
+ * it: then a later section of t may not see the bit either, and t's
+ * magazines must be left alone this round.  (The bit, once lost, stays
+ * lost: only the stealer sets it.)
+ */
+static int
+still_stopped(struct mbuf_thread *t)
+{
+	return (__atomic_load_n(&t->nmb, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
+}
+
+/*
+ * Is t covered by the barrier of this round?  With membarrier, all are;
+ * else ask the scheduler (barrier.c): not running, or switched out since
+ * the stop bits were set (checked again after a short wait).
+ */
+static int
+covered(struct mbuf_thread *t, int all, struct mbuf_sched *before)
+{
+	struct mbuf_sched now;
+
+	if (all)
+		return 1;
+	if (!before->known)
+		return 0;
+	if (!before->running)
+		return 1;
+	return mbuf__sched_state(t->tid, &now) &&
+	    (!now.running || now.switches != before->switches);
+}
+
+/*
+ * One round of the magazine protocol's stealer (fastpath.h): stop every
+ * other thread's magazines, one barrier, take those of the threads found
+ * outside the library, release.  Returns how many threads with cached
+ * slots were found inside the library (or not covered): worth a retry.
+ */
+static int
+steal_round(struct stolen s[2])
+{
+	struct mbuf_thread *t, *self = mbuf__self;
+	struct mbuf_sched *sched = NULL;
+	int nthreads = 0, all, i, missed = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (t = registry; t != NULL; t = t->next)
+		nthreads++;
+	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_CACHE_SLOTS) ||
+	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CACHE_SLOTS) ||
+	    (sched = calloc((size_t)nthreads, sizeof(*sched))) == NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		return 0;
+	}
+	for (t = registry; t != NULL; t = t->next) {
+		if (t == self)
+			continue;
+		__atomic_store_n(&t->stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
+		__atomic_or_fetch(&t->nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+	}
+	all = mbuf__barrier_all();
+	for (t = registry, i = 0; !all && t != NULL; t = t->next, i++)
+		if (t != self)
+			sched[i].known = mbuf__sched_state(t->tid, &sched[i]);
+	if (!all)
+		usleep(2000);	/* let running threads be switched out */
+	for (t = registry, i = 0; t != NULL; t = t->next, i++) {
+		if (t == self)
+			continue;
+		if (__atomic_load_n(&t->idle, __ATOMIC_ACQUIRE) == 1 &&
+		    still_stopped(t) && covered(t, all, &sched[i])) {
+			take_magazine(&s[KIND_MBUF], &t->nmb, t->mb);
+			take_magazine(&s[KIND_CLUSTER], &t->ncl, t->cl);
+		} else if (((__atomic_load_n(&t->nmb, __ATOMIC_RELAXED) |
+		    __atomic_load_n(&t->ncl, __ATOMIC_RELAXED)) &
+		    ~MBUF_MAG_STOP) != 0)
+			missed++;
+	}
+	for (t = registry; t != NULL; t = t->next) {
+		if (t == self)
+			continue;
+		__atomic_and_fetch(&t->nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	free(sched);
+	return missed;
+}
+
+/*
+ * At a pool's limit (m_reclaim): recover the slots cached by the other
+ * live threads, which count against nmbclusters, and give them to the
+ * depots.  A thread inside a library call keeps its cache this round; a
+ * few rounds are tried for those, so the wait is bounded.
+ */
+static void
+steal_caches(void)
+{
+	struct stolen s[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+	int kind, round;
+
+	for (round = 0; round < STEAL_ROUNDS; round++) {
+		if (steal_round(s) == 0)
+			break;
+		sched_yield();
+	}
+	for (kind = KIND_MBUF; kind <= KIND_CLUSTER; kind++) {
+		if (s[kind].n > 0)
+			mbufgo_give(kind, (uintptr_t)s[kind].v, s[kind].n);
+		free(s[kind].v);
+	}
+}
+
 /*
  * m_reclaim: the core runs the drain (core/reclaim.go): the C side below,
  * then the Go hooks, never re-entered on one thread, so that a hook that
@@ -1089,10 +1245,10 @@ m_reclaim(void *arg, int flags)
 }
 
 /*
- * The C side of m_reclaim: orphaned caches back to the depots, then every
- * registered C hook.  Hooks run without the lock held, so they may free
- * mbufs or register hooks, and as user code (a callout), so they may call
- * the library.
+ * The C side of m_reclaim: the caches of the other live threads and of
+ * exited ones back to the depots, then every registered C hook.  Hooks
+ * run without the lock held, so they may free mbufs or register hooks,
+ * and as user code (a callout), so they may call the library.
  */
 void
 mbuf__drain_hooks(void)
@@ -1101,6 +1257,7 @@ mbuf__drain_hooks(void)
 	const char *busy;
 	int i, n;
 
+	steal_caches();
 	give_orphans();
 	pthread_mutex_lock(&drain_lock);
 	n = ndrains;

@@ -66,6 +66,7 @@ struct mbuf_thread {
 	int		ncl;		/* slots in cl[] (| MBUF_MAG_STOP) */
 	int		stop;		/* why MBUF_MAG_STOP is set: MBUF_STOP_* */
 	const char	*call;		/* the call into Go in progress, or NULL */
+	int		tid;		/* gettid(), for the steal fallback */
 	int		sig_probes;	/* sigaltstack() queries made (max 2) */
 	uintptr_t	sig_lo, sig_hi;	/* the alternate signal stack, or 0, 0 */
 	void		*mb[MBUF_CACHE_SLOTS];	/* free mbuf slots */
@@ -219,6 +220,15 @@ mbuf__count(struct mbuf_thread *t, int type, int delta)
 	__atomic_store_n(&t->mtypes[type], t->mtypes[type] + delta,
 	    __ATOMIC_RELAXED);
 }
+
+/* barrier.c: a barrier on the other threads, for the stealer */
+struct mbuf_sched {
+	int	known;		/* the fields below could be read */
+	int	running;	/* state R */
+	long	switches;	/* context switches so far */
+};
+MBUF_HIDDEN int	mbuf__barrier_all(void);
+MBUF_HIDDEN int	mbuf__sched_state(int tid, struct mbuf_sched *s);
 
 /* mbuf_stats_sync without the call bracket, for calls that have their own */
 MBUF_HIDDEN void mbuf__stats_sync(void);
