@@ -660,7 +660,16 @@ void	m_print(const struct mbuf *m, const char *modif,
 /* make [off, off+len) contiguous in one mbuf; *offp gets the offset */
 struct mbuf *m_pulldown(struct mbuf *m, int off, int len, int *offp);
 
-/* packet tags */
+/*
+ * Packet tags.  The list operations (m_tag_prepend, m_tag_unlink,
+ * m_tag_find, m_tag_first, m_tag_next) take any struct m_tag, as in
+ * NetBSD: also a foreign one, not allocated by m_tag_get (a port's own
+ * allocator, or a tag embedded in a structure).  The library never frees a
+ * foreign tag itself: m_tag_free, m_tag_delete, m_tag_delete_chain and
+ * freeing its packet (m_free, m_freem) unlink it and pass it to the hook
+ * set with mbuf_set_foreign_tag_free(); with no hook, that is a violation,
+ * reported before anything changes.
+ */
 struct m_tag *m_tag_get(int type, int len, int wait);
 void	m_tag_free(struct m_tag *t);
 void	m_tag_prepend(struct mbuf *m, struct m_tag *t);
@@ -739,7 +748,21 @@ void	mbuf_extadd(struct mbuf *m, void *buf, size_t size,
 void	mbuf_chtype(struct mbuf *m, int type);
 void	mbuf_copy_pkthdr(struct mbuf *to, struct mbuf *from);
 
-/* register / remove a drain hook run by m_reclaim; 0 or ENOMEM/ENOENT */
+/*
+ * Foreign tags (see the packet tag functions): fn frees a struct m_tag the
+ * library did not allocate, e.g. a port's own m_tag_free.  NULL (the
+ * default) makes freeing one a violation.  Returns the previous hook.
+ */
+typedef void (*mbuf_tag_free_t)(struct m_tag *t);
+mbuf_tag_free_t mbuf_set_foreign_tag_free(mbuf_tag_free_t fn);
+
+/*
+ * Register / remove a drain hook run by m_reclaim (at a limit, before the
+ * allocation fails); 0 or ENOMEM/ENOENT.  Hooks never run re-entered on
+ * one thread: an allocation inside a hook takes what is free or fails at
+ * once (NULL, counted in m_drops), M_WAIT included; m_reclaim inside a
+ * hook returns at once.  Other threads may run the hooks meanwhile.
+ */
 int	mbuf_register_drain(void (*fn)(void *arg), void *arg);
 int	mbuf_unregister_drain(void (*fn)(void *arg), void *arg);
 

@@ -5,10 +5,11 @@
  *
  * The list `mowners` belongs to this file: it is set up, changed and read
  * only here, always under owners_lock (sysctl.c copies it out through
- * mbuf__owners_copy).
+ * mbuf__owners_copy, reports name owners through mbuf__owner_name).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -134,4 +135,29 @@ mbuf__owners_copy(void *oldp, size_t *oldlenp)
 	if (error == 0)
 		*oldlenp = len;
 	return error;
+}
+
+/*
+ * For reports (core/owners.go): the "name/descr" of mo if it is on the
+ * mowners list, else 0.  Reports never read an owner they cannot vouch
+ * for; an attached one stays valid until mowner_detach, which takes the
+ * same lock.
+ */
+int
+mbuf__owner_name(uintptr_t mo, char *buf, int n)
+{
+	struct mowner *o;
+	int found = 0;
+
+	owners_lock_list();
+	LIST_FOREACH(o, &mowners, mo_link)
+		if ((uintptr_t)o == mo) {
+			snprintf(buf, (size_t)n, "%.*s/%.*s",
+			    (int)sizeof(o->mo_name), o->mo_name,
+			    (int)sizeof(o->mo_descr), o->mo_descr);
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&owners_lock);
+	return found;
 }

@@ -634,6 +634,7 @@ _check_layout()
 # ---- callback types (function-pointer typedefs)
 
 mbuf_panic_handler_t = CFUNCTYPE(None, c_char_p, c_char_p)
+mbuf_tag_free_t = CFUNCTYPE(None, c_void_p)
 
 # ---- prototypes: (name, restype, argtypes, variadic)
 
@@ -762,6 +763,8 @@ FUNCTIONS = (
     ("mbuf_chtype", None, (c_void_p, c_int), False),
     # mbuf_copy_pkthdr: function(pointer to struct mbuf, pointer to struct mbuf)
     ("mbuf_copy_pkthdr", None, (c_void_p, c_void_p), False),
+    # mbuf_set_foreign_tag_free: function(mbuf_tag_free_t) returning mbuf_tag_free_t
+    ("mbuf_set_foreign_tag_free", mbuf_tag_free_t, (mbuf_tag_free_t,), False),
     # mbuf_register_drain: function(pointer to function(pointer to void), pointer to void) returning int
     ("mbuf_register_drain", c_int, (CFUNCTYPE(None, c_void_p), c_void_p), False),
     # mbuf_unregister_drain: function(pointer to function(pointer to void), pointer to void) returning int
