@@ -131,6 +131,17 @@ MBUF_MAXID = 8
 M_PADDR_INVALID = 0xffffffffffffffff
 M_IOVEC_MAX = 64
 M_IOVEC_MAXLEN = 131072
+MBUF_PCAP_LINKTYPE_NULL = 0
+MBUF_PCAP_LINKTYPE_ETHERNET = 1
+MBUF_PCAP_LINKTYPE_RAW = 101
+MBUF_PCAP_LINKTYPE_LINUX_SLL = 113
+MBUF_PCAP_LINKTYPE_IPV4 = 228
+MBUF_PCAP_LINKTYPE_IPV6 = 229
+MBUF_PCAP_NSEC = 0x00000001
+MBUF_PCAP_NG = 0x00000002
+MBUF_PCAP_ZEROCOPY = 0x00000004
+MBUF_PCAP_SNAPLEN_MAX = 262144
+MBUF_PCAP_ERRBUF_SIZE = 256
 
 CONSTANTS = (
     "LIBMBUF_VERSION_MAJOR",
@@ -241,6 +252,17 @@ CONSTANTS = (
     "M_PADDR_INVALID",
     "M_IOVEC_MAX",
     "M_IOVEC_MAXLEN",
+    "MBUF_PCAP_LINKTYPE_NULL",
+    "MBUF_PCAP_LINKTYPE_ETHERNET",
+    "MBUF_PCAP_LINKTYPE_RAW",
+    "MBUF_PCAP_LINKTYPE_LINUX_SLL",
+    "MBUF_PCAP_LINKTYPE_IPV4",
+    "MBUF_PCAP_LINKTYPE_IPV6",
+    "MBUF_PCAP_NSEC",
+    "MBUF_PCAP_NG",
+    "MBUF_PCAP_ZEROCOPY",
+    "MBUF_PCAP_SNAPLEN_MAX",
+    "MBUF_PCAP_ERRBUF_SIZE",
 )
 
 # ---- structures and unions (anonymous ones are named parent_field)
@@ -345,6 +367,10 @@ class mownerhead(Structure):
 
 
 class mbstat(Structure):
+    pass
+
+
+class mbuf_pcap_pkthdr(Structure):
     pass
 
 
@@ -515,6 +541,16 @@ mbstat._fields_ = [
     ("m_mtypes", (c_ushort * 256)),
 ]
 
+mbuf_pcap_pkthdr._fields_ = [
+    ("ts_sec", c_int64),
+    ("ts_nsec", c_uint32),
+    ("caplen", c_uint32),
+    ("len", c_uint32),
+    ("ifindex", c_uint32),
+    ("linktype", c_int32),
+    ("flags", c_uint32),
+]
+
 # ---- layout as the C compiler lays it out: (size, alignment, offsets)
 
 LAYOUT = {
@@ -540,6 +576,7 @@ LAYOUT = {
     "_mbuf_dummy": (288, 8, {"m_hdr": 0, "M_dat": 56}),
     "mownerhead": (8, 8, {"lh_first": 0}),
     "mbstat": (568, 8, {"_m_spare": 0, "_m_spare1": 8, "_m_spare2": 16, "_m_spare3": 24, "m_drops": 32, "m_wait": 40, "m_drain": 48, "m_mtypes": 56}),
+    "mbuf_pcap_pkthdr": (32, 8, {"ts_sec": 0, "ts_nsec": 8, "caplen": 12, "len": 16, "ifindex": 20, "linktype": 24, "flags": 28}),
 }
 
 
@@ -733,6 +770,36 @@ FUNCTIONS = (
     ("m_recvmsg", c_void_p, (c_int, c_void_p, c_int, c_int, c_int), False),
     # m_sendmsg: function(int, pointer to struct mbuf, pointer to struct msghdr, int) returning ssize_t
     ("m_sendmsg", c_ssize_t, (c_int, c_void_p, c_void_p, c_int), False),
+    # mbuf_pcap_dump_open: function(pointer to struct _IO_FILE, int, int, int) returning pointer to struct mbuf_pcap_dumper
+    ("mbuf_pcap_dump_open", c_void_p, (c_void_p, c_int, c_int, c_int), False),
+    # mbuf_pcap_dump_fdopen: function(int, int, int, int) returning pointer to struct mbuf_pcap_dumper
+    ("mbuf_pcap_dump_fdopen", c_void_p, (c_int, c_int, c_int, c_int), False),
+    # mbuf_pcap_dump: function(pointer to struct mbuf_pcap_dumper, pointer to struct mbuf, pointer to struct mbuf_pcap_pkthdr) returning int
+    ("mbuf_pcap_dump", c_int, (c_void_p, c_void_p, c_void_p), False),
+    # mbuf_pcap_dump_flush: function(pointer to struct mbuf_pcap_dumper) returning int
+    ("mbuf_pcap_dump_flush", c_int, (c_void_p,), False),
+    # mbuf_pcap_dump_close: function(pointer to struct mbuf_pcap_dumper) returning int
+    ("mbuf_pcap_dump_close", c_int, (c_void_p,), False),
+    # mbuf_pcap_open_offline: function(pointer to const char, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_offline", c_void_p, (c_char_p, c_int, c_void_p), False),
+    # mbuf_pcap_fopen_offline: function(pointer to struct _IO_FILE, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_fopen_offline", c_void_p, (c_void_p, c_int, c_void_p), False),
+    # mbuf_pcap_open_mem: function(pointer to const void, size_t, int, pointer to function(pointer to void), pointer to void, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_mem", c_void_p, (c_void_p, c_size_t, c_int, CFUNCTYPE(None, c_void_p), c_void_p, c_void_p), False),
+    # mbuf_pcap_open_mbuf: function(pointer to struct mbuf, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_mbuf", c_void_p, (c_void_p, c_int, c_void_p), False),
+    # mbuf_pcap_next: function(pointer to struct mbuf_pcap_reader, pointer to pointer to struct mbuf, pointer to struct mbuf_pcap_pkthdr) returning int
+    ("mbuf_pcap_next", c_int, (c_void_p, c_void_p, c_void_p), False),
+    # mbuf_pcap_geterr: function(pointer to struct mbuf_pcap_reader) returning pointer to const char
+    ("mbuf_pcap_geterr", c_char_p, (c_void_p,), False),
+    # mbuf_pcap_datalink: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_datalink", c_int, (c_void_p,), False),
+    # mbuf_pcap_snapshot: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_snapshot", c_int, (c_void_p,), False),
+    # mbuf_pcap_format: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_format", c_int, (c_void_p,), False),
+    # mbuf_pcap_close: function(pointer to struct mbuf_pcap_reader)
+    ("mbuf_pcap_close", None, (c_void_p,), False),
 )
 
 # extern variables: (name, ctypes type); read them with in_dll
