@@ -36,13 +36,16 @@ lib: $(LIB)
 # by the C compiler: Go's own c-shared mode links with -Bsymbolic, which
 # breaks exported data (nmbclusters, mbstat...) in programs that use copy
 # relocations; linking ourselves also gives a soname and a version script.
+# -z nodelete: the Go runtime's threads keep running in the library's code,
+# so dlclose() must never unmap it (c_tests/test_dlclose.c).
+LIB_LDFLAGS := -Wl,-z,nodelete
 VERSION := $(shell sed -n 's/^\#define LIBMBUF_VERSION[ \t]*"\(.*\)"/\1/p' include/mbuf.h)
 SONAME  := libmbuf.so.$(firstword $(subst ., ,$(VERSION)))
 
 $(LIB): $(GO_SOURCES) capi/libmbuf.map
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-archive -ldflags=-w -o $(BUILD)/libmbufgo.a ./capi
-	$(CC) -shared -o $(BUILD)/libmbuf.so.$(VERSION) -Wl,-soname,$(SONAME) \
+	$(CC) -shared -o $(BUILD)/libmbuf.so.$(VERSION) -Wl,-soname,$(SONAME) $(LIB_LDFLAGS) \
 		-Wl,--version-script=capi/libmbuf.map \
 		-Wl,--whole-archive $(BUILD)/libmbufgo.a -Wl,--no-whole-archive -lpthread
 	ln -sf libmbuf.so.$(VERSION) $(BUILD)/$(SONAME)
@@ -57,9 +60,15 @@ VALGRIND := GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 valgrind -q --error-exitcod
 	--errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible \
 	--suppressions=c_tests/valgrind.supp
 
+# A test that loads the library itself with dlopen() (test_dlclose) is not
+# linked with it: TEST_LINK picks the flags for a test by its name.
+DLOPEN_TESTS := test_dlclose
+TEST_LINK = $(if $(filter $(1),$(DLOPEN_TESTS)),\
+	-DLIBMBUF_SO='"$(abspath $(BUILD))/$(SONAME)"' -ldl -lpthread,$(LDFLAGS_TEST))
+
 $(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
+	$(CC) $(CFLAGS_TEST) -o $@ $< $(call TEST_LINK,$*)
 
 test: deps
 	@$(MAKE) --no-print-directory $(TEST_SUITES)

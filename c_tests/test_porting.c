@@ -5,14 +5,18 @@
  * which way (m_pullup / m_pulldown / m_apply underneath) against a flat
  * reference checksum written here; kit_probe checks the kit's pieces
  * (malloc(9), lists, byte order, spl...); panic and KASSERT go through
- * libmbuf's panic handler.
+ * libmbuf's panic handler.  inet_classify, whose IPv4 and IPv6 halves
+ * sit under the kernel options INET and INET6 of the kit's "opt_inet.h",
+ * is checked against packets whose flow the generator knows.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <syslog.h>
 
 #include "testutil.h"
 #include "udp4_check.h"
 #include "kit_probe.h"
+#include "inet_classify.h"
 
 /* the kit's log(9) hook (a weak definition in the kernel-side objects) */
 extern void (*netbsd_log_hook)(int level, const char *msg);
@@ -335,6 +339,255 @@ test_output(void)
 	m_freem(m);
 }
 
+/* ---- inet_classify: random IPv4 / IPv6 packets of known flow ------------ */
+
+/* what the generator put in, i.e. what inet_classify must find */
+struct gen_flow {
+	struct inet_flow fl;
+	int		len;	/* bytes of the whole frame, link header included */
+};
+
+#define	GRND(n)	((*rnd = *rnd * 1103515245u + 12345u), (int)((*rnd >> 8) % (unsigned)(n)))
+
+/* the transport header and payload at p; returns their length */
+static int
+gen_transport(uint8_t *p, struct gen_flow *g, int payload, unsigned *rnd)
+{
+	int thlen = 0, i;
+
+	g->fl.fl_proto = (uint8_t)(GRND(3) == 0 ? 58 : GRND(2) ? 6 : 17);
+	if (!g->fl.fl_fragment) {
+		if (g->fl.fl_proto == 6) {
+			thlen = 20 + 4 * GRND(11);
+			memset(p, 0, (size_t)thlen);
+			p[12] = (uint8_t)((thlen >> 2) << 4);
+		} else if (g->fl.fl_proto == 17) {
+			thlen = 8;
+			put16(p + 4, (unsigned)(8 + payload));
+			put16(p + 6, 0);
+		}
+		if (thlen != 0) {
+			g->fl.fl_sport = (uint16_t)(1 + GRND(65535));
+			g->fl.fl_dport = (uint16_t)(1 + GRND(65535));
+			put16(p, g->fl.fl_sport);
+			put16(p + 2, g->fl.fl_dport);
+		}
+	}
+	for (i = 0; i < payload; i++)
+		p[thlen + i] = (uint8_t)GRND(256);
+	g->fl.fl_plen = payload;
+	return thlen + payload;
+}
+
+static int
+gen_inet4(uint8_t *ip, struct gen_flow *g, unsigned *rnd)
+{
+	int hlen = 20 + 4 * GRND(11), i, n;
+
+	memset(ip, 0, (size_t)hlen);
+	ip[0] = (uint8_t)(0x40 | (hlen >> 2));
+	ip[8] = 64;
+	for (i = 20; i < hlen; i++)
+		ip[i] = 1;				/* NOP options */
+	g->fl.fl_family = AF_INET;
+	g->fl.fl_fragment = GRND(4) == 0;
+	put16(ip + 6, g->fl.fl_fragment ? (unsigned)(1 + GRND(0x1fff)) :
+	    GRND(2) ? 0x2000 : 0);			/* MF on a first one */
+	for (i = 0; i < 4; i++) {
+		ip[12 + i] = g->fl.fl_src[i] = (uint8_t)GRND(256);
+		ip[16 + i] = g->fl.fl_dst[i] = (uint8_t)GRND(256);
+	}
+	n = gen_transport(ip + hlen, g, GRND(3000), rnd);
+	ip[9] = g->fl.fl_proto;
+	put16(ip + 2, (unsigned)(hlen + n));
+	put16(ip + 10, ref_cksum(ip, hlen, 0));
+	g->fl.fl_hlen = hlen + n - g->fl.fl_plen;
+	return hlen + n;
+}
+
+static int
+gen_inet6(uint8_t *ip6, struct gen_flow *g, unsigned *rnd)
+{
+	static const uint8_t exts[] = { 0, 43, 60 };	/* hop, routing, dst */
+	uint8_t *nxtp = ip6 + 6, *p = ip6 + 40;
+	int next, i, len, n, stop = 0;
+
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	ip6[7] = 64;
+	g->fl.fl_family = AF_INET6;
+	for (i = 0; i < 16; i++) {
+		ip6[8 + i] = g->fl.fl_src[i] = (uint8_t)GRND(256);
+		ip6[24 + i] = g->fl.fl_dst[i] = (uint8_t)GRND(256);
+	}
+	n = GRND(5);
+	for (i = 0; i < n && !stop; i++) {
+		if (GRND(4) == 0) {			/* a fragment header */
+			*nxtp = 44;
+			memset(p, 0, 8);
+			g->fl.fl_fragment = GRND(2);
+			put16(p + 2, g->fl.fl_fragment ?
+			    (unsigned)(8 * (1 + GRND(100))) : 1);
+			nxtp = p;
+			p += 8;
+			stop = g->fl.fl_fragment;	/* nothing more is read */
+		} else {
+			*nxtp = exts[GRND(3)];
+			len = 8 * (1 + GRND(4));
+			memset(p, 0, (size_t)len);
+			p[1] = (uint8_t)(len / 8 - 1);
+			nxtp = p;
+			p += len;
+		}
+		g->fl.fl_nexthdrs++;
+	}
+	next = gen_transport(p, g, GRND(3000), rnd);
+	*nxtp = g->fl.fl_proto;
+	len = (int)(p - ip6) + next;
+	put16(ip6 + 4, (unsigned)(len - 40));
+	g->fl.fl_hlen = len - g->fl.fl_plen;
+	return len;
+}
+#undef GRND
+
+static int
+same_flow(const struct inet_flow *a, const struct inet_flow *b)
+{
+	return a->fl_family == b->fl_family && a->fl_proto == b->fl_proto &&
+	    a->fl_fragment == b->fl_fragment && a->fl_sport == b->fl_sport &&
+	    a->fl_dport == b->fl_dport && a->fl_hlen == b->fl_hlen &&
+	    a->fl_plen == b->fl_plen && a->fl_nexthdrs == b->fl_nexthdrs &&
+	    memcmp(a->fl_src, b->fl_src, 16) == 0 &&
+	    memcmp(a->fl_dst, b->fl_dst, 16) == 0;
+}
+
+/* classify buf[0..len) cut as given, at off; the chain must keep its bytes */
+static int
+classify(const uint8_t *buf, int len, const int *cut, int ncut, int off,
+    struct inet_flow *fl)
+{
+	struct mbuf *m = chain(buf, len, cut, ncut);
+	int error;
+
+	error = inet_classify(&m, off, fl);
+	CHECK(m != NULL);
+	if (m != NULL) {
+		CHECK(same(m, buf, len));
+		m_freem(m);
+	}
+	return error;
+}
+
+static void
+test_inet_classify(void)
+{
+	static uint8_t buf[4200];
+	struct gen_flow g;
+	struct inet_flow fl;
+	unsigned rnd = 4242;
+	int i, j, off, len, ncut, cut[12], bad = 0, rounds;
+
+	/* "opt_inet.h" of the kit turned both families on */
+	CHECK_EQ(inet_classify_families(),
+	    INET_CLASSIFY_INET | INET_CLASSIFY_INET6);
+
+	rounds = getenv("MBUF_TEST_UNDER_VALGRIND") != NULL ? 40 : 400;
+	for (i = 0; i < rounds; i++) {
+#define	RND(n)	((rnd = rnd * 1103515245u + 12345u), (int)((rnd >> 8) % (unsigned)(n)))
+		memset(&g, 0, sizeof(g));
+		off = RND(3) == 0 ? 0 : RND(24);
+		memset(buf, 0xee, (size_t)off);
+		len = off + (RND(2) ? gen_inet4(buf + off, &g, &rnd) :
+		    gen_inet6(buf + off, &g, &rnd));
+		ncut = RND(12);
+		for (j = 0; j < ncut; j++)
+			cut[j] = 1 + RND(j < 6 ? 16 : 900);
+		if (RND(4) == 0) {			/* link trailer */
+			memset(buf + len, 0xdd, 4);
+			len += 4;
+		}
+#undef RND
+		if (classify(buf, len, cut, ncut, off, &fl) != 0 ||
+		    !same_flow(&fl, &g.fl)) {
+			fprintf(stderr, "inet_classify: packet %d (family %d "
+			    "proto %u, %d ext, off %d) misread\n", i,
+			    g.fl.fl_family, g.fl.fl_proto, g.fl.fl_nexthdrs,
+			    off);
+			bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(tu_all_types_zero());
+}
+
+/* malformed packets, each made from a good one by one change */
+static void
+test_inet_classify_invalid(void)
+{
+	static uint8_t buf[4200];
+	static const int cuts[] = { 7, 13, 3, 50 };
+	struct gen_flow g;
+	struct inet_flow fl;
+	unsigned rnd;
+	int len, hlen, ext;
+
+	/* IPv4 + TCP, then spoiled */
+	for (rnd = 1;; rnd++) {		/* a first-fragment TCP packet */
+		memset(&g, 0, sizeof(g));
+		len = gen_inet4(buf, &g, &rnd);
+		if (g.fl.fl_proto == 6 && !g.fl.fl_fragment)
+			break;
+	}
+	hlen = (buf[0] & 0xf) << 2;
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), 0);
+	CHECK_EQ(classify(buf, len, cuts, 4, len, &fl), EINVAL);	/* off */
+	CHECK_EQ(classify(buf, len, cuts, 4, -1, &fl), EINVAL);
+	CHECK_EQ(classify(buf, len - 1, cuts, 4, 0, &fl), EINVAL);	/* short */
+	CHECK_EQ(classify(buf, 19, cuts, 4, 0, &fl), EINVAL);
+	buf[10] ^= 1;						/* checksum */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+	buf[10] ^= 1;
+	buf[hlen + 12] = 4 << 4;				/* th_off 4 */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+	buf[hlen + 12] = 15 << 4;				/* past the end? */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl),
+	    len - hlen >= 60 ? 0 : EINVAL);
+	buf[0] = 0x55;						/* version 5 */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+
+	/* IPv6 + UDP with a wrong UDP length, then too many extensions */
+	for (rnd = 1;; rnd++) {
+		memset(&g, 0, sizeof(g));
+		len = gen_inet6(buf, &g, &rnd);
+		if (g.fl.fl_proto == 17 && g.fl.fl_nexthdrs == 0 &&
+		    g.fl.fl_plen < 1000)
+			break;
+	}
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), 0);
+	CHECK_EQ(fl.fl_hlen, 48);
+	buf[40 + 5] ^= 1;					/* uh_ulen */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+	buf[40 + 5] ^= 1;
+	memmove(buf + 40 + 9 * 8, buf + 40, (size_t)(len - 40));
+	for (ext = 0; ext < 9; ext++) {				/* 9 dst options */
+		memset(buf + 40 + 8 * ext, 0, 8);
+		buf[40 + 8 * ext] = ext < 8 ? 60 : 17;
+	}
+	buf[6] = 60;
+	len += 9 * 8;
+	put16(buf + 4, (unsigned)(len - 40));
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+	buf[40 + 8 * 7] = 17;					/* 8: the limit */
+	memmove(buf + 40 + 8 * 8, buf + 40 + 9 * 8, (size_t)(len - 40 - 72));
+	len -= 8;
+	put16(buf + 4, (unsigned)(len - 40));
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), 0);
+	CHECK_EQ(fl.fl_nexthdrs, 8);
+	buf[40 + 1] = 200;				/* runs past the end */
+	CHECK_EQ(classify(buf, len, cuts, 4, 0, &fl), EINVAL);
+	CHECK(tu_all_types_zero());
+}
+
 static int log_calls;
 static char log_last[256];
 
@@ -454,6 +707,8 @@ main(int argc, char **argv)
 	test_random();
 	test_output();
 	test_kit_cksum();
+	test_inet_classify();
+	test_inet_classify_invalid();
 	test_stats_and_kit();
 	EXPECT_DEATH("kassert",
 	    "udp4_input_check: kernel assertion \"off >= 0\" failed");

@@ -137,6 +137,83 @@ tu_expect_death(const char *name, const char *want, const char *file, int line)
 	}
 }
 
+/*
+ * Run this program again as "prog --child NAME" (the case NAME of a test's
+ * own table) with a time limit, for cases whose failure is a crash or a
+ * hang.  Its stdout and stderr land in out; a child still running after
+ * timeout seconds is killed with SIGKILL (its own alarm() may not fire in
+ * a hang), which the returned wait status shows.
+ */
+#include <poll.h>
+#include <time.h>
+
+static inline int
+tu_run_child(const char *name, int timeout, char *out, size_t outsz)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { (char *)tu_self, (char *)"--child", (char *)name, NULL };
+	struct timespec t0, t1;
+	struct pollfd pf;
+	size_t n = 0;
+	ssize_t r;
+	int p[2], status = 0, open_pipe = 1, killed = 0;
+	pid_t pid;
+
+	if (pipe(p) != 0) {
+		perror("pipe");
+		exit(2);
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, environ) != 0) {
+		perror("posix_spawn");
+		exit(2);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pf.fd = p[0];
+	pf.events = POLLIN;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (!killed && t1.tv_sec - t0.tv_sec >= timeout) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
+		if (!open_pipe) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			poll(NULL, 0, 20);
+			continue;
+		}
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if (n < outsz - 1) {
+			r = read(p[0], out + n, outsz - 1 - n);
+			if (r > 0)
+				n += (size_t)r;
+		} else {
+			char sink[512];
+
+			r = read(p[0], sink, sizeof(sink));
+		}
+		if (r <= 0)
+			open_pipe = 0;
+	}
+	out[n] = '\0';
+	close(p[0]);
+	return status;
+}
+
+/* in main(): run a child case of tu_run_child if asked to */
+#define TU_CHILD_MAIN(argc, argv, cases) do {				\
+	tu_self = (argv)[0];						\
+	if ((argc) == 3 && strcmp((argv)[1], "--child") == 0)		\
+		return tu_run_death_case((cases), (argv)[2]);		\
+} while (0)
+
 static inline int
 tu_finish(const char *name)
 {

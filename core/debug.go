@@ -85,6 +85,7 @@ type debugState struct {
 	q          [2]fifo // quarantines: mbufs, clusters
 	recs       map[uintptr]debugRec
 	reports    []string
+	ownerName  func(uintptr) string // Pools.ownerName: never reads a bad owner
 }
 
 // newDebugFromEnv reads MBUF_DEBUG; nil means debug mode is off.
@@ -274,6 +275,7 @@ func (p *Pools) initDebug(d *debugState) {
 		return
 	}
 	p.dbg = d
+	d.ownerName = p.ownerName
 	p.sh.Flags |= SharedSlowPath
 	p.RegisterDrain(p.DebugFlush)
 }
@@ -295,7 +297,7 @@ func (d *debugState) verify(e debugEnt, size uintptr) string {
 	}
 	return fmt.Sprintf("write after free: %s %#x was modified after it was freed "+
 		"(byte %d is %#08x, not the %#x poison)%s", kind, e.addr, off, val, poisonWord,
-		d.recs[e.addr].describe())
+		d.recs[e.addr].describe(d.ownerName))
 }
 
 func (p *Pools) debugReport(fn, msg string) {
@@ -308,7 +310,7 @@ func (p *Pools) debugReport(fn, msg string) {
 }
 
 // describe formats a record as "; freed by m_freem, owner unknown/data".
-func (r debugRec) describe() string {
+func (r debugRec) describe(ownerName func(uintptr) string) string {
 	var b strings.Builder
 	if r.freed.n > 0 {
 		b.WriteString("; freed by " + apiCall(r.freed))
@@ -334,7 +336,7 @@ func (p *Pools) debugFreedBy(a uintptr) string {
 	if !ok || r.freed.n == 0 {
 		return ""
 	}
-	return r.describe()
+	return r.describe(d.ownerName)
 }
 
 // debugAllocSite returns the recorded allocation call of a live object.
@@ -392,19 +394,6 @@ func (p *Pools) debugCheckLive(fn string, m *Mbuf) {
 	}
 }
 
-// ownerName reads "name/descr" of a struct mowner.
-func ownerName(o uintptr) string {
-	if o == 0 || o&7 != 0 {
-		return ""
-	}
-	mo := (*Mowner)(ptr(o))
-	name, descr := cstr(mo.Name[:]), cstr(mo.Descr[:])
-	if name == "" && descr == "" {
-		return ""
-	}
-	return name + "/" + descr
-}
-
 func cstr(b []byte) string {
 	for i, c := range b {
 		if c == 0 {
@@ -425,7 +414,7 @@ var apiNames = map[string]string{
 	"MakeWritable": "m_makewritable", "Pulldown": "m_pulldown",
 	"MovePkthdr": "m_move_pkthdr", "CopyPkthdr": "M_COPY_PKTHDR",
 	"ExtAdd": "MEXTADD", "ExtAddGo": "MEXTADD", "TakeMbufs": "mbuf cache refill",
-	"TakeClusters": "mbuf cache refill", "Reclaim": "m_reclaim", "ReclaimGo": "m_reclaim",
+	"TakeClusters": "mbuf cache refill", "Reclaim": "m_reclaim",
 }
 
 const corePrefix = "github.com/libmbuf/libmbuf/core.(*Pools)."

@@ -80,7 +80,8 @@ type Globals struct {
 
 // Hooks connect the pools to the C world; all may be nil in pure Go.
 type Hooks struct {
-	// Reclaim runs m_reclaim (the C drain hooks, then ReclaimGo).
+	// Reclaim runs the host's side of m_reclaim (the C drain hooks);
+	// Pools.Reclaim calls it, guarded against re-entry, before the Go ones.
 	Reclaim func()
 	// CallExtFree calls a C ext_free(m, buf, size, arg) callback.
 	CallExtFree func(fn, m, buf, size, arg uintptr)
@@ -88,6 +89,11 @@ type Hooks struct {
 	FreeMalloc func(buf uintptr)
 	// Warn logs a rate-limited warning (default: stderr).
 	Warn func(msg string)
+	// OwnerName names an attached struct mowner ("name/descr"); false if
+	// o is not on the attached list (reports then never read through it).
+	OwnerName func(o uintptr) (string, bool)
+	// Symbol names a C function address for reports ("sym+0x0 (file)").
+	Symbol func(pc uintptr) string
 }
 
 // Pools owns the mbuf and cluster depots and everything hung off them.
@@ -102,14 +108,13 @@ type Pools struct {
 	drainMu  sync.Mutex
 	drains   []drainHook
 	nextID   int
+	draining threadSet // threads running drain hooks (reclaim.go)
+
+	foreignMu   sync.Mutex
+	foreignFree func(t *MTag) // frees foreign tags (tags.go); nil: none
 	warnMu   sync.Mutex
 	lastWarn time.Time
 	dbg      *debugState // debug mode (core/debug.go); nil when off
-}
-
-type drainHook struct {
-	id int
-	fn func()
 }
 
 // New creates pools. g may be nil (private globals with NetBSD defaults).
@@ -158,6 +163,12 @@ func privateGlobals(s *static) *Globals {
 		RevokedOwner:  (*Mowner)(s.alloc(mownerSize)),
 	}
 	g.ClusterCache = uintptr(unsafe.Pointer(g.Stat)) // any stable non-NULL tag
+	// named as capi/mbufc/globals.c names the C ones
+	for i, descr := range [...]string{"free", "data", "header", "soname", "soopts", "ftable", "control", "oobdata"} {
+		copy(g.UnknownOwners[i].Name[:], "unknown")
+		copy(g.UnknownOwners[i].Descr[:], descr)
+	}
+	copy(g.RevokedOwner.Name[:], "revoked")
 	return g
 }
 
@@ -203,6 +214,13 @@ func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
 	default:
 		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)%s", a, p.debugFreedBy(a))
 	}
+}
+
+// inArenas reports whether a lies inside the mbuf or the cluster arena.
+func (p *Pools) inArenas(a uintptr) bool {
+	_, inMbufs, _ := p.mbufs.a.slot(a)
+	_, inClusters, _ := p.clusters.a.slot(a)
+	return inMbufs || inClusters
 }
 
 // CheckChain checks every mbuf of a chain (bounded walk).
@@ -407,7 +425,7 @@ func (p *Pools) ChType(m *Mbuf, t int) {
 // Free is m_free / MFREE: free one mbuf and return its successor.
 func (p *Pools) Free(m *Mbuf) *Mbuf {
 	p.CheckMbuf("m_free", m)
-	return p.free(m)
+	return p.freeAs("m_free", m)
 }
 
 // Freem is m_freem: free a whole chain (nil is allowed).
@@ -420,13 +438,16 @@ func (p *Pools) Freem(m *Mbuf) {
 
 // free releases a checked mbuf: its tags, its type count, its reference
 // to ext storage, and the mbuf itself.
-func (p *Pools) free(m *Mbuf) *Mbuf {
+func (p *Pools) free(m *Mbuf) *Mbuf { return p.freeAs("m_freem", m) }
+
+// freeAs is free with fn naming the call in violations.
+func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 	if m.Type < 0 || int(m.Type) >= NumTypes {
-		violate("m_free", "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
+		violate(fn, "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
 	}
 	n := m.Next
 	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
-		p.TagDeleteChain(m, nil)
+		p.deleteTags(fn, m, nil)
 	}
 	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
 	if m.Flags&M_EXT != 0 {
@@ -572,50 +593,6 @@ func (p *Pools) giveBatch(d *depot, src []uintptr) {
 		}
 	}
 	d.give(src)
-}
-
-// ---- drain hooks and reclaim ---------------------------------------------
-
-// RegisterDrain adds a Go drain hook run by Reclaim; it returns an id.
-func (p *Pools) RegisterDrain(fn func()) int {
-	p.drainMu.Lock()
-	defer p.drainMu.Unlock()
-	p.nextID++
-	p.drains = append(p.drains, drainHook{p.nextID, fn})
-	return p.nextID
-}
-
-// UnregisterDrain removes a hook added by RegisterDrain.
-func (p *Pools) UnregisterDrain(id int) bool {
-	p.drainMu.Lock()
-	defer p.drainMu.Unlock()
-	for i, h := range p.drains {
-		if h.id == id {
-			p.drains = append(p.drains[:i], p.drains[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
-// Reclaim is m_reclaim: run every drain hook and count mbstat.m_drain.
-func (p *Pools) Reclaim() {
-	if p.hooks.Reclaim != nil {
-		p.hooks.Reclaim() // C hooks first; it calls ReclaimGo
-		return
-	}
-	p.ReclaimGo()
-}
-
-// ReclaimGo runs the Go drain hooks and counts the drain.
-func (p *Pools) ReclaimGo() {
-	p.drainMu.Lock()
-	hooks := append([]drainHook(nil), p.drains...)
-	p.drainMu.Unlock()
-	for _, h := range hooks {
-		h.fn()
-	}
-	atomic.AddUintptr(&p.g.Stat.Drain, 1)
 }
 
 // ---- limits and statistics ---------------------------------------------

@@ -35,15 +35,21 @@ with Packet(frame) as p:
     # a shared copy (m_copym) for a tap, then rewrite the TTL in place:
     # the copy keeps the old bytes (copy-on-write of the shared cluster)
     tap = p.copy()
-    p.copyback(14 + 8, bytes([63]))
+    p[14 + 8] -= 1
     print("ttl now    %d, the tap still sees %d" % (p[22], tap[22]))
     tap.free()
+
+    # bytes-like: slices, search, comparison, a zero-copy read-only view
+    assert p[14:16] == b"\x45\x00" and b"pingping" in p
+    view = p.view(34, 8)                        # holds its own cluster reference
+    print("payload   ", bytes(view), "hex", p[14:18].hex(" "))
+    del view                                    # its reference goes with it
 
     # fragment: split the payload off at 1000 bytes, then put it back
     rest = p.split(1000)
     print("split     ", len(p), "+", len(rest), "bytes")
     p.cat(rest)
-    for i, m in enumerate(p):
+    for i, m in enumerate(p.mbufs()):
         print("  mbuf %d: %4d bytes  %s%s" % (i, m.len, "|".join(m.flag_names),
                                             " (shared)" if m.refcount > 1 else ""))
 
@@ -55,9 +61,14 @@ print("zero copy ", bytes(ring[:24]), "handles live:", mbuf.handles_live())
 mbuf.lib.m_freem(z.detach())                # freed by C: the buffer is released once
 print("after m_freem from C, handles live:", mbuf.handles_live())
 
-# misuse raises instead of aborting
+# misuse raises instead of aborting: Python's exceptions for bad offsets,
+# MbufError (a ValueError) with the library's message for the rest
 try:
     Packet(b"short").read(3, 10)
+except IndexError as e:
+    print("IndexError:", e)
+try:
+    Packet.adopt(12345)
 except mbuf.MbufError as e:
     print("MbufError:", e)
 

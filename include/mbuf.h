@@ -660,7 +660,16 @@ void	m_print(const struct mbuf *m, const char *modif,
 /* make [off, off+len) contiguous in one mbuf; *offp gets the offset */
 struct mbuf *m_pulldown(struct mbuf *m, int off, int len, int *offp);
 
-/* packet tags */
+/*
+ * Packet tags.  The list operations (m_tag_prepend, m_tag_unlink,
+ * m_tag_find, m_tag_first, m_tag_next) take any struct m_tag, as in
+ * NetBSD: also a foreign one, not allocated by m_tag_get (a port's own
+ * allocator, or a tag embedded in a structure).  The library never frees a
+ * foreign tag itself: m_tag_free, m_tag_delete, m_tag_delete_chain and
+ * freeing its packet (m_free, m_freem) unlink it and pass it to the hook
+ * set with mbuf_set_foreign_tag_free(); with no hook, that is a violation,
+ * reported before anything changes.
+ */
 struct m_tag *m_tag_get(int type, int len, int wait);
 void	m_tag_free(struct m_tag *t);
 void	m_tag_prepend(struct mbuf *m, struct m_tag *t);
@@ -739,7 +748,21 @@ void	mbuf_extadd(struct mbuf *m, void *buf, size_t size,
 void	mbuf_chtype(struct mbuf *m, int type);
 void	mbuf_copy_pkthdr(struct mbuf *to, struct mbuf *from);
 
-/* register / remove a drain hook run by m_reclaim; 0 or ENOMEM/ENOENT */
+/*
+ * Foreign tags (see the packet tag functions): fn frees a struct m_tag the
+ * library did not allocate, e.g. a port's own m_tag_free.  NULL (the
+ * default) makes freeing one a violation.  Returns the previous hook.
+ */
+typedef void (*mbuf_tag_free_t)(struct m_tag *t);
+mbuf_tag_free_t mbuf_set_foreign_tag_free(mbuf_tag_free_t fn);
+
+/*
+ * Register / remove a drain hook run by m_reclaim (at a limit, before the
+ * allocation fails); 0 or ENOMEM/ENOENT.  Hooks never run re-entered on
+ * one thread: an allocation inside a hook takes what is free or fails at
+ * once (NULL, counted in m_drops), M_WAIT included; m_reclaim inside a
+ * hook returns at once.  Other threads may run the hooks meanwhile.
+ */
 int	mbuf_register_drain(void (*fn)(void *arg), void *arg);
 int	mbuf_unregister_drain(void (*fn)(void *arg), void *arg);
 
@@ -797,6 +820,146 @@ struct mbuf *mbuf_attach_pyobject(void *data, size_t len, void *pyobj,
 	    int writable, int how);
 /* owners (Python objects, Go values) held by handles, not yet released */
 long	mbuf_handles_live(void);
+
+/*
+ * The Python Packet (python/mbuf/packet.py): one call per operation.  A
+ * packet keeps its chain in a cell, a struct mbuf * the caller owns; each
+ * call takes the chain from *mp, works on it and puts the new head back
+ * (NULL when the chain is gone), so the caller never holds a stale head.
+ * While a call runs the cell holds (struct mbuf *)1, "busy".  They are
+ * meant for ctypes.PyDLL (the GIL held; none of them blocks) and take the
+ * GIL themselves where they make Python objects.  Results: >= 0 success
+ * (a length, a byte, a count), or one of these:
+ */
+#define	MBUF_PY_VIOLATION	(-1)	/* reported: see mbuf_last_error() */
+#define	MBUF_PY_NOMEM		(-2)	/* out of mbufs, clusters or tag memory */
+#define	MBUF_PY_FREED		(-3)	/* the cell is empty */
+#define	MBUF_PY_BUSY		(-4)	/* another call is working on the chain */
+#define	MBUF_PY_RANGE		(-5)	/* an offset or range outside the packet */
+#define	MBUF_PY_VALUE		(-6)	/* a bad length or value */
+#define	MBUF_PY_NOTFOUND	(-7)	/* no such tag, mbuf or header */
+#define	MBUF_PY_PYERR		(-8)	/* a Python exception is set */
+/* the m_flags bits a Python caller may change (not M_EXT*, M_PKTHDR) */
+#define	MBUF_PY_SETTABLE_FLAGS	(M_EOR|M_PROTO1|M_AUTHIPHDR|M_DECRYPTED| \
+    M_LOOP|M_AUTHIPDGM|M_BCAST|M_MCAST|M_CANFASTFWD|M_ANYCAST6|M_LINK0| \
+    M_LINK1|M_LINK2|M_LINK3|M_LINK4|M_LINK5|M_LINK6)
+/* fields for mbuf_py_set_header */
+#define	MBUF_PY_FLAGS		0	/* m_flags (MBUF_PY_SETTABLE_FLAGS only) */
+#define	MBUF_PY_CSUM_FLAGS	1
+#define	MBUF_PY_CSUM_DATA	2
+#define	MBUF_PY_SEGSZ		3
+
+/* one mbuf of a chain, as mbuf_py_mbufs describes it */
+struct mbuf_py_info {
+	void	*m;		/* the mbuf */
+	char	*data;		/* m_data */
+	int	len;		/* m_len */
+	int	flags;		/* m_flags */
+	int	type;		/* m_type */
+	int	index;		/* its place in the chain, from 0 */
+	int	offset;		/* where its data starts in the packet */
+	int	refcount;	/* mbufs sharing its ext storage (0: none) */
+	int	readonly;	/* M_READONLY */
+	int	leading;	/* M_LEADINGSPACE */
+	int	trailing;	/* M_TRAILINGSPACE */
+	int	_pad;
+};
+/* the first mbuf's flags and packet header, as mbuf_py_header copies them */
+struct mbuf_py_header {
+	void		*rcvif;
+	int		flags;		/* m_flags */
+	int		type;		/* m_type */
+	int		len;		/* pkthdr.len, -1 without M_PKTHDR */
+	int		csum_flags;
+	uint32_t	csum_data;
+	unsigned int	segsz;
+	int		ntags;		/* packet tags on the header */
+	int		_pad;
+};
+struct iovec;
+
+/* resolve the Python C API (dlsym) and install mbuf_py_panic_handler; 0 or -1 */
+int	mbuf_py_init(void);
+/* a panic handler that returns: the message stays for mbuf_last_error() */
+void	mbuf_py_panic_handler(const char *func, const char *msg);
+/* a new packet in the empty cell *mp: a copy of buf[0, len) */
+int	mbuf_py_from_bytes(struct mbuf **mp, const void *buf, int len, int how);
+/*
+ * A new packet in the empty cell *mp whose storage is the buffer of Python
+ * object pyobj (as mbuf_attach_pybuffer; writable -1: if the buffer is).
+ * MBUF_PY_PYERR: pyobj has no contiguous buffer and, the GIL being held by
+ * the caller, Python's exception is left set.
+ */
+int	mbuf_py_attach(struct mbuf **mp, void *pyobj, int writable, int how);
+/* put chain m in the empty cell *mp after checking every mbuf is live */
+int	mbuf_py_adopt(struct mbuf **mp, struct mbuf *m);
+/* m_freem the chain and empty the cell */
+int	mbuf_py_free(struct mbuf **mp);
+/* the packet's length */
+int	mbuf_py_len(struct mbuf **mp);
+/*
+ * A new bytes object (a PyObject *) holding [off, off+len) of the packet
+ * (mbuf_py_read; MBUF_PY_RANGE when outside it), or [start, stop) clamped
+ * as a Python slice (mbuf_py_slice; negative: from the end); on failure a
+ * new int object holding the result code, or NULL with Python's
+ * MemoryError set.
+ */
+void	*mbuf_py_read(struct mbuf **mp, int off, int len);
+void	*mbuf_py_slice(struct mbuf **mp, int start, int stop);
+/* the byte at i (negative: from the end) */
+int	mbuf_py_byte(struct mbuf **mp, int i);
+/*
+ * Write, copying shared or read-only storage first (m_makewritable, the
+ * chain kept on failure): len bytes at off (extend: past the end too,
+ * zero-filling a gap, as m_copyback), one byte v at i, or exactly the
+ * Python slice [start, stop) (MBUF_PY_VALUE if len differs).
+ */
+int	mbuf_py_write(struct mbuf **mp, int off, const void *buf, int len,
+	    int extend, int how);
+int	mbuf_py_setbyte(struct mbuf **mp, int i, int v, int how);
+int	mbuf_py_setslice(struct mbuf **mp, int start, int stop,
+	    const void *buf, int len, int how);
+/* m_adj */
+int	mbuf_py_adj(struct mbuf **mp, int n);
+/* M_PREPEND len bytes and copy buf there (ENOBUFS frees the chain) */
+int	mbuf_py_prepend(struct mbuf **mp, const void *buf, int len, int how);
+/* m_pullup unless the first mbuf holds len bytes (failure frees the chain) */
+int	mbuf_py_pullup(struct mbuf **mp, int len);
+/* m_pulldown: *where gets the mbuf; returns the range's offset in it */
+int	mbuf_py_pulldown(struct mbuf **mp, int off, int len,
+	    struct mbuf **where);
+/* m_split at off into the empty cell *tail (off == length: an empty tail) */
+int	mbuf_py_split(struct mbuf **mp, int off, int how, struct mbuf **tail);
+/* m_copym (deep: m_dup) of [off, off+len) (len M_COPYALL: to the end) into *out */
+int	mbuf_py_copy(struct mbuf **mp, int off, int len, int how, int deep,
+	    struct mbuf **out);
+/* m_cat the chain of cell *np (emptied; its header and tags go) to *mp's */
+int	mbuf_py_cat(struct mbuf **mp, struct mbuf **np);
+/* packet tags: set as mbuf_tag_set; get: a bytes object (or an int code,
+ * MBUF_PY_NOTFOUND), delete: how many went; all: a tuple of (id, bytes) */
+int	mbuf_py_tag_set(struct mbuf **mp, int type, const void *buf, int len);
+void	*mbuf_py_tag_get(struct mbuf **mp, int type);
+int	mbuf_py_tag_delete(struct mbuf **mp, int type);
+void	*mbuf_py_tags(struct mbuf **mp);
+/*
+ * Describe the chain: which NULL, the first max mbufs into out[], returning
+ * how many the chain has; else only mbuf which into out[0], returning its
+ * index (MBUF_PY_NOTFOUND if it is not in the chain).
+ */
+int	mbuf_py_mbufs(struct mbuf **mp, const struct mbuf *which,
+	    struct mbuf_py_info *out, int max);
+/* copy the first mbuf's flags and packet header into *out */
+int	mbuf_py_header(struct mbuf **mp, struct mbuf_py_header *out);
+/* set one field (MBUF_PY_FLAGS...) of the first mbuf or its header */
+int	mbuf_py_set_header(struct mbuf **mp, int field, unsigned int value);
+/*
+ * Zero-copy views of [off, off+len): an m_copym of the range into the
+ * empty cell *keep (the views' reference on the storage: free it when the
+ * views go) and iov[] pointing at its pieces.  Returns the number of
+ * pieces; more than maxiov: nothing is kept, ask again with room.
+ */
+int	mbuf_py_views(struct mbuf **mp, int off, int len, int how,
+	    struct mbuf **keep, struct iovec *iov, int maxiov);
 
 /* ---- reliability (issue 8): leak report and debug mode ------------------ */
 /*

@@ -318,8 +318,10 @@ func wrap(fn string, f func() *core.Mbuf) (*Packet, error) {
 	return &Packet{m: r}, nil
 }
 
-// Copy returns n bytes at off (n < 0: to the end) sharing the storage
-// (m_copym): both packets see it read-only until one is freed.
+// Copy returns n bytes at off (n < 0: to the end) as a new packet
+// sharing the storage (m_copym): both packets see it read-only until one
+// is freed. The copy has a packet header (a duplicate of p's, tags
+// included) whatever off is; an empty range is an empty packet.
 func (p *Packet) Copy(off, n int) (*Packet, error) {
 	m, err := p.head("m_copym")
 	if err != nil {
@@ -328,7 +330,7 @@ func (p *Packet) Copy(off, n int) (*Packet, error) {
 	if n < 0 {
 		n = core.M_COPYALL
 	}
-	return wrap("m_copym", func() *core.Mbuf { return pools().Copym(m, off, n, core.M_DONTWAIT) })
+	return wrap("m_copym", func() *core.Mbuf { return pools().CopyRange(m, off, n, false) })
 }
 
 // Dup returns a deep copy of the whole packet (m_dup).
@@ -337,7 +339,7 @@ func (p *Packet) Dup() (*Packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrap("m_dup", func() *core.Mbuf { return pools().Dup(m, 0, core.M_COPYALL, core.M_DONTWAIT) })
+	return wrap("m_dup", func() *core.Mbuf { return pools().CopyRange(m, 0, core.M_COPYALL, true) })
 }
 
 // Cat appends q to p (m_cat); q is consumed (its tags are dropped).
@@ -361,7 +363,9 @@ func (p *Packet) Cat(q *Packet) error {
 		}
 		q.m = nil
 		pools().Cat(m, n)
-		m.Pkt().Len += int32(length)
+		if m.Flags&core.M_PKTHDR != 0 {
+			m.Pkt().Len += int32(length)
+		}
 	})
 }
 
@@ -393,6 +397,9 @@ func (p *Packet) SetTag(id uint16, payload []byte) error {
 	m, err := p.head("m_tag_get")
 	if err != nil {
 		return err
+	}
+	if m.Flags&core.M_PKTHDR == 0 {
+		return &Error{Func: "m_tag_get", Msg: "packet has no packet header"}
 	}
 	return catch("m_tag_get", func() {
 		pl := pools()

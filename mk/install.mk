@@ -8,6 +8,7 @@
 #   make test-ctest       c_tests/ built and run by CMake/CTest
 #   make test-consumers   install into a temporary prefix, then build and run
 #                         cmake/consumers/{find_package,pkgconfig}
+#   make test-kit-options the kit's kernel option headers (opt_*.h)
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -15,7 +16,7 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 
-TEST_SUITES  += test-ctest test-consumers test-iovec-python
+TEST_SUITES  += test-ctest test-consumers test-iovec-python test-kit-options
 APT_PACKAGES += cmake pkgconf
 RUN_TARGETS  += run-iovec-python
 
@@ -102,7 +103,12 @@ define inst_ldconfig
 		ldconfig && echo "ldconfig: refreshed the loader cache for $(LIBDIR)"; fi
 endef
 
-.PHONY: install uninstall test-ctest test-consumers
+.PHONY: install uninstall test-ctest test-consumers test-kit-options
+# opt_*.h: what each configuration defines, the -D knobs, a porter's own
+# header replacing the kit's, and the effect on examples/ported code
+test-kit-options: $(LIB)
+	CC="$(CC)" sh c_tests/test_kit_options.sh $(BUILD)
+
 # The manifest lists the installed files, then (ending in /) the directories
 # this installation created, so that uninstall removes those and no other.
 INST_NEWDIRS := $(BUILD)/install-newdirs.txt

@@ -44,7 +44,7 @@ SAN_ENV   := MBUF_LEAK_REPORT=1 MBUF_TEST_UNDER_SANITIZER=1 \
 
 $(BUILD)/san/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< $(LDFLAGS_TEST)
+	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< $(call TEST_LINK,$*)
 
 test-sanitize: $(SAN_TESTS)
 	@set -e; for t in $(SAN_TESTS); do echo "== asan+ubsan $$t"; \
@@ -81,7 +81,7 @@ $(FUZZ_LIBDIR)/libmbuf.so.0: $(LIB)
 	@mkdir -p $(dir $@)
 	CC=$(CLANG) CGO_CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
 		$(GO) build -buildmode=c-archive -ldflags=-w -o $(FUZZ_LIBDIR)/libmbufgo.a ./capi
-	$(CLANG) -shared -o $@ -Wl,-soname,libmbuf.so.0 -Wl,--version-script=capi/libmbuf.map \
+	$(CLANG) -shared -o $@ -Wl,-soname,libmbuf.so.0 $(LIB_LDFLAGS) -Wl,--version-script=capi/libmbuf.map \
 		-Wl,--whole-archive $(FUZZ_LIBDIR)/libmbufgo.a -Wl,--no-whole-archive -lpthread
 	ln -sf libmbuf.so.0 $(FUZZ_LIBDIR)/libmbuf.so
 	@rm -f $(FUZZ_LIBDIR)/libmbufgo.h

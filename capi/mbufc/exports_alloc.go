@@ -112,10 +112,13 @@ func mbufgo_chtype(m C.uintptr_t, t C.int) {
 	pools.ChType(mb(m), int(t))
 }
 
-//export mbufgo_reclaim_go
-func mbufgo_reclaim_go() {
+// mbufgo_reclaim is m_reclaim: the core runs the hooks (C ones through
+// Hooks.Reclaim), so that one rule guards them against re-entry.
+//
+//export mbufgo_reclaim
+func mbufgo_reclaim() {
 	defer catch("m_reclaim")
-	pools.ReclaimGo()
+	pools.Reclaim()
 }
 
 //export mbufgo_max_clusters

@@ -5,7 +5,11 @@ package mbufc
 */
 import "C"
 
-import "github.com/libmbuf/libmbuf/core"
+import (
+	"sync"
+
+	"github.com/libmbuf/libmbuf/core"
+)
 
 // Packet tags (uipc_mbuf2.c): thin shims over core/tags.go.
 
@@ -51,8 +55,27 @@ func mbufgo_tag_delete(m, t C.uintptr_t) {
 //export mbufgo_tag_delete_chain
 func mbufgo_tag_delete_chain(m, t C.uintptr_t) {
 	defer catch("m_tag_delete_chain")
-	pools.CheckMbuf("m_tag_delete_chain", mb(m))
 	pools.TagDeleteChain(mb(m), tag(t))
+}
+
+// the C hook that frees foreign tags (mbuf_set_foreign_tag_free)
+var foreignTagFree struct {
+	sync.Mutex
+	fn C.uintptr_t
+}
+
+//export mbufgo_set_foreign_tag_free
+func mbufgo_set_foreign_tag_free(fn C.uintptr_t) (old C.uintptr_t) {
+	defer catch("mbuf_set_foreign_tag_free")
+	foreignTagFree.Lock()
+	defer foreignTagFree.Unlock()
+	old, foreignTagFree.fn = foreignTagFree.fn, fn
+	if fn == 0 {
+		pools.SetForeignTagFree(nil)
+	} else {
+		pools.SetForeignTagFree(func(t *core.MTag) { C.mbuf__call_tag_free(fn, tagptr(t)) })
+	}
+	return old
 }
 
 //export mbufgo_tag_find

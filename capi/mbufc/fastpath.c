@@ -673,18 +673,31 @@ give_orphans(void)
 }
 
 /*
- * The pool drain hook: every registered C hook, then the Go ones (which
- * also count mbstat.m_drain).  Hooks run without the lock held, so they
- * may free mbufs or register hooks.
+ * The pool drain hook.  The core runs it (core/reclaim.go): the C side
+ * below, then the Go hooks, never re-entered on one thread, so that a
+ * hook that allocates at the limit gets a clean failure instead of
+ * recursing.
  */
 void
 m_reclaim(void *arg, int flags)
 {
+	(void)arg;
+	(void)flags;
+	mbufgo_reclaim();
+	MBUF_FLUSH();
+}
+
+/*
+ * The C side of m_reclaim: orphaned caches back to the depots, then every
+ * registered C hook.  Hooks run without the lock held, so they may free
+ * mbufs or register hooks.
+ */
+void
+mbuf__drain_hooks(void)
+{
 	struct drain_hook *copy = NULL;
 	int i, n;
 
-	(void)arg;
-	(void)flags;
 	give_orphans();
 	pthread_mutex_lock(&drain_lock);
 	n = ndrains;
@@ -694,7 +707,6 @@ m_reclaim(void *arg, int flags)
 	for (i = 0; copy != NULL && i < n; i++)
 		copy[i].fn(copy[i].arg);
 	free(copy);
-	mbufgo_reclaim_go();
 }
 
 /* ---- statistics --------------------------------------------------------- */

@@ -45,7 +45,7 @@ func init() {
 		ClusterCache:  uintptr(unsafe.Pointer(C.mcl_cache)),
 	}
 	h := core.Hooks{
-		Reclaim: func() { C.m_reclaim(nil, 0) },
+		Reclaim: func() { C.mbuf__drain_hooks() },
 		CallExtFree: func(fn, m, buf, size, arg uintptr) {
 			C.mbuf__call_ext_free(C.uintptr_t(fn), C.uintptr_t(m), C.uintptr_t(buf),
 				C.uintptr_t(size), C.uintptr_t(arg))
@@ -55,6 +55,18 @@ func init() {
 			cs := C.CString(msg)
 			C.mbuf__warn(cs)
 			C.free(unsafe.Pointer(cs))
+		},
+		OwnerName: func(o uintptr) (string, bool) {
+			var b [40]C.char
+			if C.mbuf__owner_name(C.uintptr_t(o), &b[0], C.int(len(b))) == 0 {
+				return "", false
+			}
+			return C.GoString(&b[0]), true
+		},
+		Symbol: func(pc uintptr) string {
+			var b [256]C.char
+			C.mbuf__dbg_symbolize(C.uintptr_t(pc), &b[0], C.int(len(b)))
+			return C.GoString(&b[0])
 		},
 	}
 	p, err := core.Init(g, h)

@@ -61,6 +61,8 @@ extern MBUF_HIDDEN __thread struct mbuf_thread *mbuf__self
 
 MBUF_HIDDEN struct mbuf_thread *mbuf__thread_slow(void);
 MBUF_HIDDEN void mbuf__init(void);
+/* the C side of m_reclaim, run by the core (core/reclaim.go) */
+MBUF_HIDDEN void mbuf__drain_hooks(void);
 
 static inline struct mbuf_thread *
 mbuf__thread(void)
@@ -102,7 +104,11 @@ mbuf__count(struct mbuf_thread *t, int type, int delta)
 void	mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf,
 	    uintptr_t size, uintptr_t arg);
 void	mbuf__free_malloc(uintptr_t buf);
+void	mbuf__call_tag_free(uintptr_t fn, uintptr_t t);
 void	mbuf__warn(const char *msg);
 void	mbuf__set_pending(const char *func, int flen, const char *msg, int mlen);
+/* reports: an attached owner's name (owners.c), a C symbol (debug.c) */
+MBUF_HIDDEN int	mbuf__owner_name(uintptr_t mo, char *buf, int n);
+MBUF_HIDDEN int	mbuf__dbg_symbolize(uintptr_t pc, char *out, int n);
 
 #endif /* LIBMBUF_CAPI_INTERNAL_H */

@@ -4,6 +4,7 @@
  * of the 2007 struct mowner and the list behind kern.mbuf.mowners.
  */
 #include <pthread.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -76,4 +77,29 @@ mowner_detach(struct mowner *mo)
 	pthread_mutex_lock(&owners_lock);
 	LIST_REMOVE(mo, mo_link);
 	pthread_mutex_unlock(&owners_lock);
+}
+
+/*
+ * For reports (core/owners.go): the "name/descr" of mo if it is on the
+ * mowners list, else 0.  Reports never read an owner they cannot vouch
+ * for; an attached one stays valid until mowner_detach, which takes the
+ * same lock.
+ */
+int
+mbuf__owner_name(uintptr_t mo, char *buf, int n)
+{
+	struct mowner *o;
+	int found = 0;
+
+	pthread_mutex_lock(&owners_lock);
+	LIST_FOREACH(o, &mowners, mo_link)
+		if ((uintptr_t)o == mo) {
+			snprintf(buf, (size_t)n, "%.*s/%.*s",
+			    (int)sizeof(o->mo_name), o->mo_name,
+			    (int)sizeof(o->mo_descr), o->mo_descr);
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&owners_lock);
+	return found;
 }

@@ -2,6 +2,9 @@
  * Packet tags: the ABI functions of uipc_mbuf2.c over the core.  Tags are
  * not on the per-packet path of plain forwarding, so every call goes to
  * Go; m_tag_first / m_tag_next are inline-cheap and walk the list here.
+ * Foreign tags (not from m_tag_get) are the core's business too
+ * (core/tags.go); their free hook is called back through
+ * mbuf__call_tag_free.
  */
 #include "internal.h"
 #include "fastpath.h"
@@ -121,4 +124,20 @@ m_tag_next(struct mbuf *m, struct m_tag *t)
 		MBUF_FLUSH();
 		return r;
 	}
+}
+
+mbuf_tag_free_t
+mbuf_set_foreign_tag_free(mbuf_tag_free_t fn)
+{
+	mbuf_tag_free_t old = (mbuf_tag_free_t)mbufgo_set_foreign_tag_free(
+	    (uintptr_t)fn);
+
+	MBUF_FLUSH();
+	return old;
+}
+
+void
+mbuf__call_tag_free(uintptr_t fn, uintptr_t t)
+{
+	((mbuf_tag_free_t)fn)((struct m_tag *)t);
 }

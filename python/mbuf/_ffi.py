@@ -129,6 +129,19 @@ MBUF_STATS = 6
 MBUF_MOWNERS = 7
 MBUF_MAXID = 8
 M_PADDR_INVALID = 0xffffffffffffffff
+MBUF_PY_VIOLATION = -1
+MBUF_PY_NOMEM = -2
+MBUF_PY_FREED = -3
+MBUF_PY_BUSY = -4
+MBUF_PY_RANGE = -5
+MBUF_PY_VALUE = -6
+MBUF_PY_NOTFOUND = -7
+MBUF_PY_PYERR = -8
+MBUF_PY_SETTABLE_FLAGS = 524284
+MBUF_PY_FLAGS = 0
+MBUF_PY_CSUM_FLAGS = 1
+MBUF_PY_CSUM_DATA = 2
+MBUF_PY_SEGSZ = 3
 M_IOVEC_MAX = 64
 M_IOVEC_MAXLEN = 131072
 MBUF_PCAP_LINKTYPE_NULL = 0
@@ -250,6 +263,19 @@ CONSTANTS = (
     "MBUF_MOWNERS",
     "MBUF_MAXID",
     "M_PADDR_INVALID",
+    "MBUF_PY_VIOLATION",
+    "MBUF_PY_NOMEM",
+    "MBUF_PY_FREED",
+    "MBUF_PY_BUSY",
+    "MBUF_PY_RANGE",
+    "MBUF_PY_VALUE",
+    "MBUF_PY_NOTFOUND",
+    "MBUF_PY_PYERR",
+    "MBUF_PY_SETTABLE_FLAGS",
+    "MBUF_PY_FLAGS",
+    "MBUF_PY_CSUM_FLAGS",
+    "MBUF_PY_CSUM_DATA",
+    "MBUF_PY_SEGSZ",
     "M_IOVEC_MAX",
     "M_IOVEC_MAXLEN",
     "MBUF_PCAP_LINKTYPE_NULL",
@@ -367,6 +393,18 @@ class mownerhead(Structure):
 
 
 class mbstat(Structure):
+    pass
+
+
+class mbuf_py_info(Structure):
+    pass
+
+
+class mbuf_py_header(Structure):
+    pass
+
+
+class iovec(Structure):
     pass
 
 
@@ -541,6 +579,38 @@ mbstat._fields_ = [
     ("m_mtypes", (c_ushort * 256)),
 ]
 
+mbuf_py_info._fields_ = [
+    ("m", c_void_p),
+    ("data", c_void_p),
+    ("len", c_int),
+    ("flags", c_int),
+    ("type", c_int),
+    ("index", c_int),
+    ("offset", c_int),
+    ("refcount", c_int),
+    ("readonly", c_int),
+    ("leading", c_int),
+    ("trailing", c_int),
+    ("_pad", c_int),
+]
+
+mbuf_py_header._fields_ = [
+    ("rcvif", c_void_p),
+    ("flags", c_int),
+    ("type", c_int),
+    ("len", c_int),
+    ("csum_flags", c_int),
+    ("csum_data", c_uint32),
+    ("segsz", c_uint),
+    ("ntags", c_int),
+    ("_pad", c_int),
+]
+
+iovec._fields_ = [
+    ("iov_base", c_void_p),
+    ("iov_len", c_size_t),
+]
+
 mbuf_pcap_pkthdr._fields_ = [
     ("ts_sec", c_int64),
     ("ts_nsec", c_uint32),
@@ -576,6 +646,9 @@ LAYOUT = {
     "_mbuf_dummy": (288, 8, {"m_hdr": 0, "M_dat": 56}),
     "mownerhead": (8, 8, {"lh_first": 0}),
     "mbstat": (568, 8, {"_m_spare": 0, "_m_spare1": 8, "_m_spare2": 16, "_m_spare3": 24, "m_drops": 32, "m_wait": 40, "m_drain": 48, "m_mtypes": 56}),
+    "mbuf_py_info": (56, 8, {"m": 0, "data": 8, "len": 16, "flags": 20, "type": 24, "index": 28, "offset": 32, "refcount": 36, "readonly": 40, "leading": 44, "trailing": 48, "_pad": 52}),
+    "mbuf_py_header": (40, 8, {"rcvif": 0, "flags": 8, "type": 12, "len": 16, "csum_flags": 20, "csum_data": 24, "segsz": 28, "ntags": 32, "_pad": 36}),
+    "iovec": (16, 8, {"iov_base": 0, "iov_len": 8}),
     "mbuf_pcap_pkthdr": (32, 8, {"ts_sec": 0, "ts_nsec": 8, "caplen": 12, "len": 16, "ifindex": 20, "linktype": 24, "flags": 28}),
 }
 
@@ -598,6 +671,7 @@ _check_layout()
 # ---- callback types (function-pointer typedefs)
 
 mbuf_panic_handler_t = CFUNCTYPE(None, c_char_p, c_char_p)
+mbuf_tag_free_t = CFUNCTYPE(None, c_void_p)
 
 # ---- prototypes: (name, restype, argtypes, variadic)
 
@@ -726,6 +800,8 @@ FUNCTIONS = (
     ("mbuf_chtype", None, (c_void_p, c_int), False),
     # mbuf_copy_pkthdr: function(pointer to struct mbuf, pointer to struct mbuf)
     ("mbuf_copy_pkthdr", None, (c_void_p, c_void_p), False),
+    # mbuf_set_foreign_tag_free: function(mbuf_tag_free_t) returning mbuf_tag_free_t
+    ("mbuf_set_foreign_tag_free", mbuf_tag_free_t, (mbuf_tag_free_t,), False),
     # mbuf_register_drain: function(pointer to function(pointer to void), pointer to void) returning int
     ("mbuf_register_drain", c_int, (CFUNCTYPE(None, c_void_p), c_void_p), False),
     # mbuf_unregister_drain: function(pointer to function(pointer to void), pointer to void) returning int
@@ -754,6 +830,62 @@ FUNCTIONS = (
     ("mbuf_attach_pyobject", c_void_p, (c_void_p, c_size_t, c_void_p, c_int, c_int), False),
     # mbuf_handles_live: function(void) returning long
     ("mbuf_handles_live", c_long, (), False),
+    # mbuf_py_init: function(void) returning int
+    ("mbuf_py_init", c_int, (), False),
+    # mbuf_py_panic_handler: function(pointer to const char, pointer to const char)
+    ("mbuf_py_panic_handler", None, (c_char_p, c_char_p), False),
+    # mbuf_py_from_bytes: function(pointer to pointer to struct mbuf, pointer to const void, int, int) returning int
+    ("mbuf_py_from_bytes", c_int, (c_void_p, c_void_p, c_int, c_int), False),
+    # mbuf_py_attach: function(pointer to pointer to struct mbuf, pointer to void, int, int) returning int
+    ("mbuf_py_attach", c_int, (c_void_p, c_void_p, c_int, c_int), False),
+    # mbuf_py_adopt: function(pointer to pointer to struct mbuf, pointer to struct mbuf) returning int
+    ("mbuf_py_adopt", c_int, (c_void_p, c_void_p), False),
+    # mbuf_py_free: function(pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_free", c_int, (c_void_p,), False),
+    # mbuf_py_len: function(pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_len", c_int, (c_void_p,), False),
+    # mbuf_py_read: function(pointer to pointer to struct mbuf, int, int) returning pointer to void
+    ("mbuf_py_read", c_void_p, (c_void_p, c_int, c_int), False),
+    # mbuf_py_slice: function(pointer to pointer to struct mbuf, int, int) returning pointer to void
+    ("mbuf_py_slice", c_void_p, (c_void_p, c_int, c_int), False),
+    # mbuf_py_byte: function(pointer to pointer to struct mbuf, int) returning int
+    ("mbuf_py_byte", c_int, (c_void_p, c_int), False),
+    # mbuf_py_write: function(pointer to pointer to struct mbuf, int, pointer to const void, int, int, int) returning int
+    ("mbuf_py_write", c_int, (c_void_p, c_int, c_void_p, c_int, c_int, c_int), False),
+    # mbuf_py_setbyte: function(pointer to pointer to struct mbuf, int, int, int) returning int
+    ("mbuf_py_setbyte", c_int, (c_void_p, c_int, c_int, c_int), False),
+    # mbuf_py_setslice: function(pointer to pointer to struct mbuf, int, int, pointer to const void, int, int) returning int
+    ("mbuf_py_setslice", c_int, (c_void_p, c_int, c_int, c_void_p, c_int, c_int), False),
+    # mbuf_py_adj: function(pointer to pointer to struct mbuf, int) returning int
+    ("mbuf_py_adj", c_int, (c_void_p, c_int), False),
+    # mbuf_py_prepend: function(pointer to pointer to struct mbuf, pointer to const void, int, int) returning int
+    ("mbuf_py_prepend", c_int, (c_void_p, c_void_p, c_int, c_int), False),
+    # mbuf_py_pullup: function(pointer to pointer to struct mbuf, int) returning int
+    ("mbuf_py_pullup", c_int, (c_void_p, c_int), False),
+    # mbuf_py_pulldown: function(pointer to pointer to struct mbuf, int, int, pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_pulldown", c_int, (c_void_p, c_int, c_int, c_void_p), False),
+    # mbuf_py_split: function(pointer to pointer to struct mbuf, int, int, pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_split", c_int, (c_void_p, c_int, c_int, c_void_p), False),
+    # mbuf_py_copy: function(pointer to pointer to struct mbuf, int, int, int, int, pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_copy", c_int, (c_void_p, c_int, c_int, c_int, c_int, c_void_p), False),
+    # mbuf_py_cat: function(pointer to pointer to struct mbuf, pointer to pointer to struct mbuf) returning int
+    ("mbuf_py_cat", c_int, (c_void_p, c_void_p), False),
+    # mbuf_py_tag_set: function(pointer to pointer to struct mbuf, int, pointer to const void, int) returning int
+    ("mbuf_py_tag_set", c_int, (c_void_p, c_int, c_void_p, c_int), False),
+    # mbuf_py_tag_get: function(pointer to pointer to struct mbuf, int) returning pointer to void
+    ("mbuf_py_tag_get", c_void_p, (c_void_p, c_int), False),
+    # mbuf_py_tag_delete: function(pointer to pointer to struct mbuf, int) returning int
+    ("mbuf_py_tag_delete", c_int, (c_void_p, c_int), False),
+    # mbuf_py_tags: function(pointer to pointer to struct mbuf) returning pointer to void
+    ("mbuf_py_tags", c_void_p, (c_void_p,), False),
+    # mbuf_py_mbufs: function(pointer to pointer to struct mbuf, pointer to struct mbuf, pointer to struct mbuf_py_info, int) returning int
+    ("mbuf_py_mbufs", c_int, (c_void_p, c_void_p, c_void_p, c_int), False),
+    # mbuf_py_header: function(pointer to pointer to struct mbuf, pointer to struct mbuf_py_header) returning int
+    ("mbuf_py_header", c_int, (c_void_p, c_void_p), False),
+    # mbuf_py_set_header: function(pointer to pointer to struct mbuf, int, unsigned) returning int
+    ("mbuf_py_set_header", c_int, (c_void_p, c_int, c_uint), False),
+    # mbuf_py_views: function(pointer to pointer to struct mbuf, int, int, int, pointer to pointer to struct mbuf, pointer to struct iovec, int) returning int
+    ("mbuf_py_views", c_int, (c_void_p, c_int, c_int, c_int, c_void_p, c_void_p, c_int), False),
     # mbuf_leak_report: function(pointer to struct _IO_FILE) returning int
     ("mbuf_leak_report", c_int, (c_void_p,), False),
     # mbuf_leak_count: function(void) returning int

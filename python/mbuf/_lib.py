@@ -3,32 +3,40 @@
 The library is looked for, in order:
 
 1. the path in the environment variable LIBMBUF_PATH;
-2. libmbuf.so next to this package (an installed copy);
+2. libmbuf.so next to this package (an installed copy: pip puts it there);
 3. build/libmbuf.so of the source tree this package sits in;
 4. ctypes.util.find_library("mbuf") (the system's library path).
 
+It is loaded twice over the same handle: `lib`, a ctypes.CDLL with every
+prototype of the header (calls drop the GIL, as ctypes does), and `pylib`,
+a ctypes.PyDLL through which the Packet layer makes its mbuf_py_* calls
+with the GIL held (none of them blocks; PERFORMANCE.md section 5: it saves
+40-60 ns a call, and it makes each operation on a packet atomic with
+respect to other Python threads).
+
 Errors: the library reports a contract violation (a bad pointer, a
-negative length...) to its panic handler, whose default aborts the
-process like the kernel.  Importing this module installs a handler that
-records the message for the calling thread and returns; the failing call
-then returns its failure value without touching the chain, and the
-Pythonic layer raises MbufError with the library's message.  The handler
-is process-wide: it replaces one a C host may have installed.  Calls made
+negative length...) to its panic handler, whose default aborts the process
+like the kernel.  Importing this module installs the library's own
+mbuf_py_panic_handler, a C function that returns: the failing call then
+returns its failure value without touching the chain and the message stays
+for mbuf_last_error(), which the Python layer raises as MbufError.  Being C,
+the handler stays valid while the interpreter shuts down and after.  It is
+process-wide: it replaces one a C host may have installed.  Calls made
 straight through `lib` leave a violation's message for check().
 """
-import atexit
 import ctypes
 import ctypes.util
 import os
-import threading
 
 from . import _ffi
 
 ENV = "LIBMBUF_PATH"
 
 
-class MbufError(Exception):
-    """A contract violation reported by libmbuf (the kernel would panic)."""
+class MbufError(ValueError):
+    """A contract violation reported by libmbuf (the kernel would panic),
+    or the use of a packet that was freed: a bad value, as ValueError
+    means (like I/O on a closed file)."""
 
 
 MbufError.__module__ = "mbuf"
@@ -64,6 +72,7 @@ def _load():
 
 lib, path = _load()
 missing = _ffi.bind(lib)
+pylib = ctypes.PyDLL(path)
 
 _version = lib.mbuf_version().decode()
 if _version.split(".")[:2] != _ffi.LIBMBUF_VERSION.split(".")[:2]:
@@ -71,48 +80,37 @@ if _version.split(".")[:2] != _ffi.LIBMBUF_VERSION.split(".")[:2]:
                       "for %s" % (path, _version, _ffi.LIBMBUF_VERSION))
 version = _version
 
+if pylib.mbuf_py_init() != 0:
+    raise ImportError("libmbuf: %s cannot reach this interpreter's C API "
+                      "(dlsym of PyBytes_FromStringAndSize etc. failed)" % path)
+
 # ---- errors --------------------------------------------------------------
 
-_pending = {}   # thread ident -> message of a violation not yet raised
+_last_error, _clear_error = lib.mbuf_last_error, lib.mbuf_clear_error
 
 
-@_ffi.mbuf_panic_handler_t
-def _on_violation(func, msg):
-    try:
-        _pending[threading.get_ident()] = "%s: %s" % (
-            (func or b"?").decode(errors="replace"),
-            (msg or b"").decode(errors="replace"))
-    except BaseException:   # never let an exception unwind into C
-        pass
-
-
-lib.mbuf_set_panic_handler(_on_violation)
-# the callback dies with the interpreter: give C code the default back
-# (packets' finalizers, registered later, run before this at exit)
-atexit.register(lib.mbuf_set_panic_handler, _ffi.mbuf_panic_handler_t())  # NULL: the default
+def take_error():
+    """This thread's pending violation message (cleared), or None."""
+    msg = _last_error()
+    if msg is None:
+        return None
+    _clear_error()
+    return msg.decode(errors="replace")
 
 
 def check():
-    """Raise MbufError if the last library call of this thread failed."""
-    if _pending:
-        msg = _pending.pop(threading.get_ident(), None)
-        if msg is not None:
-            raise MbufError(msg)
+    """Raise MbufError if a library call of this thread reported a
+    violation that nobody has raised yet."""
+    msg = take_error()
+    if msg is not None:
+        raise MbufError(msg)
 
 
 def call(fn, *args):
-    """fn(*args) on the library, raising MbufError on a violation."""
-    if _pending:        # a message left by an unchecked call is stale
-        _pending.pop(threading.get_ident(), None)
+    """fn(*args) on the library, raising MbufError if that call reported a
+    violation (a message left by an earlier unchecked call is dropped
+    first: it is not this call's)."""
+    _clear_error()
     r = fn(*args)
-    if _pending:
-        check()
+    check()
     return r
-
-
-def call_err(fn, *args):
-    """fn(*args) on the library: (its result, the violation message or None)."""
-    if _pending:
-        _pending.pop(threading.get_ident(), None)
-    r = fn(*args)
-    return r, (_pending.pop(threading.get_ident(), None) if _pending else None)

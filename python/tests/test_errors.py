@@ -7,13 +7,23 @@ import mbuf
 from mbuf import MbufError, Packet
 
 
-def test_bad_offsets_raise_with_the_library_message(no_leaks):
+def test_bad_offsets_raise_index_and_value_errors(no_leaks):
     p = Packet(b"0123456789")
-    with pytest.raises(MbufError, match=r"m_copydata: off -1"):
+    with pytest.raises(IndexError, match=r"read\(-1, 4\): outside the packet \(10 bytes\)"):
         p.read(-1, 4)
-    with pytest.raises(MbufError, match="m_copydata"):
+    with pytest.raises(IndexError, match="outside the packet"):
         p.read(8, 10)
+    with pytest.raises(ValueError, match="bad length"):
+        p.read(2, -1)
     assert bytes(p) == b"0123456789"    # the chain was not touched
+    p.free()
+
+
+def test_raw_calls_raise_with_the_library_message(no_leaks):
+    p = Packet(b"0123456789")
+    buf = mbuf.ffi.c_char * 16
+    with pytest.raises(MbufError, match=r"m_copydata: off -1"):
+        mbuf.call(mbuf.lib.m_copydata, p.address, -1, 4, buf())
     p.free()
 
 
@@ -72,7 +82,8 @@ def test_packets_alive_at_exit_are_freed_quietly():
             "keep = mbuf.Packet(b'x' * 3000)\n"
             "zc = mbuf.Packet.from_buffer(bytearray(64))\n"
             "c = zc.copy()\n"
-            "try:\n    keep.read(5000, 1)\nexcept mbuf.MbufError:\n    pass\n")
+            "try:\n    keep.read(5000, 1)\nexcept IndexError:\n    pass\n"
+            "try:\n    mbuf.call(mbuf.lib.m_free, None)\nexcept mbuf.MbufError:\n    pass\n")
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert r.returncode == 0 and r.stderr == b"", r.stderr.decode()
@@ -86,7 +97,9 @@ def test_unchecked_raw_call_leaves_its_message_for_check(no_leaks):
     with pytest.raises(MbufError, match="m_copydata: off -1"):
         mbuf.check()
     mbuf.lib.m_copydata(p.address, -1, 4, buf)
-    assert bytes(p) == b"fresh"                  # a checked call is not blamed
+    assert bytes(p) == b"fresh"                  # a Packet call is not blamed
     assert p.read(1, 3) == b"res"
-    mbuf.check()                                 # the stale message was dropped
+    with pytest.raises(MbufError, match="m_copydata: off -1"):
+        mbuf.check()                             # nor does it drop the message
+    mbuf.check()                                 # raised once
     p.free()

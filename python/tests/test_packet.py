@@ -12,7 +12,7 @@ def test_roundtrip(no_leaks, n):
     with Packet(DATA[:n]) as p:
         assert len(p) == n
         assert bytes(p) == DATA[:n]
-        assert sum(m.len for m in p) == n
+        assert sum(m.len for m in p.mbufs()) == n
 
 
 def test_bytearray_and_memoryview_sources(no_leaks):
@@ -66,9 +66,11 @@ def test_pullup_and_pulldown(no_leaks):
     assert a.mbufs()[0].len >= 60 and bytes(a) == DATA[:200]
     m, off = a.pulldown(100, 40)
     assert m.data[off:off + 40] == DATA[100:140]
-    with pytest.raises(MbufError, match="chain was freed"):
-        a.pullup(1000)
-    assert not a.alive
+    with pytest.raises(ValueError, match="MHLEN"):
+        a.pullup(1000)                        # more than MHLEN: the packet stays
+    with pytest.raises(IndexError):
+        a.pullup(300)                         # more than the packet holds
+    assert a.alive and bytes(a) == DATA[:200]
 
 
 def test_split(no_leaks):
@@ -76,16 +78,19 @@ def test_split(no_leaks):
     t = p.split(3000)
     assert bytes(p) == DATA[:3000] and bytes(t) == DATA[3000:]
     assert len(p) == 3000 and len(t) == len(DATA) - 3000
-    with pytest.raises(ValueError):
+    with pytest.raises(IndexError):
         p.split(4000)
+    with pytest.raises(IndexError):
+        p.split(-1)
+    assert bytes(p) == DATA[:3000]
 
 
 def test_copy_shares_and_dup_does_not(no_leaks):
     p = Packet(DATA[:3000])
     c, d = p.copy(), p.dup()
     assert bytes(c) == bytes(d) == DATA[:3000]
-    assert all(m.refcount == 2 and m.readonly for m in p)
-    assert all(m.refcount == 1 for m in d)
+    assert all(m.refcount == 2 and m.readonly for m in p.mbufs())
+    assert all(m.refcount == 1 for m in d.mbufs())
     p.copyback(0, b"XYZ")                      # copy-on-write: c keeps its bytes
     assert bytes(p[:3]) == b"XYZ" and bytes(c[:3]) == DATA[:3]
     assert p.copy(100, 50)[:] == DATA[100:150]

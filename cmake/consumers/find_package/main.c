@@ -9,6 +9,7 @@
 #include <string.h>
 
 int kernpart_fill(struct mbuf *m, int len);	/* kernpart.c */
+int kernpart_options(void);
 
 int
 main(void)
@@ -21,6 +22,11 @@ main(void)
 	    strcmp(mbuf_version(), LIBMBUF_VERSION) != 0) {
 		fprintf(stderr, "version: library %s, header %s, package %s\n",
 		    mbuf_version(), LIBMBUF_VERSION, EXPECTED_VERSION);
+		return 1;
+	}
+	if (kernpart_options() != 3) {	/* INET from the kit, GATEWAY ours */
+		fprintf(stderr, "kernel options: %#x, want INET|GATEWAY\n",
+		    kernpart_options());
 		return 1;
 	}
 	m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);

@@ -1,6 +1,8 @@
 /*
  * Consumer of an installed libmbuf found with pkg-config: a 3-mbuf chain
- * exported to an iovec and written with writev() into a pipe, read back.
+ * exported to an iovec and written with writev() into a pipe, read back,
+ * after a piece of NetBSD-style code (kernpart.c, compiled with the
+ * porting kit's kit_cflags) has measured it.
  */
 #include <sys/mbuf.h>
 
@@ -8,6 +10,8 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+int kernpart_inet(struct mbuf *m);	/* kernpart.c, under INET */
 
 int
 main(void)
@@ -34,6 +38,8 @@ main(void)
 		n->m_len = 3;
 	}
 	m->m_pkthdr.len = 10;
+	if (kernpart_inet(m) != 10)
+		return 1;
 	cnt = m_to_iovec(m, iov, 8);
 	if (cnt != 3 || pipe(fds) != 0)
 		return 1;

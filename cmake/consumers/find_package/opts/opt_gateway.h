@@ -1,0 +1,2 @@
+/* This project's kernel configuration: packet forwarding on. */
+#define	GATEWAY	1

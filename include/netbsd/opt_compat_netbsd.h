@@ -1,0 +1,14 @@
+/*
+ * libmbuf porting kit: "opt_compat_netbsd.h" (binary compatibility), the
+ * kernel option header that NetBSD's config(1) writes for a kernel
+ * configuration.
+ *
+ * Off (left undefined): COMPAT_NETBSD. -D<NAME> turns one on.
+ *
+ * The README's "Kernel options" section lists the kit's option headers. A
+ * file of the same name next to the source that includes it, or earlier on
+ * the include path, replaces this one.
+ */
+#ifndef _LIBMBUF_NETBSD_OPT_COMPAT_NETBSD_H_
+#define _LIBMBUF_NETBSD_OPT_COMPAT_NETBSD_H_
+#endif

@@ -1,0 +1,14 @@
+/*
+ * libmbuf porting kit: "opt_inet_csum.h" (checksum counters), the kernel
+ * option header that NetBSD's config(1) writes for a kernel configuration.
+ *
+ * Off (left undefined): INET_CSUM_COUNTERS, TCP_CSUM_COUNTERS,
+ * UDP_CSUM_COUNTERS. -D<NAME> turns one on.
+ *
+ * The README's "Kernel options" section lists the kit's option headers. A
+ * file of the same name next to the source that includes it, or earlier on
+ * the include path, replaces this one.
+ */
+#ifndef _LIBMBUF_NETBSD_OPT_INET_CSUM_H_
+#define _LIBMBUF_NETBSD_OPT_INET_CSUM_H_
+#endif
