@@ -1,9 +1,10 @@
 """Capture files of packets: pcap and pcapng, over mbuf chains.
 
-    >>> from mbuf import pcap
-    >>> with pcap.Writer("/tmp/doc.pcapng", ng=True, nanosecond=True) as w:
+    >>> import os, tempfile; from mbuf import pcap
+    >>> path = os.path.join(tempfile.mkdtemp(), "doc.pcapng")
+    >>> with pcap.Writer(path, ng=True, nanosecond=True) as w:
     ...     w.write(b"\\xff" * 14 + b"payload", time_ns=1700000000123456789)
-    >>> for rec in pcap.read("/tmp/doc.pcapng", zerocopy=True):
+    >>> for rec in pcap.read(path, zerocopy=True):
     ...     print(rec.time_ns, len(rec.packet), rec.wirelen, rec.linktype)
     1700000000123456789 21 21 1
 

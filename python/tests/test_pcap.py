@@ -2,8 +2,8 @@
 checked against scapy (which reads ours and writes files we read) and
 tcpdump (which prints and rewrites ours), zero-copy lifetimes, broken
 files (hypothesis: truncations and bit flips raise PcapError, never worse),
-and the README's capture-file section (its Python block runs, its C block
-compiles)."""
+the module's docstring and the README's C block (its Python block runs in
+test_readme.py)."""
 import ctypes
 import io
 import os
@@ -355,18 +355,13 @@ def readme_section():
     return m.group(0)
 
 
-def test_readme_python_block(tmp_path, no_leaks):
+def test_docstring(no_leaks):
     import doctest
-    block = re.search(r"```python\n(.*?)```", readme_section(), re.S).group(1)
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        test = doctest.DocTestParser().get_doctest(block, {"mbuf": mbuf}, "README", "README.md", 0)
-        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in finder.find(pcap):
         runner.run(test)
-        assert runner.failures == 0 and runner.tries > 3
-    finally:
-        os.chdir(cwd)
+    r = runner.summarize(verbose=False)
+    assert r.failed == 0 and r.attempted > 3
 
 
 def test_readme_c_block_compiles(tmp_path):
