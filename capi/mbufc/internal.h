@@ -233,6 +233,10 @@ MBUF_HIDDEN int	mbuf__sched_state(int tid, struct mbuf_sched *s);
 /* mbuf_stats_sync without the call bracket, for calls that have their own */
 MBUF_HIDDEN void mbuf__stats_sync(void);
 
+/* kern.mbuf.mowners (owners.c keeps the list and its lock) */
+MBUF_HIDDEN void mbuf__owners_init(void);
+MBUF_HIDDEN int mbuf__owners_copy(void *oldp, size_t *oldlenp);
+
 /* C trampolines called from Go */
 void	mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf,
 	    uintptr_t size, uintptr_t arg);
