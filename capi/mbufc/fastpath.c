@@ -121,9 +121,9 @@ mbuf__thread_slow(void)
 	if (mbuf__forked)
 		return NULL;	/* registry_lock may belong to a thread gone */
 	mbuf__init();
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
+	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0)
 		return NULL;
+	memset(t, 0, sizeof(*t));
 	t->idle = 1;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
@@ -485,13 +485,13 @@ get(int how, int type, int hdr, const char *fn)
 	return m;
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_get(int how, int type)
 {
 	return get(how, type, 0, "m_get");
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_gethdr(int how, int type)
 {
 	return get(how, type, 1, "m_gethdr");
@@ -536,7 +536,7 @@ clget_go(struct mbuf *m, int how)
 	MBUF_FLUSH();
 }
 
-void
+MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
@@ -590,7 +590,7 @@ getcl_slow(int how, int type, int flags)
 	return m;
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_getcl(int how, int type, int flags)
 {
 	struct mbuf_thread *t = mbuf__self;
@@ -820,7 +820,7 @@ free_slow(struct mbuf *m, int chain, const char *fn)
 	return n;
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_free(struct mbuf *m)
 {
 	struct mbuf_thread *t = mbuf__self;
@@ -838,7 +838,7 @@ m_free(struct mbuf *m)
 	return free_slow(m, 0, "m_free");
 }
 
-void
+MBUF_ENTRY void
 m_freem(struct mbuf *m)
 {
 	struct mbuf_thread *t = mbuf__self;
