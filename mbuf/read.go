@@ -31,8 +31,10 @@ func (p *Packet) ReadAt(b []byte, off int64) (n int, err error) {
 		}
 		return 0, io.EOF
 	}
-	defer recoverTo(&err, "m_copydata")
-	n = pools().Read(m, int(off), b[:min(len(b), size-int(off))])
+	n, ok := pools().Read(m, int(off), b[:min(len(b), size-int(off))])
+	if !ok {
+		return n, errorf(ErrInvalid, "m_copydata", "the chain is corrupt (not a live mbuf in it)")
+	}
 	if n < len(b) {
 		return n, io.EOF
 	}
