@@ -288,3 +288,41 @@ func sliceAfterFreeChild() {
 	q.Free()
 	LeakReport(os.Stdout)
 }
+
+// MBUF_LEAK_REPORT=1 works in a pure-Go program: with LeakCheck deferred
+// in main, a leak is listed (with the call that made the packet) and
+// the exit status is 97; with nothing left it is 0.
+func TestLeakCheckExitStatus(t *testing.T) {
+	switch os.Getenv("MBUF_TEST_CHILD") {
+	case "leak":
+		defer LeakCheck()
+		p, _ := New(make([]byte, 100))
+		keepAlive = p.Take() // still reachable: a leak GC cannot free
+		return
+	case "noleak":
+		defer LeakCheck()
+		p, _ := New(make([]byte, 100))
+		p.Free()
+		return
+	}
+	for _, c := range []struct {
+		child  string
+		status int
+		want   string
+	}{{"leak", 97, "TestLeakCheckExitStatus"}, {"noleak", 0, ""}} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLeakCheckExitStatus$")
+		cmd.Env = append(os.Environ(), "MBUF_TEST_CHILD="+c.child, "MBUF_LEAK_REPORT=1")
+		out, err := cmd.CombinedOutput()
+		status := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			status = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if status != c.status || !bytes.Contains(out, []byte(c.want)) {
+			t.Errorf("%s: exit status %d, want %d; output:\n%s", c.child, status, c.status, out)
+		}
+	}
+}
+
+var keepAlive Packet

@@ -16,6 +16,7 @@ import (
 )
 
 func main() {
+	defer mbuf.LeakCheck() // MBUF_LEAK_REPORT=1: list what is left, exit status 97
 	log.SetFlags(0)
 	log.SetPrefix("cinterop: ")
 	for i, payload := range []string{"hello from Go", "", strings.Repeat("a longer datagram, spread over clusters. ", 100)} {
