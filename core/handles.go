@@ -88,3 +88,7 @@ func (p *Pools) Own(m *Mbuf) uint32 {
 	*g = gen
 	return gen
 }
+
+// IsLive reports whether m is a live mbuf of these pools: what a walk over
+// a chain checks before following a pointer it read from C-writable memory.
+func (p *Pools) IsLive(m *Mbuf) bool { return p.mbufLive(m) }

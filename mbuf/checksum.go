@@ -25,16 +25,22 @@ func ChecksumUpdate(check, old, new uint16) uint16 {
 // Checksum returns the Internet checksum of bytes [off, off+n) of the
 // packet (in_cksum over a range), summed in place across its buffers.
 func (p *Packet) Checksum(off, n int) (uint16, error) {
-	if _, err := p.head("in_cksum"); err != nil {
+	m, err := p.head("in_cksum")
+	if err != nil {
 		return 0, err
 	}
 	size := p.Len()
 	if off < 0 || n < 0 || off > size || n > size-off {
 		return 0, errRange("in_cksum", off, n, size)
 	}
+	pl := pools()
 	var total uint32
 	odd := false // the next buffer starts at an odd offset of the range
-	for b := range p.All() {
+	for ; m != nil && n > 0; m = m.Next {
+		if !pl.IsLive(m) {
+			return 0, errorf(ErrInvalid, "in_cksum", "the chain is corrupt (not a live mbuf in it)")
+		}
+		b := m.Bytes()
 		if off >= len(b) {
 			off -= len(b)
 			continue
@@ -47,9 +53,7 @@ func (p *Packet) Checksum(off, n int) (uint16, error) {
 		}
 		total += s
 		odd = odd != (len(b)%2 == 1)
-		if n -= len(b); n == 0 {
-			break
-		}
+		n -= len(b)
 	}
 	total = (total & 0xffff) + total>>16
 	total = (total & 0xffff) + total>>16
