@@ -1,7 +1,8 @@
 # Go (issue 13): static checks of every Go package, and the Go programs.
 #
 #   make test-go-lint   go vet and staticcheck (installed into build/tools at
-#                       the pinned version, not a dependency of the library)
+#                       the pinned version, not a dependency of the library),
+#                       and the Go API and the Go + C program under -race
 #   make run-go-cinterop  NetBSD C code compiled into a Go program, on Go's packets
 #
 # The Go tests themselves (the mbuf package, and examples/go/cinterop/udp4,
@@ -22,6 +23,7 @@ test-go-lint: $(STATICCHECK)
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	@echo "go vet and staticcheck $(STATICCHECK_VERSION): clean"
+	$(GO) test -race -short -count=1 ./mbuf ./examples/go/cinterop/...
 
 run-go-cinterop:
 	$(GO) run ./examples/go/cinterop
