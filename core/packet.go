@@ -76,12 +76,15 @@ func (p *Pools) addPkthdr(c, src *Mbuf, n int) *Mbuf {
 // cluster when data does not fit in MHLEN), then clusters, or a plain
 // mbuf for a tail of at most MLEN bytes; nil when memory is short.
 func (p *Pools) Build(data []byte) *Mbuf {
-	var m *Mbuf
-	if len(data) > MHLEN {
-		m = p.getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)
-	} else {
-		m = p.allocHdr(M_DONTWAIT, MT_DATA)
+	if len(data) <= MHLEN { // the common small packet: one header mbuf
+		m := p.allocHdr(M_DONTWAIT, MT_DATA)
+		if m != nil {
+			m.Len = int32(copy(bytesAt(m.Data, MHLEN), data))
+			m.Pkt().Len = m.Len
+		}
+		return m
 	}
+	m := p.getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)
 	if m == nil {
 		return nil
 	}
