@@ -719,10 +719,10 @@ mbuf_stats_sync(void)
 	int i;
 
 	mbuf__init();
+	mbufgo_type_counts((uintptr_t)sum);	/* the Go side's, kept per P */
 	pthread_mutex_lock(&registry_lock);
 	for (i = 0; i < 256; i++)
-		sum[i] = orphan_mtypes[i] +
-		    __atomic_load_n(&mbuf__sh->go_types[i], __ATOMIC_RELAXED);
+		sum[i] += orphan_mtypes[i];
 	for (t = registry; t != NULL; t = t->next)
 		for (i = 0; i < 256; i++)
 			sum[i] += __atomic_load_n(&t->mtypes[i],
