@@ -15,19 +15,29 @@ package core
 
 import "unsafe"
 
-// Sizes and limits of the LP64 (amd64) NetBSD 2007 ABI.
+// Sizes and limits of the NetBSD 2007 ABI this package is built for. The
+// machine's numbers (MSIZE, and the sizes of the two headers that NetBSD
+// derives with offsetof) are in layout_lp64.go (amd64: MSIZE 512, MLEN
+// 456, MHLEN 424) and layout_ilp32.go (i386: MSIZE 256, MLEN 224, MHLEN
+// 200), untyped so that they mix with any integer type; abiChecks below
+// fails the build if they disagree with the structures. layout_test.go
+// pins every offset for both ABIs.
 const (
-	MSIZE      = 512
-	MCLSHIFT   = 11
-	MCLBYTES   = 1 << MCLSHIFT
-	MLEN       = MSIZE - mhdrSize           // 456: data room of a plain mbuf
-	MHLEN      = MLEN - pkthdrSize          // 424: data room with a pkthdr
-	MINCLSIZE  = MHLEN + MLEN + 1           // 881: smallest length worth a cluster
-	M_COPYALL  = 1000000000                 // "to the end" for m_copym
-	mhdrSize   = 56                         // sizeof(struct m_hdr)
-	pkthdrSize = 32                         // sizeof(struct pkthdr)
-	mTagSize   = int(unsafe.Sizeof(MTag{})) // header before a tag payload
+	MCLSHIFT  = 11
+	MCLBYTES  = 1 << MCLSHIFT
+	MLEN      = MSIZE - mhdrSize  // data room of a plain mbuf
+	MHLEN     = MLEN - pkthdrSize // data room with a pkthdr
+	MINCLSIZE = MHLEN + MLEN + 1  // smallest length worth a cluster
+	M_COPYALL = 1000000000        // "to the end" for m_copym
+	ptrSize   = unsafe.Sizeof(uintptr(0))
+	mTagSize  = int(unsafe.Sizeof(MTag{})) // header before a tag payload
 )
+
+// abiChecks does not compile unless each index is 0: the per-ABI numbers
+// are those of the Go structures, and MSIZE is 64 words as in NetBSD's
+// i386 (256) and amd64 (512).
+var _ = [1]struct{}{}[mhdrSize-unsafe.Sizeof(MHdr{})] == [1]struct{}{}[pkthdrSize-unsafe.Sizeof(PktHdr{})] &&
+	[1]struct{}{}[MSIZE-unsafe.Sizeof(Mbuf{})] == [1]struct{}{}[MSIZE/64-ptrSize]
 
 // Allocation flags (malloc(9) spelling; M_DONTWAIT/M_WAIT are aliases).
 const (
@@ -97,8 +107,7 @@ type MHdr struct {
 	Len     int32   // mh_len
 	Flags   int32   // mh_flags
 	Paddr   uintptr // mh_paddr
-	Type    int16   // mh_type
-	_       [6]byte
+	Type    int16   // mh_type; the struct is padded to a word, as in C
 }
 
 // PktHdr mirrors struct pkthdr.
@@ -115,8 +124,7 @@ type PktHdr struct {
 type MTag struct {
 	Next *MTag // m_tag_link.sle_next
 	ID   uint16
-	Len  uint16
-	_    [4]byte
+	Len  uint16 // the struct is padded to a word, as in C
 }
 
 // ExtStorage mirrors struct _m_ext_storage (the 2007 descriptor).
@@ -135,7 +143,7 @@ type ExtStorage struct {
 
 const extPages = 17 // M_EXT_MAXPAGES with 4 KiB pages
 
-// Mbuf mirrors struct mbuf: the header, then 456 bytes that hold either
+// Mbuf mirrors struct mbuf: the header, then MLEN bytes that hold either
 // internal data (m_dat), or a pkthdr followed by internal data (m_pktdat)
 // or by an ext reference and descriptor.
 type Mbuf struct {
@@ -148,7 +156,7 @@ const (
 	offDat        = mhdrSize
 	offPktDat     = mhdrSize + pkthdrSize
 	offExtRef     = offPktDat
-	offExtStorage = offPktDat + 8
+	offExtStorage = offPktDat + ptrSize // after m_ext_ref
 )
 
 func (m *Mbuf) addr() uintptr { return uintptr(unsafe.Pointer(m)) }
