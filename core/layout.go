@@ -235,11 +235,13 @@ func (m *Mbuf) TrailingSpace() int {
 	return m.RawTrailingSpace()
 }
 
-// Align is M_ALIGN: place n bytes at the end of a fresh plain mbuf.
-func (m *Mbuf) Align(n int) { m.Data += uintptr((MLEN - n) &^ 7) }
+// Align is M_ALIGN: place n bytes at the end of a fresh plain mbuf, at an
+// address aligned for a long (8 bytes on LP64, 4 on ILP32; ptrSize is
+// sizeof(long) on both).
+func (m *Mbuf) Align(n int) { m.Data += uintptr(MLEN-n) &^ (ptrSize - 1) }
 
 // HAlign is MH_ALIGN: the same relative to MHLEN.
-func (m *Mbuf) HAlign(n int) { m.Data += uintptr((MHLEN - n) &^ 7) }
+func (m *Mbuf) HAlign(n int) { m.Data += uintptr(MHLEN-n) &^ (ptrSize - 1) }
 
 // ResetData is MRESETDATA.
 func (m *Mbuf) ResetData() {
