@@ -285,6 +285,28 @@ func (t *MTag) Payload() []byte {
 	return bytesAt(uintptr(unsafe.Pointer(t))+uintptr(mTagSize), int(t.Len))
 }
 
+// Pointer fields of the off-heap structures that may hold other bytes
+// before they are set (m_ext_ref and pkthdr.tags lie inside m_dat, where
+// packet data was; a new tag's m_tag_link lies where an older tag's
+// payload was; a foreign tag's holds what its owner left) are written
+// with setPtr, and packet headers copied with copyPktHdr, never with a Go
+// assignment. An assignment's write barrier hands the field's old contents
+// to the garbage collector while it marks, and packet bytes that look
+// like a freed Go heap address make it abort the process ("found bad
+// pointer in Go heap"): on ILP32 random data does that within seconds.
+// The collector never scans off-heap memory, so it needs none of these
+// stores. gcsafe_test.go checks it.
+func setPtr[T any](field **T, v *T) {
+	*(*uintptr)(unsafe.Pointer(field)) = uintptr(unsafe.Pointer(v))
+}
+
+type pktHdrBytes [unsafe.Sizeof(PktHdr{})]byte
+
+// copyPktHdr is *to = *from without a write barrier (see setPtr).
+func copyPktHdr(to, from *PktHdr) {
+	*(*pktHdrBytes)(unsafe.Pointer(to)) = *(*pktHdrBytes)(unsafe.Pointer(from))
+}
+
 // MbufAt converts an address handed over by C into an *Mbuf.
 func MbufAt(p uintptr) *Mbuf { return (*Mbuf)(ptr(p)) }
 

@@ -64,8 +64,8 @@ func (p *Pools) addPkthdr(c, src *Mbuf, n int) *Mbuf {
 		h.Next = c
 		c = h
 	}
-	*c.Pkt() = *src.Pkt()
-	c.Pkt().Tags = nil
+	copyPktHdr(c.Pkt(), src.Pkt())
+	setPtr(&c.Pkt().Tags, nil)
 	c.Pkt().Len = int32(n)
 	c.Flags |= src.Flags & M_COPYFLAGS
 	p.tagCopyChain(c, src)

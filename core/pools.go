@@ -278,14 +278,14 @@ func (p *Pools) InitMbuf(m *Mbuf, typ int) {
 	m.Type = int16(typ)
 	m.Paddr = PaddrInvalid
 	m.Owner = p.unknownOwner(typ)
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 }
 
 // InitPkthdr turns a fresh mbuf into a packet header as MGETHDR does.
 func InitPkthdr(m *Mbuf) {
 	m.Data = m.PktDatAddr()
 	m.Flags = M_PKTHDR
-	*m.Pkt() = PktHdr{}
+	copyPktHdr(m.Pkt(), &PktHdr{})
 }
 
 func (p *Pools) unknownOwner(typ int) uintptr {
@@ -367,7 +367,7 @@ func (p *Pools) clget(m *Mbuf, how int) {
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
 }
@@ -406,7 +406,7 @@ func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
 	}
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Free: free, Arg: arg, Size: size, MType: mtype, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT
 }
@@ -483,7 +483,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		if embedded {
 			return
 		}
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -492,7 +492,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
 		p.extFree(holder)
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -640,5 +640,5 @@ func AddReference(o, n *Mbuf) {
 	n.Flags |= o.Flags & M_EXTCOPYFLAGS
 	h := *o.ExtRefPtr()
 	atomic.AddUint32(&h.ExtStorage().RefCnt, 1)
-	*n.ExtRefPtr() = h
+	setPtr(n.ExtRefPtr(), h)
 }
