@@ -16,7 +16,7 @@ const (
 	mbufsPerChunk     = 2048    // 1 MiB committed at a time
 	clustersPerChunk  = 512
 	MaxClusters       = clusterSlots
-	mownerSize        = 96
+	mownerSize        = unsafe.Sizeof(Mowner{}) // 96 on LP64, 64 on ILP32
 	limitWarnInterval = time.Minute
 	limitWarnMessage  = "WARNING: mclpool limit reached; increase NMBCLUSTERS"
 	numUnknownOwners  = MT_OOBDATA + 1

@@ -9,4 +9,9 @@
 # goroutines with signals (SIGURG) many times a second, which crashes any
 # Go program with a second thread; asyncpreemptoff=1 stops those signals
 # (goroutines are still preempted at function calls).
+#
+# qemu-user cannot start another i386 program by itself either: tests that
+# run themselves again (death cases) find this script in MBUF_TEST_EXEC.
+MBUF_TEST_EXEC=$(readlink -f "$0")
+export MBUF_TEST_EXEC
 GODEBUG="${GODEBUG:+$GODEBUG,}asyncpreemptoff=1" exec qemu-i386 "$@"
