@@ -208,6 +208,9 @@ static struct {
 	void	*(*memoryview_of)(void *);
 	void	*(*list_new)(ssize_t);
 	int	(*list_set)(void *, ssize_t, void *);
+	void	*(*getattr)(void *, const char *);
+	ssize_t	(*long_value)(void *);
+	void	*base_object;			/* PyBaseObject_Type */
 	int	views_ok;
 } py;
 static pthread_once_t py_once = PTHREAD_ONCE_INIT;
@@ -240,6 +243,9 @@ py_resolve(void)
 	SYM(memoryview_of, "PyMemoryView_FromObject");
 	SYM(list_new, "PyList_New");
 	SYM(list_set, "PyList_SetItem");
+	SYM(getattr, "PyObject_GetAttrString");
+	SYM(long_value, "PyLong_AsSsize_t");
+	SYM(base_object, "PyBaseObject_Type");
 #undef SYM
 	py.ok = py.gil_ensure && py.gil_release && py.get_buffer &&
 	    py.release_buffer && py.incref && py.decref && py.err_clear &&
@@ -249,7 +255,8 @@ py_resolve(void)
 	    py.err_occurred;
 	py.views_ok = py.objects_ok && py.type_from_spec && py.generic_alloc &&
 	    py.object_free && py.fill_info && py.memoryview_of &&
-	    py.list_new && py.list_set;
+	    py.list_new && py.list_set && py.getattr && py.long_value &&
+	    py.base_object;
 }
 
 static int
@@ -1411,13 +1418,11 @@ mbuf_py_views(struct mbuf **mp, int off, int len, int how, struct mbuf **keep,
  * range, as mbuf_py_views takes); the other pieces hold a reference on
  * that exporter, so the storage stays until the last memoryview goes.
  */
-struct py_storage {
-	ssize_t			refcnt;	/* PyObject_HEAD of a CPython 3 */
-	void			*type;	/* release build */
-	struct py_storage	*head;	/* the piece that owns keep, or NULL */
-	struct mbuf		*keep;	/* the reference on the storage */
-	void			*buf;
-	ssize_t			len;
+struct py_storage {			/* after the object's header */
+	void		*head;		/* the piece that owns keep, or NULL */
+	struct mbuf	*keep;		/* the reference on the storage */
+	void		*buf;
+	ssize_t		len;
 };
 
 struct py_type_slot {			/* PyType_Slot */
@@ -1438,33 +1443,42 @@ struct py_type_spec {			/* PyType_Spec */
 #define	PY_TPFLAGS_DEFAULT	(1U << 18)	/* HAVE_VERSION_TAG */
 #define	PY_TPFLAGS_NO_NEW	(1U << 7)	/* DISALLOW_INSTANTIATION */
 
-static int
-py_storage_getbuffer(struct py_storage *self, struct py_buffer *view,
-    int flags)
+static void		*py_storage_type;	/* made with the GIL held */
+static ssize_t		py_object_head;		/* object.__basicsize__ */
+
+/* our fields of exporter o: after the header, whose size differs between
+ * builds of CPython (free-threaded ones have a larger one) */
+static struct py_storage *
+py_storage_of(void *o)
 {
+	return (struct py_storage *)((char *)o + py_object_head);
+}
+
+static int
+py_storage_getbuffer(void *self, struct py_buffer *view, int flags)
+{
+	struct py_storage *s = py_storage_of(self);
+
 	/* readonly 1: a request for a writable buffer raises BufferError */
-	return py.fill_info(view, self, self->buf, self->len, 1, flags);
+	return py.fill_info(view, self, s->buf, s->len, 1, flags);
 }
 
 static void
-py_storage_dealloc(struct py_storage *self)
+py_storage_dealloc(void *self)
 {
-	void *type = self->type;
+	struct py_storage *s = py_storage_of(self);
 
-	if (self->keep != NULL)
-		m_freem(self->keep);
-	if (self->head != NULL)
-		py.decref(self->head);
+	if (s->keep != NULL)
+		m_freem(s->keep);
+	if (s->head != NULL)
+		py.decref(s->head);
 	py.object_free(self);
-	py.decref(type);	/* each instance of a heap type holds one */
+	py.decref(py_storage_type);	/* each instance holds a reference */
 }
 
-static void *py_storage_type;		/* made with the GIL held */
-
-/* a list of read-only memoryviews of the count pieces of chain k, which
- * the list's objects own from now on; NULL: Python's exception is set */
-static void *
-py_storage_list(struct mbuf *k, int count)
+/* the exporter type, made at the first call; 0 or -1 (an exception set) */
+static int
+py_storage_ready(void)
 {
 	static struct py_type_slot slots[] = {
 		{ PY_BF_GETBUFFER, (void *)py_storage_getbuffer },
@@ -1472,20 +1486,35 @@ py_storage_list(struct mbuf *k, int count)
 		{ 0, NULL },
 	};
 	static struct py_type_spec spec = {
-		"mbuf.Storage", sizeof(struct py_storage), 0,
-		PY_TPFLAGS_DEFAULT | PY_TPFLAGS_NO_NEW, slots,
+		"mbuf.Storage", 0, 0, PY_TPFLAGS_DEFAULT | PY_TPFLAGS_NO_NEW,
+		slots,
 	};
-	struct py_storage *head = NULL, *o;
+	void *size;
+
+	if (py_storage_type != NULL)
+		return 0;
+	if ((size = py.getattr(py.base_object, "__basicsize__")) == NULL)
+		return -1;
+	py_object_head = py.long_value(size);
+	py.decref(size);
+	if (py_object_head < 0)
+		return -1;	/* PyLong_AsSsize_t set the error */
+	spec.basicsize = (int)(py_object_head + sizeof(struct py_storage));
+	py_storage_type = py.type_from_spec(&spec);
+	return py_storage_type != NULL ? 0 : -1;
+}
+
+/* a list of read-only memoryviews of the count pieces of chain k, which
+ * the list's objects own from now on; NULL: Python's exception is set */
+static void *
+py_storage_list(struct mbuf *k, int count)
+{
+	void *list, *mv, *head = NULL, *o;
+	struct py_storage *s;
 	struct mbuf *n;
-	void *list, *mv;
 	int i = 0;
 
-	if (py_storage_type == NULL &&
-	    (py_storage_type = py.type_from_spec(&spec)) == NULL) {
-		m_freem(k);
-		return NULL;
-	}
-	if ((list = py.list_new(count)) == NULL) {
+	if (py_storage_ready() != 0 || (list = py.list_new(count)) == NULL) {
 		m_freem(k);
 		return NULL;
 	}
@@ -1494,14 +1523,15 @@ py_storage_list(struct mbuf *k, int count)
 			continue;
 		if ((o = py.generic_alloc(py_storage_type, 0)) == NULL)
 			goto fail;
-		o->buf = mtod(n, void *);
-		o->len = n->m_len;
+		s = py_storage_of(o);
+		s->buf = mtod(n, void *);
+		s->len = n->m_len;
 		if (head == NULL) {
-			o->keep = k;		/* o owns the storage now */
+			s->keep = k;		/* o owns the storage now */
 			head = o;
 		} else {
 			py.incref(head);
-			o->head = head;
+			s->head = head;
 		}
 		mv = py.memoryview_of(o);
 		py.decref(o);			/* the memoryview holds it */
