@@ -170,8 +170,12 @@ def test_nothing_a_view_hands_out_writes_the_storage(no_leaks):
             (ctypes.c_char * 1).from_buffer(v.obj)
     assert lent == bytes(range(256)) * 8
     assert bytes(q) == DATA and bytes(shared) == DATA
-    with pytest.raises(TypeError):
-        type(views[0].obj)()            # no exporter without storage
+    try:                                # 3.10+: no exporter without storage
+        bare = type(views[0].obj)()
+    except TypeError:
+        pass
+    else:                               # 3.9: one that exports nothing
+        assert len(memoryview(bare)) == 0
     p.free()
     q.free()
     shared.free()
