@@ -969,6 +969,14 @@ int	mbuf_py_set_header(struct mbuf **mp, int field, unsigned int value);
  */
 int	mbuf_py_views(struct mbuf **mp, int off, int len, int how,
 	    struct mbuf **keep, struct iovec *iov, int maxiov);
+/*
+ * The same as a Python list of read-only memoryviews, one per piece, which
+ * hold the reference on the storage themselves (it goes with the last of
+ * them).  More than max pieces (max > 0): their number, nothing kept; on
+ * failure an MBUF_PY_* code (an int object).
+ */
+void	*mbuf_py_memoryviews(struct mbuf **mp, int off, int len, int how,
+	    int max);
 
 /* ---- reliability (issue 8): leak report and debug mode ------------------ */
 /*
