@@ -156,9 +156,11 @@ def main():
                 fh.write("%s\t%s\t%.3f\n" % (k, names[k], median(
                     [r[k][2] for r in lib.runs])))
 
-    cols = ["%8s" % "ns", "%7s" % "/malloc", "%6s" % "/base"]
-    for title, _ in peers:
-        cols += ["%7s" % (title + "/mal"), "%7s" % ("lib/" + title)]
+    cols = []
+    if timed:
+        cols += ["%8s" % "ns", "%7s" % "/malloc", "%6s" % "/base"]
+        for title, _ in peers:
+            cols += ["%7s" % (title + "/mal"), "%7s" % ("lib/" + title)]
     cols += ["%7s" % "instr"] + ["%7s" % (title + " in") for title, _ in peers]
     print("%-46s %s" % ("libmbuf (C)", " ".join(cols)))
     for k, name in names.items():
@@ -175,8 +177,6 @@ def main():
                     theirs = []     # another process's baseline: not a row
                 vs = [a / b for a, b in zip(mine, theirs)] if len(theirs) == len(mine) else []
                 cells += ["%7s" % fmt(median(theirs)), "%7s" % fmt(median(vs))]
-        else:
-            cells += ["%8s" % "-", "%7s" % "-", "%6s" % "-"] + ["%7s" % "-"] * 2 * len(peers)
         cells.append("%7s" % fmt(lib.instr[k][1] if k in lib.instr else None, "%.0f"))
         for _, p in peers:
             cells.append("%7s" % fmt(p.instr[k][1] if k in p.instr else None, "%.0f"))
