@@ -548,23 +548,51 @@ clget_go(struct mbuf *m, int how)
 	MBUF_FLUSH();
 }
 
+/* m_clget when the cache cannot serve it on the spot */
+static MBUF_COLD void
+clget_slow(struct mbuf *m, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+	char *c;
+
+	if (t == NULL || !mbuf__fast_ok() ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
+	    (m->m_flags & M_EXT) != 0) {
+		clget_go(m, how);
+		return;
+	}
+	c = alloc_cluster_slow(t, how, "m_clget");
+	if (c != NULL)
+		attach_cluster(m, c);
+	else if (cache_only(t))
+		clget_go(m, how);	/* reports */
+}
+
+/*
+ * The common case alone, so that it needs no stack frame; everything
+ * else (checks included) is clget_slow's.
+ */
 MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
 	char *c;
+	int n;
 
-	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
-	    (m->m_flags & M_EXT) != 0)) {
-		clget_go(m, how);
-		return;
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
+	    (unsigned)how <= (unsigned)M_NOWAIT && mbuf__mb_is_live(m) &&
+	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
+		n = t->ncl;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
+			c = t->cl[n - 1];
+			t->ncl = n - 1;
+			mbuf__mag_leave(t);
+			attach_cluster(m, c);
+			return;
+		}
+		mbuf__mag_leave(t);
 	}
-	c = alloc_cluster(t, how, "m_clget");
-	if (MBUF_LIKELY(c != NULL))
-		attach_cluster(m, c);
-	else if (cache_only(t))
-		clget_go(m, how);	/* reports */
+	clget_slow(m, how);
 }
 
 static MBUF_COLD struct mbuf *
