@@ -212,7 +212,9 @@ main(int argc, char **argv)
 	expect_reported("freem", "m_freem");
 	expect_reported("dup", "m_dup");
 	expect_reported("copym", "m_copym");
-	expect_reported("thread", "m_getcl");
+	/* (qemu-user aborts in a forked child that starts a thread) */
+	if (getenv("MBUF_TEST_EXEC") == NULL)
+		expect_reported("thread", "m_getcl");
 	expect_reported("unused", "m_get");
 	status = tu_run_child("soft", 60, out, sizeof(out));
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
