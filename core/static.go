@@ -1,6 +1,7 @@
 package core
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -13,14 +14,23 @@ type static struct {
 	off uintptr
 }
 
-func newStatic(size int) (*static, error) {
+// newStatic maps size bytes; if even that fails (no address space left),
+// it falls back on a block in the program's data, for the first caller.
+func newStatic(size int) *static {
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		return nil, err
+	if err != nil && fallbackStatic.CompareAndSwap(false, true) {
+		mem = unsafe.Slice((*byte)(unsafe.Pointer(&fallbackBlock[0])), len(fallbackBlock)*8)
+	} else if err != nil {
+		panic("libmbuf: cannot map a static block: " + err.Error())
 	}
-	return &static{mem: mem}, nil
+	return &static{mem: mem}
 }
+
+var (
+	fallbackStatic atomic.Bool
+	fallbackBlock  [8 << 10]uint64 // 64 KiB, 8-byte aligned
+)
 
 func (s *static) alloc(n uintptr) unsafe.Pointer {
 	off := (s.off + 15) &^ 15

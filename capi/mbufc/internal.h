@@ -61,6 +61,8 @@ extern MBUF_HIDDEN __thread struct mbuf_thread *mbuf__self
 
 MBUF_HIDDEN struct mbuf_thread *mbuf__thread_slow(void);
 MBUF_HIDDEN void mbuf__init(void);
+/* copy the arenas' extent from the shared block (fastpath.c) */
+MBUF_HIDDEN void mbuf__arena_sync(void);
 /* the C side of m_reclaim, run by the core (core/reclaim.go) */
 MBUF_HIDDEN void mbuf__drain_hooks(void);
 
