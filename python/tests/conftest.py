@@ -4,7 +4,11 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# MBUF_TEST_INSTALLED=1 (make test-python): test the installed package, as
+# imported from site-packages; otherwise the source tree's python/.
+INSTALLED = bool(os.environ.get("MBUF_TEST_INSTALLED"))
+if not INSTALLED:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import mbuf  # noqa: E402
 

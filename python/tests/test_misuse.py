@@ -17,6 +17,8 @@ import pytest
 import mbuf
 from mbuf import MbufError, Packet, ffi, lib
 
+from helpers import PACKAGE_ROOT
+
 D, DATA = mbuf.M_DONTWAIT, mbuf.MT_DATA
 scratch = ctypes.create_string_buffer(4096)
 
@@ -549,7 +551,7 @@ def child(code, **env):
     e.pop("MBUF_DEBUG", None)
     e.pop("MBUF_LEAK_REPORT", None)
     e.update(env)
-    src = CHILD % (os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."), code)
+    src = CHILD % (PACKAGE_ROOT, code)
     return subprocess.run([sys.executable, "-c", src], env=e, capture_output=True,
                           text=True, timeout=120)
 
