@@ -9,15 +9,18 @@
 #   make test-consumers   install into a temporary prefix, then build and run
 #                         cmake/consumers/{find_package,pkgconfig}
 #   make test-kit-options the kit's kernel option headers (opt_*.h)
+#   make test-man         the manual pages (man/): mandoc -Tlint, and that
+#                         they document every name of include/mbuf.h
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
 
-TEST_SUITES  += test-ctest test-consumers test-iovec-python test-kit-options
-APT_PACKAGES += cmake pkgconf
+TEST_SUITES  += test-ctest test-consumers test-iovec-python test-kit-options test-man
+APT_PACKAGES += cmake pkgconf mandoc man-db
 RUN_TARGETS  += run-iovec-python
 
 # ---- porting kit and the programs that use it --------------------------------
@@ -67,6 +70,12 @@ CMAKEDIR     := $(LIBDIR)/cmake/mbuf
 PKGCONFIGDIR := $(LIBDIR)/pkgconfig
 KITDIR       := $(INCLUDEDIR)/libmbuf/netbsd
 MANIFEST     := $(DATADIR)/libmbuf/install_manifest.txt
+MAN3DIR      := $(MANDIR)/man3
+# The manual: each page, and a link to it for every other name of its NAME
+# section (MLINKS), so that `man m_get` finds mbuf(3).
+MAN_PAGES    := $(wildcard man/*.3)
+man_names     = $(shell sed -n '/^\.Sh NAME/,/^\.Nd/s/^\.Nm \([A-Za-z0-9_]*\).*/\1/p' $(1))
+MAN_LINKS    := $(foreach p,$(MAN_PAGES),$(addsuffix .3,$(filter-out $(basename $(notdir $(p))),$(call man_names,$(p)))))
 SIZEOF_VOID_P := $(shell printf '#include <stdint.h>\nint x[sizeof(void *)];\n' | \
 	$(CC) -x c -E -dM - 2>/dev/null | sed -n 's/^\#define __SIZEOF_POINTER__ //p')
 
@@ -81,6 +90,8 @@ INST_FILES := \
 	$(CMAKEDIR)/mbufConfig.cmake \
 	$(CMAKEDIR)/mbufConfigVersion.cmake \
 	$(PKGCONFIGDIR)/mbuf.pc \
+	$(patsubst man/%,$(MAN3DIR)/%,$(MAN_PAGES)) \
+	$(addprefix $(MAN3DIR)/,$(MAN_LINKS)) \
 	$(MANIFEST)
 
 # @VAR@ substitution of the cmake/*.in templates
@@ -103,7 +114,19 @@ define inst_ldconfig
 		ldconfig && echo "ldconfig: refreshed the loader cache for $(LIBDIR)"; fi
 endef
 
-.PHONY: install uninstall test-ctest test-consumers test-kit-options
+.PHONY: install uninstall test-ctest test-consumers test-kit-options test-man
+# mandoc -Tlint at its strictest level (style), less the cross references
+# to pages this machine lacks (they depend on what is installed), then the
+# coverage test: every function, macro and variable of the header has its
+# place in the manual
+test-man:
+	@out=$$(mandoc -Tlint -W style $(MAN_PAGES) 2>&1 | \
+		grep -v -e 'referenced manual not found' -e 'mandoc.db' || true); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "mandoc -Tlint: man/ is not clean"; exit 1; fi
+	@echo "mandoc -Tlint -W style: $(words $(MAN_PAGES)) pages clean ($(words $(MAN_LINKS)) names linked)"
+	@out=$$($(GO) test -count=1 -run TestManualCoversHeader -v ./cmd/mbufgen 2>&1); st=$$?; \
+	echo "$$out" | grep -v -e '^=== RUN' -e '^PASS$$'; exit $$st
+
 # opt_*.h: what each configuration defines, the -D knobs, a porter's own
 # header replacing the kit's, and the effect on examples/ported code
 test-kit-options: $(LIB)
@@ -123,7 +146,7 @@ install: $(LIB)
 	if [ -f "$$old" ]; then new="$$new $$(grep '/$$' "$$old" || true)"; fi; \
 	printf '%s\n' $$new | sed '/^$$/d' | sort -u > $(INST_NEWDIRS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sys $(DESTDIR)$(CMAKEDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(dir $(MANIFEST))
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MAN3DIR) $(DESTDIR)$(dir $(MANIFEST))
 	install -m 0755 $(BUILD)/$(INST_LIBFILE) $(DESTDIR)$(LIBDIR)/$(INST_LIBFILE)
 	ln -sfn $(INST_LIBFILE) $(DESTDIR)$(LIBDIR)/$(INST_SONAME)
 	ln -sfn $(INST_SONAME) $(DESTDIR)$(LIBDIR)/libmbuf.so
@@ -133,6 +156,11 @@ install: $(LIB)
 	@set -e; for h in $(patsubst include/netbsd/%,%,$(KIT_HEADERS)); do \
 		install -d $(DESTDIR)$(KITDIR)/$$(dirname $$h); \
 		install -m 0644 include/netbsd/$$h $(DESTDIR)$(KITDIR)/$$h; done
+	@echo "installing $(words $(MAN_PAGES)) manual pages and $(words $(MAN_LINKS)) links into $(MAN3DIR)"
+	@set -e; for p in $(MAN_PAGES); do page=$$(basename $$p); \
+		install -m 0644 $$p $(DESTDIR)$(MAN3DIR)/$$page; \
+		for n in $$(sed -n '/^\.Sh NAME/,/^\.Nd/s/^\.Nm \([A-Za-z0-9_]*\).*/\1/p' $$p); do \
+			[ "$$n.3" = "$$page" ] || ln -sfn $$page $(DESTDIR)$(MAN3DIR)/$$n.3; done; done
 	@echo "generating $(CMAKEDIR)/mbufConfig{,Version}.cmake and $(PKGCONFIGDIR)/mbuf.pc"
 	@$(inst_subst) cmake/mbufConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfig.cmake
 	@$(inst_subst) cmake/mbufConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/mbufConfigVersion.cmake
@@ -185,6 +213,16 @@ test-consumers: $(LIB)
 	PKG_CONFIG_PATH="$$prefix/lib/pkgconfig" $(MAKE) --no-print-directory -s \
 		-C cmake/consumers/pkgconfig -f Makefile.plain OUT="$$tmp/plain"; \
 	"$$tmp/plain"; \
+	echo "== manual pages under the prefix (man -w, man -M, MANPATH)"; \
+	for n in $(basename $(notdir $(MAN_PAGES))) $(basename $(MAN_LINKS)); do \
+		f=$$(man -M "$$prefix/share/man" -w 3 $$n 2>/dev/null) || true; \
+		case "$$f" in "$$prefix/share/man/man3/"*.3) ;; \
+		*) echo "man -M $$prefix/share/man -w $$n: '$$f'"; exit 1;; esac; done; \
+	f=$$(MANPATH="$$prefix/share/man" man -w m_get); \
+	[ "$$f" = "$$prefix/share/man/man3/mbuf.3" ] || { echo "MANPATH=... man -w m_get: $$f"; exit 1; }; \
+	MANPATH="$$prefix/share/man" MANPAGER=cat man m_get 2>/dev/null | grep -q 'm_pullup' || \
+		{ echo "man m_get does not show mbuf(3)"; exit 1; }; \
+	echo "man: $(words $(MAN_PAGES)) pages and $(words $(MAN_LINKS)) links found under the prefix"; \
 	$(MAKE) --no-print-directory uninstall PREFIX="$$prefix"; \
 	if [ -e "$$prefix" ]; then echo "uninstall left:"; find "$$prefix"; exit 1; fi; \
 	echo "consumers: $(words $(CONSUMERS)) CMake projects and 1 Makefile built and ran; uninstall left nothing"

@@ -19,6 +19,14 @@ type API struct {
 	Funcs     []Func
 	Data      []Data
 	Inline    []string // static inline functions (not in the library)
+	Macros    []Macro  // every public macro, for the manual's coverage test
+}
+
+// Macro is a public macro of the header: a name and whether it takes
+// arguments.
+type Macro struct {
+	Name   string
+	FnLike bool
 }
 
 // Const is an object-like macro with a constant value.
@@ -431,10 +439,18 @@ func (b *builder) macros() {
 	}
 	var ms []mac
 	for _, m := range b.ast.Macros {
-		if pos := m.Position(); pos.Filename == b.file && !m.IsFnLike {
+		pos := m.Position()
+		if pos.Filename != b.file {
+			continue
+		}
+		if name := m.Name.SrcStr(); !strings.HasPrefix(name, "_") {
+			b.api.Macros = append(b.api.Macros, Macro{name, m.IsFnLike})
+		}
+		if !m.IsFnLike {
 			ms = append(ms, mac{m, pos.Line})
 		}
 	}
+	sort.Slice(b.api.Macros, func(i, j int) bool { return b.api.Macros[i].Name < b.api.Macros[j].Name })
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].line != ms[j].line {
 			return ms[i].line < ms[j].line
