@@ -3,10 +3,8 @@ package mbufc
 /*
 #include "internal.h"
 
-// in python_helpers.c: the ext_free of storage owned through a handle,
-// and the release of a Python owner (takes the GIL)
+// in python_helpers.c: the ext_free of storage owned through a handle
 uintptr_t mbuf__handle_ext_free_fn(void);
-void mbuf__py_release(uintptr_t obj, uintptr_t view);
 */
 import "C"
 
@@ -20,12 +18,13 @@ import (
 	"github.com/libmbuf/libmbuf/core"
 )
 
-// Owners of external storage that C cannot hold directly (a Python
-// object, a Go value) are kept in a go-pointer handle: the handle (a
-// unique C pointer) goes into ext_arg, the Go record behind it says how
-// to release the owner. The storage's ext_free is mbuf__handle_ext_free,
-// which releases the handle when the last mbuf referring to the storage
-// goes, whoever frees it (Python, C, Go), exactly once.
+// Owners of external storage that C cannot hold directly (a Go value)
+// are kept in a go-pointer handle: the handle (a unique C pointer) goes
+// into ext_arg, the Go record behind it says how to release the owner.
+// The storage's ext_free is mbuf__handle_ext_free, which releases the
+// handle when the last mbuf referring to the storage goes, whoever frees
+// it (Python, C, Go), exactly once. (Python owners need no handle: C
+// holds them directly, see python_helpers.c.)
 //
 // Handles are made when storage is attached and released with it: they
 // never sit on the per-packet path of ordinary mbufs.
@@ -74,15 +73,6 @@ func releaseHandle(h unsafe.Pointer) {
 	if o.release != nil {
 		o.release()
 	}
-}
-
-//export mbufgo_attach_pyowner
-func mbufgo_attach_pyowner(m, buf, size C.uintptr_t, writable C.int, obj, view C.uintptr_t) (ok C.int) {
-	defer catch("mbuf_attach_pyobject")
-	attachOwned(m, buf, size, writable != 0, &extOwner{release: func() {
-		C.mbuf__py_release(obj, view)
-	}})
-	return 1
 }
 
 //export mbufgo_handle_release

@@ -245,30 +245,75 @@ py_ready(const char *func)
 }
 
 /*
- * Release a Python owner: the buffer export (view) or the reference to
- * obj.  Called once per handle, from any thread; takes the GIL.  After
- * the interpreter has begun to finalize, the owner is left alone (the
- * process is exiting and its objects go with it).
+ * A Python owner of external storage, what ext_arg points to: a buffer
+ * export (view.obj set) or a reference to obj.  Plain C memory, no handle
+ * in Go: attaching costs one crossing (MEXTADD) and releasing none beyond
+ * the free that drops the last reference.  py_owner_free, the storage's
+ * ext_free, releases it exactly once, with the GIL, from any thread.
  */
-MBUF_HIDDEN void mbuf__py_release(uintptr_t obj, uintptr_t view);
-void
-mbuf__py_release(uintptr_t obj, uintptr_t view)
+#define	PY_OWNER_LIVE	0x216e776f7970626dULL	/* "mbpyown!" */
+
+struct py_owner {
+	uint64_t		magic;	/* PY_OWNER_LIVE until released */
+	void			*obj;	/* a reference to drop (no view) */
+	struct py_buffer	view;	/* a buffer export, if view.obj */
+};
+
+static long py_owners_live;		/* made and not yet released */
+
+static struct py_owner *
+py_owner_new(void)
+{
+	struct py_owner *o = calloc(1, sizeof(*o));
+
+	if (o != NULL) {
+		o->magic = PY_OWNER_LIVE;
+		__atomic_add_fetch(&py_owners_live, 1, __ATOMIC_RELAXED);
+	}
+	return o;
+}
+
+/*
+ * Release the owner: PyBuffer_Release of the export or Py_DecRef of the
+ * object.  Once the interpreter has begun to finalize the Python side is
+ * left alone (the process is exiting and its objects go with it).
+ */
+static void
+py_owner_release(struct py_owner *o)
 {
 	int g;
 
-	if (!py.ok || !py.is_initialized() ||
-	    (py.is_finalizing != NULL && py.is_finalizing()))
-		return;
-	g = py.gil_ensure();
-	if (view != 0)
-		py.release_buffer((struct py_buffer *)view);
-	else
-		py.decref((void *)obj);
-	py.gil_release(g);
-	free((void *)view);
+	o->magic = 0;
+	__atomic_sub_fetch(&py_owners_live, 1, __ATOMIC_RELAXED);
+	if (py.ok && py.is_initialized() &&
+	    (py.is_finalizing == NULL || !py.is_finalizing())) {
+		g = py.gil_ensure();
+		if (o->view.obj != NULL)
+			py.release_buffer(&o->view);
+		else if (o->obj != NULL)
+			py.decref(o->obj);
+		py.gil_release(g);
+	}
+	free(o);
 }
 
-/* ext_free of storage whose owner sits behind a handle in ext_arg */
+/* the ext_free of storage a Python object owns */
+static void
+py_owner_free(struct mbuf *m, void *buf, size_t size, void *arg)
+{
+	struct py_owner *o = arg;
+
+	(void)buf;
+	(void)size;
+	if (o == NULL || o->magic != PY_OWNER_LIVE)
+		mbuf__violation("m_ext_free", "ext_arg %p is not a live Python "
+		    "owner (released twice?)", arg);
+	else
+		py_owner_release(o);
+	pool_cache_put(mb_cache, m);
+}
+
+/* ext_free of storage whose owner sits behind a Go handle in ext_arg */
 static void
 handle_ext_free(struct mbuf *m, void *buf, size_t size, void *arg)
 {
@@ -286,24 +331,24 @@ mbuf__handle_ext_free_fn(void)
 	return (uintptr_t)handle_ext_free;
 }
 
-/* a header mbuf with data[0, len) owned by (obj, view); NULL on failure */
+/* a header mbuf with data[0, len) owned by o; NULL (o released) on failure */
 static struct mbuf *
-attach(void *data, size_t len, int writable, int how, uintptr_t obj,
-    uintptr_t view)
+attach(void *data, size_t len, int writable, int how, struct py_owner *o)
 {
 	struct mbuf *m = m_gethdr(how, MT_DATA);
 
 	if (m == NULL) {
-		mbuf__py_release(obj, view);
+		py_owner_release(o);
 		return NULL;
 	}
-	/* on a violation the Go side has released the owner already */
-	if (!mbufgo_attach_pyowner((uintptr_t)m, (uintptr_t)data, len,
-	    writable, obj, view)) {
-		MBUF_FLUSH();
+	MEXTADD(m, data, len, NULL, py_owner_free, o);
+	if ((m->m_flags & M_EXT) == 0) {	/* a violation, reported */
+		py_owner_release(o);
 		m_free(m);
 		return NULL;
 	}
+	if (writable)
+		m->m_flags |= M_EXT_RW;
 	m->m_len = m->m_pkthdr.len = (int)len;
 	return m;
 }
@@ -312,7 +357,7 @@ struct mbuf *
 mbuf_attach_pybuffer(void *pyobj, int writable, int how)
 {
 	const char *fn = "mbuf_attach_pybuffer";
-	struct py_buffer *view;
+	struct py_owner *o;
 	int g, rc;
 
 	if (!how_ok(fn, how) || !py_ready(fn))
@@ -321,28 +366,27 @@ mbuf_attach_pybuffer(void *pyobj, int writable, int how)
 		mbuf__violation(fn, "NULL object");
 		return NULL;
 	}
-	if ((view = calloc(1, sizeof(*view))) == NULL)
+	if ((o = py_owner_new()) == NULL)
 		return NULL;
 	g = py.gil_ensure();
-	rc = py.get_buffer(pyobj, view,
+	rc = py.get_buffer(pyobj, &o->view,
 	    writable ? PY_BUF_WRITABLE : PY_BUF_SIMPLE);
 	if (rc != 0)
 		py.err_clear();
 	py.gil_release(g);
 	if (rc != 0) {
-		free(view);
+		py_owner_release(o);	/* nothing exported: frees the record */
 		mbuf__violation(fn, "object %p exports no contiguous%s buffer",
 		    pyobj, writable ? " writable" : "");
 		return NULL;
 	}
-	if (view->len > INT_MAX) {
+	if (o->view.len > INT_MAX) {
 		mbuf__violation(fn, "buffer of %zd bytes (more than INT_MAX)",
-		    view->len);
-		mbuf__py_release(0, (uintptr_t)view);
+		    o->view.len);
+		py_owner_release(o);
 		return NULL;
 	}
-	return attach(view->buf, (size_t)view->len, writable, how, 0,
-	    (uintptr_t)view);
+	return attach(o->view.buf, (size_t)o->view.len, writable, how, o);
 }
 
 struct mbuf *
@@ -350,6 +394,7 @@ mbuf_attach_pyobject(void *data, size_t len, void *pyobj, int writable,
     int how)
 {
 	const char *fn = "mbuf_attach_pyobject";
+	struct py_owner *o;
 	int g;
 
 	if (!how_ok(fn, how) || !py_ready(fn))
@@ -359,16 +404,20 @@ mbuf_attach_pyobject(void *data, size_t len, void *pyobj, int writable,
 		    pyobj);
 		return NULL;
 	}
+	if ((o = py_owner_new()) == NULL)
+		return NULL;
 	g = py.gil_ensure();
 	py.incref(pyobj);
 	py.gil_release(g);
-	return attach(data, len, writable, how, (uintptr_t)pyobj, 0);
+	o->obj = pyobj;
+	return attach(data, len, writable, how, o);
 }
 
 long
 mbuf_handles_live(void)
 {
-	return mbufgo_handles_live();
+	return mbufgo_handles_live() +
+	    __atomic_load_n(&py_owners_live, __ATOMIC_RELAXED);
 }
 
 /* ---- the Python Packet: one call per operation (mbuf_py_*) ------------------- */
@@ -384,7 +433,7 @@ mbuf_handles_live(void)
  *
  * The Python layer calls these through ctypes.PyDLL, with the GIL held:
  * none of them blocks, and the only Python code they can run is an owner's
- * release (mbuf__py_release), which takes the GIL reentrantly.  So two
+ * release (py_owner_release), which takes the GIL reentrantly.  So two
  * Python threads never work on one chain at once, and a thread stopped at
  * interpreter exit is never inside one of these calls.
  *
@@ -571,7 +620,7 @@ int
 mbuf_py_attach(struct mbuf **mp, void *pyobj, int writable, int how)
 {
 	const char *fn = "mbuf_py_attach";
-	struct py_buffer *view;
+	struct py_owner *o;
 	struct pycall c;
 	struct mbuf *m;
 	int g, rc, held;
@@ -584,33 +633,32 @@ mbuf_py_attach(struct mbuf **mp, void *pyobj, int writable, int how)
 		mbuf__violation(fn, "object %p, writable %d", pyobj, writable);
 		return py_end(&c, MBUF_PY_VIOLATION);
 	}
-	if ((view = calloc(1, sizeof(*view))) == NULL)
+	if ((o = py_owner_new()) == NULL)
 		return py_end(&c, MBUF_PY_NOMEM);
 	held = py.gil_check();
 	g = py.gil_ensure();
-	rc = py.get_buffer(pyobj, view,
+	rc = py.get_buffer(pyobj, &o->view,
 	    writable == 1 ? PY_BUF_WRITABLE : PY_BUF_SIMPLE);
 	/* called with the GIL (PyDLL), the caller raises Python's own error */
 	if (rc != 0 && !held)
 		py.err_clear();
 	py.gil_release(g);
 	if (rc != 0) {
-		free(view);
+		py_owner_release(o);
 		if (held)
 			return py_end(&c, MBUF_PY_PYERR);
 		mbuf__violation(fn, "object %p exports no contiguous%s buffer",
 		    pyobj, writable == 1 ? " writable" : "");
 		return py_end(&c, MBUF_PY_VIOLATION);
 	}
-	if (view->len > INT_MAX) {
+	if (o->view.len > INT_MAX) {
 		mbuf__violation(fn, "buffer of %zd bytes (more than INT_MAX)",
-		    view->len);
-		mbuf__py_release(0, (uintptr_t)view);
+		    o->view.len);
+		py_owner_release(o);
 		return py_end(&c, MBUF_PY_VIOLATION);
 	}
-	m = attach(view->buf, (size_t)view->len,
-	    writable == -1 ? !view->readonly : writable, how, 0,
-	    (uintptr_t)view);
+	m = attach(o->view.buf, (size_t)o->view.len,
+	    writable == -1 ? !o->view.readonly : writable, how, o);
 	if (m == NULL)
 		return py_end(&c, MBUF_PY_NOMEM);
 	*mp = m;

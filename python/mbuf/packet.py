@@ -36,6 +36,7 @@ __all__ = ["Packet", "Mbuf", "Tags", "PacketHeader", "FLAG_BITS", "flag_names"]
 BytesLike = Union[bytes, bytearray, memoryview]
 
 _Cell = ctypes.c_void_p * 1            # struct mbuf *, owned by a Python object
+_EMPTY = _Cell()                       # the cell of every freed packet (never written)
 _BUSY = 1                              # a call is working on the chain
 _IMAX = 0x7FFFFFFF                     # INT_MAX: ints beyond are clamped first
 _DW = _ffi.M_DONTWAIT
@@ -479,10 +480,12 @@ class Packet:
 
     # ---- ownership -------------------------------------------------------------
 
-    def __del__(self, _free=_free, _FREED=_FREED):
+    def __del__(self, _free=_free, _FREED=_FREED, _EMPTY=_EMPTY):
         try:
             c = self._c
         except AttributeError:          # __init__ failed before the cell
+            return
+        if c is _EMPTY:                 # free() ran: nothing to ask the library
             return
         r = _free(c)
         if r and r != _FREED:           # never dropped: Python reports it
@@ -491,6 +494,8 @@ class Packet:
     def free(self) -> None:
         """m_freem the chain now (later calls do nothing)."""
         r = _free(self._c)
+        if r != _BUSY_R:                # else the call at work puts its head back
+            self._c = _EMPTY
         if r and r != _FREED:
             raise _error(r, "free")
 
@@ -587,29 +592,35 @@ class Packet:
         copy on write.  Data in a small mbuf (no cluster) is copied once.
         """
         views = self._views(off, n, 1, "view")
-        if len(views) > 1:
-            raise BufferError("view: the range spans %d mbufs; pulldown() it first, "
-                              "or use buffers() or bytes" % len(views))
+        if views is None:
+            raise BufferError("view(%s, %s): the range spans mbufs; pulldown() it first, "
+                              "or use buffers() or bytes" % (off, n))
         return views[0] if views else memoryview(b"")
 
     def buffers(self, off: int = 0, n: Optional[int] = None) -> List[memoryview]:
         """Read-only memoryviews of the pieces of [off, off+n), one per
         non-empty mbuf, in order, for socket.sendmsg and writev: zero copy,
         with the same reference on the storage as view()."""
-        return self._views(off, n, _ffi.M_IOVEC_MAX, "buffers")
+        return self._views(off, n, _ffi.M_IOVEC_MAX, "buffers") or []
 
-    def _views(self, off: Any, n: Any, room: int, what: str) -> List[memoryview]:
+    def _views(self, off: Any, n: Any, room: int, what: str) -> Optional[List[memoryview]]:
+        """Memoryviews of the pieces of [off, off+n), at most room of them
+        if fixed (else None), or as many as there are."""
         off = _int(off, what)
         n = _COPYALL if n is None else _int(n, what)
+        fixed = room == 1
         while True:
             keep = _Keep()
             keep._c = _Cell()
             iov = (_IOVec * room)()
             r = _views(self._c, off, n, _DW, keep._c, iov, room)
             if r < 0:
-                raise _error(r, "%s(%d, %s)" % (what, off, n), self)
-            if r <= room or room == 1:
-                return [_memoryview(iov[i], keep) for i in range(min(r, room))]
+                raise _error(r, "%s(%d, %s)" % (what, off, "to the end" if n == _COPYALL else n),
+                             self)
+            if r <= room:
+                return [_memoryview(iov[i], keep) for i in range(r)]
+            if fixed:
+                return None         # nothing was kept
             room = r
 
     def __buffer__(self, flags: int) -> memoryview:
