@@ -125,6 +125,7 @@ type Pools struct {
 	setupErr error                // why the arenas have no room, if they have none
 
 	dbg *debugState // debug mode (core/debug.go); nil when off
+	pc  pcaches     // per-P caches of free slots (core/pcache.go)
 }
 
 // New creates pools. g may be nil (private globals with NetBSD defaults).
@@ -135,7 +136,10 @@ func New(g *Globals, h Hooks) (*Pools, error) { return newPools(g, h, windowsAut
 
 func newPools(g *Globals, h Hooks, mode windowMode) (*Pools, error) {
 	p := &Pools{hooks: h}
-	static := newStatic(64 << 10)
+	static, err := newStatic(64 << 10)
+	if err != nil {
+		return nil, err
+	}
 	p.sh = (*Shared)(static.alloc(unsafe.Sizeof(Shared{})))
 	if g == nil {
 		g = privateGlobals(static)
@@ -164,6 +168,13 @@ func newPools(g *Globals, h Hooks, mode windowMode) (*Pools, error) {
 		return nil, err
 	}
 	p.initDebug(newDebugFromEnv())
+	// The per-P caches are an optimisation: without address space for
+	// them the pools work without (New never fails for want of memory).
+	if err := p.pc.init(p); err != nil {
+		p.warn("pcache", func() string {
+			return "WARNING: no per-P caches for Go callers: " + err.Error() + limitNote()
+		})
+	}
 	return p, nil
 }
 
@@ -231,6 +242,9 @@ func checkType(fn string, typ int) {
 
 // CheckMbuf panics unless m is a live mbuf of these pools.
 func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
+	if p.mbufLive(m) && p.dbg == nil {
+		return // the common case in a few instructions (core/handles.go)
+	}
 	if m == nil {
 		violate(fn, "NULL mbuf")
 	}
@@ -244,7 +258,9 @@ func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
 	}
 	switch p.mbufs.a.state(idx) {
 	case stateLive:
-		p.debugCheckLive(fn, m)
+		if p.dbg != nil {
+			p.debugCheckLive(fn, m)
+		}
 		return
 	case stateZombie, stateFreeing:
 		violate(fn, "mbuf %#x was already freed (its storage is still shared)", a)
@@ -343,7 +359,7 @@ func (p *Pools) unknownOwner(typ int) uintptr {
 
 // alloc takes a fresh mbuf of type typ, or nil; arguments are trusted.
 func (p *Pools) alloc(how, typ int) *Mbuf {
-	a := p.takeOne(&p.mbufs, how)
+	a := p.takeSlot(&p.mbufs, kindMbuf, how, typ)
 	if a == 0 {
 		return nil
 	}
@@ -351,7 +367,6 @@ func (p *Pools) alloc(how, typ int) *Mbuf {
 	p.debugAlloc(a, MSIZE)
 	m := MbufAt(a)
 	p.InitMbuf(m, typ)
-	atomic.AddInt64(&p.sh.GoTypes[typ], 1)
 	return m
 }
 
@@ -400,7 +415,7 @@ func (p *Pools) ClGet(m *Mbuf, how int) {
 }
 
 func (p *Pools) clget(m *Mbuf, how int) {
-	buf := p.takeOne(&p.clusters, how)
+	buf := p.takeSlot(&p.clusters, kindCluster, how, -1)
 	if buf == 0 {
 		return
 	}
@@ -461,8 +476,8 @@ func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
 func (p *Pools) ChType(m *Mbuf, t int) {
 	p.CheckMbuf("MCHTYPE", m)
 	checkType("MCHTYPE", t)
-	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
-	atomic.AddInt64(&p.sh.GoTypes[t], 1)
+	p.countType(int(m.Type), -1)
+	p.countType(t, 1)
 	m.Type = int16(t)
 }
 
@@ -495,11 +510,11 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
 		p.deleteTags(fn, m, nil)
 	}
-	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
 	if m.Flags&M_EXT != 0 {
+		p.countType(int(m.Type), -1)
 		p.extFree(m)
 	} else {
-		p.putMbuf(m)
+		p.putMbufOf(m, int(m.Type))
 	}
 	return n
 }
@@ -510,7 +525,7 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
 	}
-	atomic.AddInt64(&p.sh.GoTypes[m.Type], -1)
+	p.countType(int(m.Type), -1)
 	p.extFree(m)
 }
 
@@ -584,13 +599,20 @@ func (p *Pools) PutMbuf(m *Mbuf) {
 	p.putMbuf(m)
 }
 
-func (p *Pools) putMbuf(m *Mbuf) {
+func (p *Pools) putMbuf(m *Mbuf) { p.putMbufOf(m, -1) }
+
+// putMbufOf is putMbuf that also counts a live mbuf of type typ gone
+// (typ < 0: nothing to count).
+func (p *Pools) putMbufOf(m *Mbuf, typ int) {
 	a := Addr(m)
 	p.mbufs.a.setStateOf(a, stateFree)
 	if p.debugFree(a, false) {
+		if typ >= 0 {
+			p.countType(typ, -1)
+		}
 		return
 	}
-	p.mbufs.give([]uintptr{a})
+	p.putSlot(&p.mbufs, kindMbuf, a, typ)
 }
 
 func (p *Pools) putCluster(buf uintptr) {
@@ -602,7 +624,7 @@ func (p *Pools) putCluster(buf uintptr) {
 	if p.debugFree(buf, true) {
 		return
 	}
-	p.clusters.give([]uintptr{buf})
+	p.putSlot(&p.clusters, kindCluster, buf, -1)
 }
 
 // ---- batches for the C per-thread caches --------------------------------
@@ -671,7 +693,9 @@ func (p *Pools) Live() (mbufs, zombies, clusters int) {
 
 // GoTypeCount is the number of live mbufs of type t allocated or freed on
 // the Go side (the C caches keep their own share).
-func (p *Pools) GoTypeCount(t int) int64 { return atomic.LoadInt64(&p.sh.GoTypes[t]) }
+func (p *Pools) GoTypeCount(t int) int64 {
+	return atomic.LoadInt64(&p.sh.GoTypes[t]) + p.pc.typeCount(t)
+}
 
 // String summarises the pools for debugging.
 func (p *Pools) String() string {

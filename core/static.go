@@ -16,15 +16,16 @@ type static struct {
 
 // newStatic maps size bytes; if even that fails (no address space left),
 // it falls back on a block in the program's data, for the first caller.
-func newStatic(size int) *static {
+func newStatic(size int) (*static, error) {
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil && fallbackStatic.CompareAndSwap(false, true) {
+	if err != nil {
+		if size > len(fallbackBlock)*8 || !fallbackStatic.CompareAndSwap(false, true) {
+			return nil, err
+		}
 		mem = unsafe.Slice((*byte)(unsafe.Pointer(&fallbackBlock[0])), len(fallbackBlock)*8)
-	} else if err != nil {
-		panic("libmbuf: cannot map a static block: " + err.Error())
 	}
-	return &static{mem: mem}
+	return &static{mem: mem}, nil
 }
 
 var (

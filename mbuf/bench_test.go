@@ -52,6 +52,6 @@ func BenchmarkReadInto1500(b *testing.B) {
 	defer p.Free()
 	dst := make([]byte, 1500)
 	for i := 0; i < b.N; i++ {
-		p.ReadInto(dst, 0)
+		p.ReadAt(dst, 0)
 	}
 }

@@ -3,6 +3,7 @@ package mbuf
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math/rand"
 	"testing"
 )
@@ -34,23 +35,23 @@ func TestRoundTripSizes(t *testing.T) {
 func TestViolationsAreErrors(t *testing.T) {
 	p, _ := New([]byte("short"))
 	defer p.Free()
-	_, err := p.Read(2, 10)
+	_, err := p.ReadAt(make([]byte, 10), -2)
 	var v *Error
-	if !errors.As(err, &v) || v.Func != "m_copydata" {
+	if !errors.As(err, &v) || v.Func != "m_copydata" || !errors.Is(err, ErrRange) {
 		t.Fatalf("got %v", err)
 	}
-	if err := p.ReadInto(make([]byte, 3), 3); err == nil {
-		t.Fatal("ReadInto past the end must fail")
+	if n, err := p.ReadAt(make([]byte, 3), 3); n != 2 || err != io.EOF {
+		t.Fatalf("ReadAt past the end: %d, %v", n, err)
 	}
 	dst := make([]byte, 3)
-	if err := p.ReadInto(dst, 2); err != nil || string(dst) != "ort" {
-		t.Fatalf("ReadInto: %q, %v", dst, err)
+	if n, err := p.ReadAt(dst, 2); n != 3 || err != nil || string(dst) != "ort" {
+		t.Fatalf("ReadAt: %q, %v", dst, err)
 	}
-	if err := p.Pullup(1000); err == nil || p.Len() != 0 {
+	if err := p.Pullup(1000); !errors.Is(err, ErrRange) || p.Len() != 5 {
 		t.Fatalf("pullup beyond the packet: %v", err)
 	}
-	if _, err := p.Read(0, 1); err == nil {
-		t.Fatal("a freed chain must be an error")
+	if err := p.Pullup(5); err != nil || string(p.Bytes()) != "short" {
+		t.Fatalf("pullup of the whole packet: %v", err)
 	}
 }
 
@@ -61,7 +62,7 @@ func TestAttachReleasesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := p.Copy(0, -1)
+	c, _ := p.Clone()
 	if err := p.Copyback(0, []byte("hi")); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestOpsMatchBytes(t *testing.T) {
 				if !bytes.Equal(tail.Bytes(), ref[off:]) {
 					t.Fatal("split tail differs")
 				}
-				p.Cat(tail)
+				p.Cat(&tail)
 			case 4:
 				c, _ := p.Copy(0, -1)
 				d, _ := p.Dup()

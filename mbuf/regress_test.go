@@ -17,7 +17,7 @@ func pattern(n int) []byte {
 	return b
 }
 
-// c := p.Copy(1, 40); c.Cat(q) changed byte 16 of c: the copy had no
+// c := p.Copy(1, 40); c.Cat(&q) changed byte 16 of c: the copy had no
 // packet header, and Cat added q's length to a header that was not there.
 func TestRegressCopyOffsetThenCat(t *testing.T) {
 	data := pattern(100)
@@ -35,7 +35,7 @@ func TestRegressCopyOffsetThenCat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Cat(q); err != nil {
+	if err := c.Cat(&q); err != nil {
 		t.Fatal(err)
 	}
 	want := append(append([]byte(nil), data[1:41]...), "tail"...)

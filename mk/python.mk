@@ -20,7 +20,7 @@ PY_VENV   := $(BUILD)/venv
 PIP_QUIET := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore
 
 APT_PACKAGES += python3-pytest python3-hypothesis python3-venv python3-pip \
-	python3-setuptools python3-wheel
+	python3-setuptools python3-wheel python3-mypy
 TEST_SUITES  += test-bindings test-python test-pip-install
 RUN_TARGETS  += run-python-example run-go-example
 

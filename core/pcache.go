@@ -1,0 +1,333 @@
+package core
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// Per-P caches of free mbuf and cluster slots in front of the depots: the
+// Go counterpart of the C side's per-thread magazines. Go code (package
+// mbuf, and the core operations the C side hands to Go) takes and returns
+// single slots many millions of times a second; a depot mutex per object
+// and a shared type counter made two goroutines slower than one.
+//
+// Each P (runtime.procPin) owns one cache and is the only goroutine that
+// touches it, without a lock: pinning keeps the goroutine on its P and
+// unpreempted for the few instructions of a take or a put. Only a flush
+// (the reclaim path at the pool limits, and debug mode) touches another
+// P's cache, so the owner's side of the exclusion is made cheap and the
+// flusher pays for it:
+//
+//   - the owner sets busy with a plain store, then reads stealing;
+//   - a flusher sets stealing, runs membarrier(2) (every running thread of
+//     the process executes a full barrier), then waits for busy to clear.
+//
+// After the barrier either the owner's busy=1 is visible to the flusher,
+// or the owner's read comes after the barrier and sees stealing; this is
+// the asymmetric Dekker handshake that per-CPU allocators (tcmalloc's
+// rseq caches) use. Where membarrier is not available the owner stores
+// busy with a full barrier instead (correct, a few ns slower). An owner
+// that sees stealing leaves the cache alone and uses the depot.
+//
+// The caches live in memory the core maps itself, like the slabs: the
+// race detector does not follow the handshake, and the GC never scans it.
+
+const (
+	pcacheSlots = 64 // slots of each kind one P keeps
+	pcacheBatch = 32 // slots moved to or from a depot at once
+	maxPCaches  = 1024
+)
+
+// pcache is one P's cache. Its size is a multiple of the cache line.
+type pcache struct {
+	busy     uint32 // the owner is inside a take or put
+	stealing uint32 // a flush wants this cache
+	n        [2]int32
+	used     uint32 // the owner has used it (flushes skip the others)
+	_        [64 - 20]byte
+	slots    [2][pcacheSlots]uintptr // free mbufs, free clusters
+	types    [NumTypes]int64         // live mbufs by type, allocated minus freed here
+}
+
+const (
+	kindMbuf    = 0
+	kindCluster = 1
+)
+
+// pcaches are the caches of one Pools.
+type pcaches struct {
+	on      bool // false in debug mode (the quarantine sees every free)
+	asym    bool // membarrier works: owners need no barrier
+	base    unsafe.Pointer
+	flushMu sync.Mutex
+	hook    int
+}
+
+const pcacheSize = unsafe.Sizeof(pcache{})
+
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+func (pc *pcaches) init(p *Pools) error {
+	if p.dbg != nil {
+		return nil
+	}
+	size := int(pcacheSize) * maxPCaches
+	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+	if err != nil {
+		return err
+	}
+	pc.base = unsafe.Pointer(&mem[0])
+	pc.asym = membarrierRegister()
+	pc.on = true
+	pc.hook = p.RegisterDrain(p.FlushCaches)
+	return nil
+}
+
+func (pc *pcaches) at(i int) *pcache {
+	return (*pcache)(unsafe.Add(pc.base, uintptr(i)*pcacheSize))
+}
+
+// enter pins the goroutine and returns its P's cache, marked busy; nil
+// (unpinned) when the caches are off or a flush holds this one.
+func (pc *pcaches) enter() *pcache {
+	if !pc.on {
+		return nil
+	}
+	id := procPin()
+	if uint(id) < maxPCaches {
+		c := pc.at(id)
+		if pc.asym {
+			c.busy = 1
+		} else {
+			atomic.StoreUint32(&c.busy, 1)
+		}
+		c.used = 1
+		if atomic.LoadUint32(&c.stealing) == 0 {
+			return c
+		}
+		releaseBusy(&c.busy)
+	}
+	procUnpin()
+	return nil
+}
+
+// exit ends what enter began.
+func (c *pcache) exit() {
+	releaseBusy(&c.busy)
+	procUnpin()
+}
+
+// take returns a free slot of kind k from this P's cache, 0 if it has
+// none. A taken mbuf (typ >= 0) is counted as live of type typ.
+func (pc *pcaches) take(k, typ int) uintptr {
+	c := pc.enter()
+	if c == nil {
+		return 0
+	}
+	var a uintptr
+	if n := c.n[k]; n > 0 {
+		a = c.slots[k][n-1]
+		c.n[k] = n - 1
+		if typ >= 0 {
+			c.types[typ]++
+		}
+	}
+	c.exit()
+	return a
+}
+
+// put keeps free slot a of kind k in this P's cache; false if the cache
+// is off, full or held by a flush (the caller gives it to the depot). A
+// put mbuf (typ >= 0) is counted as no longer live of type typ.
+func (pc *pcaches) put(k int, a uintptr, typ int) bool {
+	c := pc.enter()
+	if c == nil {
+		return false
+	}
+	ok := false
+	if n := c.n[k]; n < pcacheSlots {
+		c.slots[k][n] = a
+		c.n[k] = n + 1
+		if typ >= 0 {
+			c.types[typ]--
+		}
+		ok = true
+	}
+	c.exit()
+	return ok
+}
+
+// stash keeps as many of the free slots src as fit; it returns the rest.
+func (pc *pcaches) stash(k int, src []uintptr) []uintptr {
+	c := pc.enter()
+	if c == nil {
+		return src
+	}
+	n := int(c.n[k])
+	m := copy(c.slots[k][n:], src)
+	c.n[k] = int32(n + m)
+	c.exit()
+	return src[m:]
+}
+
+// spill moves the older half of a full cache out into dst; it returns how
+// many slots it moved.
+func (pc *pcaches) spill(k int, dst *[pcacheBatch]uintptr) int {
+	c := pc.enter()
+	if c == nil {
+		return 0
+	}
+	n := int(c.n[k])
+	m := min(n, pcacheBatch)
+	copy(dst[:], c.slots[k][:m])
+	copy(c.slots[k][:], c.slots[k][m:n])
+	c.n[k] = int32(n - m)
+	c.exit()
+	return m
+}
+
+// count adds d to the live count of type t on this P; false if the caches
+// are off (the caller counts in the shared block).
+func (pc *pcaches) count(t int, d int64) bool {
+	c := pc.enter()
+	if c == nil {
+		return false
+	}
+	c.types[t] += d
+	c.exit()
+	return true
+}
+
+// typeCount sums the per-P counts of type t.
+func (pc *pcaches) typeCount(t int) int64 {
+	var sum int64
+	if pc.on {
+		for i := range maxPCaches {
+			if c := pc.at(i); atomic.LoadUint32(&c.used) != 0 {
+				sum += atomic.LoadInt64(&c.types[t])
+			}
+		}
+	}
+	return sum
+}
+
+// ---- the Pools side -------------------------------------------------------
+
+// takeSlot gets one free slot of kind k: from this P's cache, else a
+// batch from the depot (running the drain hooks at the limits, as
+// takeOne does), of which the rest stays in the cache. A taken mbuf
+// (typ >= 0) is counted as live of type typ.
+func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
+	if a := p.pc.take(k, typ); a != 0 {
+		return a
+	}
+	var a uintptr
+	if p.dbg != nil || !p.pc.on {
+		a = p.takeOne(d, how)
+	} else {
+		var batch [pcacheBatch]uintptr
+		if n := p.takeBatch(d, batch[:], how); n > 0 {
+			a = batch[0]
+			if rest := p.pc.stash(k, batch[1:n]); len(rest) > 0 {
+				d.give(rest)
+			}
+		}
+	}
+	if a != 0 && typ >= 0 {
+		p.countType(typ, 1)
+	}
+	return a
+}
+
+// putSlot returns a free slot of kind k (its state already free); a put
+// mbuf (typ >= 0) is counted as no longer live of type typ.
+func (p *Pools) putSlot(d *depot, k int, a uintptr, typ int) {
+	for !p.pc.put(k, a, typ) {
+		var batch [pcacheBatch]uintptr
+		if n := p.pc.spill(k, &batch); n > 0 {
+			d.give(batch[:n])
+			continue
+		}
+		d.give([]uintptr{a})
+		if typ >= 0 {
+			p.countType(typ, -1)
+		}
+		return
+	}
+}
+
+// countType adds d to the live count of mbufs of type t.
+func (p *Pools) countType(t int, d int64) {
+	if !p.pc.count(t, d) {
+		atomic.AddInt64(&p.sh.GoTypes[t], d)
+	}
+}
+
+// FlushCaches moves every slot parked in the per-P caches back to the
+// depots, where every allocation path finds them. It is a drain hook: it
+// runs when an allocation hits a limit, so that no free cluster stays out
+// of reach.
+func (p *Pools) FlushCaches() {
+	pc := &p.pc
+	if !pc.on {
+		return
+	}
+	pc.flushMu.Lock()
+	defer pc.flushMu.Unlock()
+	var held []*pcache
+	for i := range maxPCaches {
+		c := pc.at(i)
+		if atomic.LoadUint32(&c.used) != 0 {
+			atomic.StoreUint32(&c.stealing, 1)
+			held = append(held, c)
+		}
+	}
+	if pc.asym {
+		membarrier()
+	}
+	var free [2][]uintptr
+	for _, c := range held {
+		for atomic.LoadUint32(&c.busy) != 0 {
+			runtime.Gosched()
+		}
+		for k := range free {
+			free[k] = append(free[k], c.slots[k][:c.n[k]]...)
+			c.n[k] = 0
+		}
+		atomic.StoreUint32(&c.stealing, 0)
+	}
+	if len(free[kindMbuf]) > 0 {
+		p.mbufs.give(free[kindMbuf])
+	}
+	if len(free[kindCluster]) > 0 {
+		p.clusters.give(free[kindCluster])
+	}
+}
+
+// GoTypeCounts fills dst[t] with GoTypeCount(t) for every type, in one
+// pass over the caches.
+func (p *Pools) GoTypeCounts(dst *[NumTypes]int64) {
+	for t := range dst {
+		dst[t] = atomic.LoadInt64(&p.sh.GoTypes[t])
+	}
+	if !p.pc.on {
+		return
+	}
+	for i := range maxPCaches {
+		c := p.pc.at(i)
+		if atomic.LoadUint32(&c.used) == 0 {
+			continue
+		}
+		for t := range dst {
+			dst[t] += atomic.LoadInt64(&c.types[t])
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package mbuf
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// The Internet checksum (RFC 1071): the one's complement of the one's
+// complement sum of 16-bit big-endian words, as in_cksum computes it.
+
+// Checksum returns the Internet checksum of b: put it in a header whose
+// checksum field was zero, or check a received header (0 means valid).
+func Checksum(b []byte) uint16 { return ^sum16(b) }
+
+// ChecksumUpdate adjusts checksum check, computed over data in which one
+// 16-bit word changed from old to new (RFC 1624): the TTL/protocol word
+// of an IPv4 header after a hop, without summing the header again.
+func ChecksumUpdate(check, old, new uint16) uint16 {
+	v := uint32(^check) + uint32(^old) + uint32(new)
+	v = (v & 0xffff) + v>>16
+	v = (v & 0xffff) + v>>16
+	return ^uint16(v)
+}
+
+// Checksum returns the Internet checksum of bytes [off, off+n) of the
+// packet (in_cksum over a range), summed in place across its buffers.
+func (p *Packet) Checksum(off, n int) (uint16, error) {
+	if _, err := p.head("in_cksum"); err != nil {
+		return 0, err
+	}
+	size := p.Len()
+	if off < 0 || n < 0 || off > size || n > size-off {
+		return 0, errRange("in_cksum", off, n, size)
+	}
+	var total uint32
+	odd := false // the next buffer starts at an odd offset of the range
+	for b := range p.All() {
+		if off >= len(b) {
+			off -= len(b)
+			continue
+		}
+		b = b[off:min(len(b), off+n)]
+		off = 0
+		s := uint32(sum16(b))
+		if odd {
+			s = uint32(bits.ReverseBytes16(uint16(s)))
+		}
+		total += s
+		odd = odd != (len(b)%2 == 1)
+		if n -= len(b); n == 0 {
+			break
+		}
+	}
+	total = (total & 0xffff) + total>>16
+	total = (total & 0xffff) + total>>16
+	return ^uint16(total), nil
+}
+
+// sum16 is the one's complement sum of b as big-endian 16-bit words (an
+// odd last byte padded with zero), not complemented. It adds native
+// 64-bit words with carries going round, then swaps the bytes of the
+// result: the sum does not depend on how the bytes are grouped into
+// words, and byte order commutes with it (RFC 1071 section 2).
+func sum16(b []byte) uint16 {
+	var s, c uint64
+	for len(b) >= 32 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[8:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[16:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[24:]), c)
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		b = b[8:]
+	}
+	if len(b) > 0 {
+		var tail [8]byte
+		copy(tail[:], b)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), c)
+	}
+	s, c = bits.Add64(s, c, 0)
+	s += c
+	// fold 64 -> 16 bits, carries going round
+	t := (s >> 32) + (s & 0xffffffff)
+	t = (t >> 32) + (t & 0xffffffff)
+	t = (t >> 16) + (t & 0xffff)
+	t = (t >> 16) + (t & 0xffff)
+	return bits.ReverseBytes16(uint16(t))
+}

@@ -1,0 +1,290 @@
+package mbuf
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Regressions of the lifetime defects of issue 13 (each failed on the
+// code before handles had generations): a copied handle read freed
+// memory (Len 100, or -559038737 under MBUF_DEBUG=1) and its Free
+// panicked; a dropped packet stayed allocated with no report.
+
+func TestRegressCopiedHandleAfterFree(t *testing.T) {
+	p, err := New(make([]byte, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dupHandle(&p)
+	p.Free()
+	if n := q.Len(); n != 0 {
+		t.Errorf("copied handle after Free: Len %d, want 0", n)
+	}
+	if _, err := q.ReadAt(make([]byte, 1), 0); !errors.Is(err, ErrFreed) {
+		t.Errorf("copied handle after Free: ReadAt gave %v, want ErrFreed", err)
+	}
+	// the slot is reused by the next packet: the stale copy must not see it
+	r, err := New([]byte("another packet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Free()
+	if r.m == q.m && (q.Valid() || q.Len() != 0) {
+		t.Errorf("stale copy sees the packet that reused its mbuf")
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("Free of the copied handle panicked: %v", r)
+			}
+		}()
+		q.Free()
+		q.Free()
+	}()
+	if string(r.Bytes()) != "another packet" {
+		t.Errorf("Free of a stale copy damaged the packet that reused the mbuf")
+	}
+}
+
+// Every method of a stale handle says ErrFreed (or returns nothing) and
+// none panics.
+func TestStaleHandleEverywhere(t *testing.T) {
+	p, err := New(pattern(3000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := dupHandle(&p)
+	if err := p.Prepend(pattern(ClusterSize + 1)); err != nil { // a new first mbuf: q is stale
+		t.Fatal(err)
+	}
+	defer p.Free()
+	other, _ := New([]byte("x"))
+	defer other.Free()
+	stale := []struct {
+		name string
+		err  error
+	}{
+		{"Append", q.Append([]byte("x"))},
+		{"Prepend", q.Prepend([]byte("x"))},
+		{"TrimFront", q.TrimFront(1)},
+		{"Truncate", q.Truncate(1)},
+		{"Adj", q.Adj(1)},
+		{"Pullup", q.Pullup(1)},
+		{"SetTag", q.SetTag(1, nil)},
+		{"Copyback", q.Copyback(0, []byte("x"))},
+		{"Cat", q.Cat(&other)},
+		{"Cat (as the appended one)", other.Cat(&q)},
+	}
+	for _, s := range stale {
+		if !errors.Is(s.err, ErrFreed) {
+			t.Errorf("%s on a stale handle: %v", s.name, s.err)
+		}
+	}
+	for name, f := range map[string]func() error{
+		"Header":   func() error { _, err := q.Header(1); return err },
+		"Pulldown": func() error { _, err := q.Pulldown(0, 1); return err },
+		"Clone":    func() error { _, err := q.Clone(); return err },
+		"Copy":     func() error { _, err := q.Copy(0, 1); return err },
+		"Dup":      func() error { _, err := q.Dup(); return err },
+		"Split":    func() error { _, err := q.Split(1); return err },
+		"ReadAt":   func() error { _, err := q.ReadAt(make([]byte, 1), 0); return err },
+		"WriteAt":  func() error { _, err := q.WriteAt([]byte("x"), 0); return err },
+		"WriteTo":  func() error { _, err := q.WriteTo(&bytes.Buffer{}); return err },
+		"ReadFrom": func() error { _, err := q.ReadFrom(strings.NewReader("x")); return err },
+		"Checksum": func() error { _, err := q.Checksum(0, 1); return err },
+		"Detach":   func() error { _, err := q.Detach(); return err },
+	} {
+		if err := f(); !errors.Is(err, ErrFreed) {
+			t.Errorf("%s on a stale handle: %v", name, err)
+		}
+	}
+	if q.Len() != 0 || q.Bytes() != nil || q.Valid() || q.Tags() != nil || q.Segments() != nil ||
+		q.DeleteTag(1) || q.String() != "Packet(stale handle)" {
+		t.Error("a reading method of a stale handle returned data")
+	}
+	if _, ok := q.Tag(1); ok {
+		t.Error("Tag on a stale handle")
+	}
+	for range q.All() {
+		t.Error("All on a stale handle yielded")
+	}
+	q.Free()
+	if other.Len() != 1 || p.Len() != 3000+ClusterSize+1 {
+		t.Error("operations on a stale handle changed live packets")
+	}
+}
+
+// Two goroutines freeing two copies of one handle at once: exactly one
+// frees, the pools stay consistent (run with -race too).
+func TestConcurrentFreeOfCopies(t *testing.T) {
+	before := liveCounts()
+	for i := 0; i < 2000; i++ {
+		p, err := New(pattern(100 + i%3000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := dupHandle(&p)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); p.Free() }()
+		go func() { defer wg.Done(); q.Free() }()
+		wg.Wait()
+	}
+	if after := liveCounts(); after != before {
+		t.Fatalf("live counts %v, before %v", after, before)
+	}
+}
+
+// A packet dropped without Free is reported (with the call that made it)
+// and freed when the garbage collector finds it; an attached buffer is
+// released then.
+func TestRegressDroppedPacketIsReportedAndFreed(t *testing.T) {
+	WatchAll(true)
+	defer WatchAll(false)
+	var mu sync.Mutex
+	var reports []string
+	defer func(old func(string)) { leakOutput = old }(leakOutput)
+	leakOutput = func(msg string) { mu.Lock(); reports = append(reports, msg); mu.Unlock() }
+
+	before := liveCounts()
+	released := make(chan struct{})
+	dropPackets(t, released)
+	deadline := time.Now().Add(10 * time.Second)
+	for liveCounts() != before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if after := liveCounts(); after != before {
+		t.Fatalf("dropped packets stay allocated: %v, before %v", after, before)
+	}
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the attached buffer of a dropped packet was not released")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) != 3 {
+		t.Fatalf("%d reports, want 3: %q", len(reports), reports)
+	}
+	for _, r := range reports {
+		if !strings.Contains(r, "dropped without Free") || !strings.Contains(r, "dropPackets") {
+			t.Errorf("report does not name the leak and its maker: %q", r)
+		}
+	}
+}
+
+//go:noinline
+func dropPackets(t *testing.T, released chan struct{}) {
+	p, err := New(pattern(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.Clone() // shares p's storage; dropped too
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Attach(make([]byte, 64), true, func() { close(released) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _ = p.Len(), c.Len(), a.Len()
+}
+
+// A freed packet, or one handed on with Take, Cat or Detach, is never
+// reported: only dropped owners are.
+func TestNoReportForHandedOnPackets(t *testing.T) {
+	WatchAll(true)
+	defer WatchAll(false)
+	var reports []string
+	var mu sync.Mutex
+	defer func(old func(string)) { leakOutput = old }(leakOutput)
+	leakOutput = func(msg string) { mu.Lock(); reports = append(reports, msg); mu.Unlock() }
+	var keep Packet
+	func() {
+		p, _ := New(pattern(10))
+		p.Free()
+		q, _ := New(pattern(10))
+		r, _ := New(pattern(10))
+		if err := q.Cat(&r); err != nil {
+			t.Error(err)
+		}
+		keep = q.Take()
+	}()
+	for i := 0; i < 5; i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	keep.Free()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) != 0 {
+		t.Fatalf("reports for packets that were not leaked: %q", reports)
+	}
+}
+
+// LeakReport names what is still allocated, by the call that made it.
+func TestLeakReport(t *testing.T) {
+	WatchAll(true)
+	defer WatchAll(false)
+	p, err := New(pattern(3000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	n := LeakReport(&out)
+	if n < 3 || !strings.Contains(out.String(), "TestLeakReport") || !strings.Contains(out.String(), "leak report") {
+		t.Errorf("LeakReport = %d:\n%s", n, out.String())
+	}
+	p.Free()
+}
+
+// Under MBUF_DEBUG=1 (a child process: the mode is chosen when the pools
+// are made), freed memory is quarantined, so a write through a slice kept
+// past Free does not reach the next packet, and LeakReport names it.
+func TestRegressSliceAfterFreeUnderDebug(t *testing.T) {
+	if os.Getenv("MBUF_TEST_CHILD") == "slice-after-free" {
+		sliceAfterFreeChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRegressSliceAfterFreeUnderDebug$", "-test.v")
+	cmd.Env = append(os.Environ(), "MBUF_TEST_CHILD=slice-after-free", "MBUF_DEBUG=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"next packet intact", "write after free", "was modified after it was freed"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func sliceAfterFreeChild() {
+	p, err := New(make([]byte, 100))
+	if err != nil {
+		panic(err)
+	}
+	hdr, err := p.Header(20)
+	if err != nil {
+		panic(err)
+	}
+	p.Free()
+	q, err := New(make([]byte, 100))
+	if err != nil {
+		panic(err)
+	}
+	hdr[0] = 0xee // the misuse: a slice kept past Free
+	if b := q.Bytes(); b[0] == 0 {
+		os.Stdout.WriteString("next packet intact\n")
+	}
+	q.Free()
+	LeakReport(os.Stdout)
+}
