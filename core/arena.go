@@ -116,7 +116,6 @@ func (a *arena) slot(p uintptr) (idx int, inside, aligned bool) {
 func (a *arena) stateAddr(idx int) *byte      { return (*byte)(ptr(a.stateBase + uintptr(idx)*stateStride)) }
 func (a *arena) state(idx int) byte           { return *a.stateAddr(idx) }
 func (a *arena) setState(idx int, s byte)     { *a.stateAddr(idx) = s }
-func (a *arena) stateOf(p uintptr) byte       { i, _, _ := a.slot(p); return a.state(i) }
 func (a *arena) setStateOf(p uintptr, s byte) { i, _, _ := a.slot(p); a.setState(i, s) }
 
 // end is the first address past the committed slots.

@@ -181,6 +181,7 @@ func newPools(g *Globals, h Hooks, mode windowMode) (*Pools, error) {
 // arenaGrown publishes the arenas' new extent to the C fast path (under
 // the growing depot's lock).
 func (p *Pools) arenaGrown() {
+	p.pc.mbSpan.Store(p.mbufs.a.end() - p.mbufs.a.base)
 	atomic.StoreUintptr(&p.sh.MbEnd, p.mbufs.a.end())
 	atomic.StoreUintptr(&p.sh.ClEnd, p.clusters.a.end())
 	if p.hooks.ArenaGrown != nil {
