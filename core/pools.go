@@ -9,15 +9,18 @@ import (
 )
 
 // Arena capacities: the most address space each arena may use, sized here
-// and nowhere else, for the word size (an ILP32 process has 3-4 GiB in
-// all). Memory is mapped into the arenas' windows a chunk at a time as the
-// pools grow (window.go), so these only bound growth.
+// and nowhere else, for the word size. Memory is mapped into the arenas'
+// windows a chunk at a time as the pools grow (window.go), so these only
+// bound growth; but without an RLIMIT_AS the windows are reserved whole,
+// and an ILP32 process has only 3-4 GiB in all: there the windows and
+// their state bytes take 424 MiB (32 times the default NMBCLUSTERS of
+// clusters), against 6.4 GB on LP64 (TestWindowsFitTheAddressSpace).
 const (
-	wordShift         = 3 * (^uintptr(0) >> 63)           // 3 on 64-bit, 0 on 32-bit
-	mbufArenaBytes    = uintptr(256<<20) << wordShift     // 2 GiB (256 MiB on 32-bit)
-	clusterArenaBytes = uintptr(512<<20) << wordShift     // 4 GiB (512 MiB on 32-bit)
-	mbufSlots         = int(mbufArenaBytes / MSIZE)       // 4 Mi mbufs
-	clusterSlots      = int(clusterArenaBytes / MCLBYTES) // 2 Mi clusters
+	lp64Shift         = 4 * (^uintptr(0) >> 63)           // 4 on 64-bit, 0 on 32-bit
+	mbufArenaBytes    = uintptr(128<<20) << lp64Shift     // 2 GiB (128 MiB on 32-bit)
+	clusterArenaBytes = uintptr(256<<20) << lp64Shift     // 4 GiB (256 MiB on 32-bit)
+	mbufSlots         = int(mbufArenaBytes / MSIZE)       // 4 Mi mbufs (512 Ki on i386)
+	clusterSlots      = int(clusterArenaBytes / MCLBYTES) // 2 Mi clusters (128 Ki)
 	mbufsPerChunk     = 2048                              // 1 MiB mapped at a time
 	clustersPerChunk  = 512                               // 1 MiB
 	MaxClusters       = clusterSlots

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // warnings collects what the pools warn about.
@@ -149,5 +150,35 @@ func TestLargestGap(t *testing.T) {
 	}
 	if ws[0].base < lo || ws[1].base+ws[1].size > hi || ws[1].base != ws[0].base+ws[0].size {
 		t.Fatalf("windows %+v outside the gap [%#x, %#x)", ws, lo, hi)
+	}
+}
+
+// The windows are reserved whole when the address space is unlimited, so
+// on ILP32 (3 GiB of user address space under an i386 kernel) they must
+// leave the host most of it: at most a sixth for the windows and their
+// state bytes, while still holding far more clusters than the default
+// nmbclusters (4096) and more mbufs than clusters. On LP64 they are a
+// speck of the 128 TiB.
+func TestWindowsFitTheAddressSpace(t *testing.T) {
+	total := mbufArenaBytes + uintptr(mbufSlots)*stateStride +
+		clusterArenaBytes + uintptr(clusterSlots)*stateStride
+	space := uint64(3 << 30) // an i386 process under an i386 kernel
+	if ^uintptr(0)>>32 != 0 {
+		space = 1 << 47
+	}
+	t.Logf("windows: %d MiB for %d mbufs and %d clusters (%d-bit)",
+		total>>20, mbufSlots, clusterSlots, 8*unsafe.Sizeof(uintptr(0)))
+	if uint64(total) > space/6 {
+		t.Errorf("the windows take %d MiB, more than a sixth of %d MiB", total>>20, space>>20)
+	}
+	const defaultNMBClusters = 4096
+	if clusterSlots < 32*defaultNMBClusters {
+		t.Errorf("room for %d clusters, less than 32 times the default nmbclusters", clusterSlots)
+	}
+	if mbufSlots < 2*clusterSlots {
+		t.Errorf("room for %d mbufs, fewer than twice the %d clusters", mbufSlots, clusterSlots)
+	}
+	if MaxClusters != clusterSlots {
+		t.Errorf("MaxClusters %d, the cluster window holds %d", MaxClusters, clusterSlots)
 	}
 }
