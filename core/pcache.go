@@ -92,9 +92,10 @@ type pcaches struct {
 
 	// The mbuf arena as the hot checks see it (handles.go): its base,
 	// its span, and its state lines, copied once so that a check is a
-	// few loads from here.
-	mbBase, mbSpan uintptr
-	mbState        unsafe.Pointer
+	// few loads from here. The span grows with the arena (arenaGrown).
+	mbBase  uintptr
+	mbSpan  atomic.Uintptr
+	mbState unsafe.Pointer
 }
 
 const pcacheSize = unsafe.Sizeof(pcache{})
@@ -107,8 +108,8 @@ func procUnpin()
 
 func (pc *pcaches) init(p *Pools) error {
 	a := p.mbufs.a
-	pc.mbBase, pc.mbSpan = a.base, uintptr(a.nobj)<<a.shift
-	pc.mbState = unsafe.Pointer(unsafe.SliceData(a.stateMem))
+	pc.mbBase, pc.mbState = a.base, ptr(a.stateBase)
+	pc.mbSpan.Store(a.end() - a.base)
 	if p.dbg != nil {
 		return nil
 	}

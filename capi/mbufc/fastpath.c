@@ -52,15 +52,45 @@ static volatile int orphans_pending;
 
 static void thread_exit(void *arg);
 
+/* raise *span to v; spans only grow, so an older copy never shrinks one */
+static void
+span_raise(uintptr_t *span, uintptr_t v)
+{
+	uintptr_t cur = __atomic_load_n(span, __ATOMIC_RELAXED);
+
+	while (v > cur && !__atomic_compare_exchange_n(span, &cur, v, 0,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+/*
+ * Copy the arenas' extent out of the shared block: at initialisation, and
+ * each time the core maps another chunk into them (core.Hooks.ArenaGrown).
+ * The bases never move; until a span covers a slot, its pointers simply
+ * take the slow path.
+ */
+void
+mbuf__arena_sync(void)
+{
+	struct mbuf_shared *sh = __atomic_load_n(&mbuf__sh, __ATOMIC_ACQUIRE);
+
+	if (sh == NULL)
+		return;		/* not initialised yet: init_once_fn copies */
+	span_raise(&mbuf__arena.mb_span,
+	    __atomic_load_n(&sh->mb_end, __ATOMIC_ACQUIRE) - sh->mb_base);
+	span_raise(&mbuf__arena.cl_span,
+	    __atomic_load_n(&sh->cl_end, __ATOMIC_ACQUIRE) - sh->cl_base);
+}
+
 static void
 init_once_fn(void)
 {
-	mbuf__sh = (struct mbuf_shared *)mbufgo_shared();
+	__atomic_store_n(&mbuf__sh, (struct mbuf_shared *)mbufgo_shared(),
+	    __ATOMIC_RELEASE);
 	mbuf__arena.mb_state = mbuf__sh->mb_state;
-	mbuf__arena.mb_span = mbuf__sh->mb_end - mbuf__sh->mb_base;
 	mbuf__arena.cl_state = mbuf__sh->cl_state;
-	mbuf__arena.cl_span = mbuf__sh->cl_end - mbuf__sh->cl_base;
 	mbuf__arena.cl_base = mbuf__sh->cl_base;
+	mbuf__arena_sync();
 	/* the base last: until it is set, no pointer is live */
 	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
 	    __ATOMIC_RELEASE);

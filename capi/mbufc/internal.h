@@ -112,6 +112,8 @@ extern MBUF_HIDDEN int mbuf__forked;
 
 MBUF_HIDDEN struct mbuf_thread *mbuf__thread_slow(void);
 MBUF_HIDDEN void mbuf__init(void);
+/* copy the arenas' extent from the shared block (fastpath.c) */
+MBUF_HIDDEN void mbuf__arena_sync(void);
 /* the C side of m_reclaim, run by the core (core/reclaim.go) */
 MBUF_HIDDEN void mbuf__drain_hooks(void);
 
