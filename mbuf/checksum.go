@@ -76,20 +76,22 @@ func sum16(b []byte) uint16 {
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[40:48]), c)
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[48:56]), c)
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[56:64]), c)
-		s, c = bits.Add64(s, 0, c)
-		s += c // a carry out of that leaves s at 0: add it round
+		// Adding the carry back cannot carry again: after an add that
+		// carried, s is at most 2^64-2 (by induction over the adds, the
+		// first of which had no carry in).
+		s, _ = bits.Add64(s, 0, c)
 		b = b[64:]
 	}
 	for len(b) >= 8 {
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), 0)
-		s += c
+		s, _ = bits.Add64(s, 0, c)
 		b = b[8:]
 	}
 	if len(b) > 0 {
 		var tail [8]byte
 		copy(tail[:], b)
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), 0)
-		s += c
+		s, _ = bits.Add64(s, 0, c)
 	}
 	// fold 64 -> 16 bits, carries going round
 	t := (s >> 32) + (s & 0xffffffff)
