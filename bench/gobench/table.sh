@@ -15,7 +15,10 @@ awk '
 	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
 	split(name, part, "/"); row = part[1]; lib = part[2]
 	v[row, lib, ++n[row, lib]] = $3
-	for (i = 4; i <= NF; i++) if ($(i) == "allocs/op") allocs[row, lib] = $(i - 1)
+	for (i = 4; i <= NF; i++) {
+		if ($(i) == "allocs/op") allocs[row, lib] = $(i - 1)
+		if ($(i) == "cpu-ns/op") cpu[row, lib, n[row, lib]] = $(i - 1)
+	}
 	if (!(row in seen)) { seen[row] = 1; order[++k] = row }
 }
 function median(row, lib,    c, a, b, t) {
@@ -24,12 +27,24 @@ function median(row, lib,    c, a, b, t) {
 		if (v[row, lib, b] < v[row, lib, a]) { t = v[row, lib, a]; v[row, lib, a] = v[row, lib, b]; v[row, lib, b] = t }
 	return v[row, lib, int((c + 1) / 2)]
 }
+function cpumedian(row, lib,    c, a, b, t, w) {
+	c = n[row, lib]
+	for (a = 1; a <= c; a++) w[a] = cpu[row, lib, a]
+	for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++)
+		if (w[b] < w[a]) { t = w[a]; w[a] = w[b]; w[b] = t }
+	return w[int((c + 1) / 2)]
+}
 END {
 	printf "%-24s %10s %10s %8s %14s\n", "go vs gVisor pkg/buffer", "mbuf ns", "gvisor ns", "ratio", "allocs mbuf/gv"
 	for (i = 1; i <= k; i++) {
 		r = order[i]; m = median(r, "mbuf"); g = median(r, "gvisor"); med[r] = m
 		printf "%-24s %10.1f %10.1f %8.2f %9s/%s\n", r, m, g, m / g, allocs[r, "mbuf"], allocs[r, "gvisor"]
 	}
-	if (("AllocFree" in med) && ("AllocFree2Goroutines" in med))
-		printf "%-24s %10.2f  (per-goroutine cost, 2 goroutines / 1)\n", "mbuf scaling", med["AllocFree2Goroutines"] / med["AllocFree"]
+	if (("AllocFree" in med) && ("AllocFree2Goroutines" in med)) {
+		printf "%-24s %10.2f %10.2f  (wall time per op and goroutine, 2 goroutines / 1)\n", "scaling, wall",
+			med["AllocFree2Goroutines"] / med["AllocFree"], median("AllocFree2Goroutines", "gvisor") / median("AllocFree", "gvisor")
+		printf "%-24s %10.2f %10.2f  (processor time per op, 2 goroutines / 1)\n", "scaling, cpu",
+			cpumedian("AllocFree2Goroutines", "mbuf") / cpumedian("AllocFree", "mbuf"),
+			cpumedian("AllocFree2Goroutines", "gvisor") / cpumedian("AllocFree", "gvisor")
+	}
 }' "$out"
