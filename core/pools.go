@@ -374,7 +374,11 @@ func (p *Pools) clget(m *Mbuf, how int) {
 // attachCluster makes m the holder of cluster buf (MCLINITREFERENCE etc.).
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
-	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
+	// field by field, as the C fast path does: the page array of the
+	// union is never used, and clearing it cost more than the rest
+	e.Lock, e.RefCnt, e.Flags = 0, 1, 0
+	e.Buf, e.Free, e.Arg, e.Size = buf, 0, p.g.ClusterCache, MCLBYTES
+	e.MType, e.Paddr = 0, PaddrInvalid
 	*m.ExtRefPtr() = m
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
