@@ -61,6 +61,19 @@ print("zero copy ", bytes(ring[:24]), "handles live:", mbuf.handles_live())
 mbuf.lib.m_freem(z.detach())                # freed by C: the buffer is released once
 print("after m_freem from C, handles live:", mbuf.handles_live())
 
+# zero copy out: the packet's pieces as read-only memoryviews for sendmsg;
+# they hold their own reference, so freeing the packet first is fine
+import socket  # noqa: E402
+a, b = socket.socketpair()
+with Packet(frame) as p:
+    p.cat(Packet.from_buffer(b"-" * 89 + b" and a tail"))   # a second piece
+    pieces = p.buffers()
+sent = a.sendmsg(pieces)
+print("sendmsg   ", sent, "bytes from", len(pieces), "pieces:", b.recv(4096)[-11:])
+del pieces
+a.close()
+b.close()
+
 # misuse raises instead of aborting: Python's exceptions for bad offsets,
 # MbufError (a ValueError) with the library's message for the rest
 try:

@@ -1022,6 +1022,134 @@ ssize_t	m_sendmsg(int fd, const struct mbuf *m, const struct msghdr *msg,
 	    int flags);
 /* ---- end of the I/O bridge ------------------------------------------------ */
 
+/* ---- capture files: pcap and pcapng on chains (capi/mbufc/pcap.c; issue 15) */
+/*
+ * Write chains to pcap or pcapng files, each record gathered from the
+ * mbufs' data (never flattened), and read records back as packet-header
+ * chains: copied (m_devget), or zero copy, as read-only external storage
+ * pointing into a capture held in memory.  Files are written in the host's
+ * byte order (as libpcap does); both byte orders are read.  tcpdump,
+ * libpcap and Wireshark read what the writer produces.
+ */
+/* link types (tcpdump.org LINKTYPE_ values), a few common ones */
+#define	MBUF_PCAP_LINKTYPE_NULL		0	/* BSD loopback: 4-byte AF, host order */
+#define	MBUF_PCAP_LINKTYPE_ETHERNET	1
+#define	MBUF_PCAP_LINKTYPE_RAW		101	/* an IPv4 or IPv6 header first */
+#define	MBUF_PCAP_LINKTYPE_LINUX_SLL	113
+#define	MBUF_PCAP_LINKTYPE_IPV4		228
+#define	MBUF_PCAP_LINKTYPE_IPV6		229
+/* flags */
+#define	MBUF_PCAP_NSEC		0x1	/* nanosecond timestamps (writers; format) */
+#define	MBUF_PCAP_NG		0x2	/* pcapng, not pcap (writers; format) */
+#define	MBUF_PCAP_ZEROCOPY	0x4	/* records point into the capture (readers) */
+/* the longest record (bytes captured) written or accepted */
+#define	MBUF_PCAP_SNAPLEN_MAX	262144
+/* room for a message of the reader's opening calls */
+#define	MBUF_PCAP_ERRBUF_SIZE	256
+
+/* one record's header, as written and as read */
+struct mbuf_pcap_pkthdr {
+	int64_t		ts_sec;		/* capture time: seconds since 1970 */
+	uint32_t	ts_nsec;	/* and nanoseconds, 0..999999999 */
+	uint32_t	caplen;		/* bytes in the record: the chain's length */
+	uint32_t	len;		/* bytes on the wire (>= caplen when written) */
+	uint32_t	ifindex;	/* pcapng interface; 0 in pcap */
+	int32_t		linktype;	/* link type of the record's interface */
+	uint32_t	flags;		/* pcapng epb_flags (direction...); 0: none */
+};
+
+struct mbuf_pcap_dumper;		/* a capture file being written */
+struct mbuf_pcap_reader;		/* a capture file being read */
+
+/*
+ * Start a capture file on the stdio stream fp, or on the file descriptor fd
+ * (each record then goes out as one writev(2) of its header and the mbufs'
+ * data): the file header (pcap), or a section header and one interface
+ * description block (flags & MBUF_PCAP_NG).  linktype: 0..65535 (the
+ * MBUF_PCAP_LINKTYPE_ values); snaplen: 0..MBUF_PCAP_SNAPLEN_MAX, 0 for the
+ * maximum; flags: MBUF_PCAP_NG, MBUF_PCAP_NSEC.  fp and fd stay open (close
+ * them after mbuf_pcap_dump_close).  NULL with errno on failure: the
+ * stream's, ENOMEM, or EINVAL after a violation (bad argument).
+ */
+struct mbuf_pcap_dumper *mbuf_pcap_dump_open(FILE *fp, int linktype,
+	    int snaplen, int flags);
+struct mbuf_pcap_dumper *mbuf_pcap_dump_fdopen(int fd, int linktype,
+	    int snaplen, int flags);
+/*
+ * Append the chain m (any chain; not freed, not changed) as one record of
+ * min(its length, snaplen) bytes.  h gives the time (ts_sec, ts_nsec),
+ * the wire length (h->len; the chain's length if that is more) and, in
+ * pcapng, epb_flags (h->flags); its other fields are ignored.  h NULL:
+ * now (CLOCK_REALTIME), the chain's length, no flags.  Returns 0, or -1
+ * with errno: EOVERFLOW (a time the format cannot hold: before 1970, or
+ * after 2106 in pcap; nothing written), a write error (the file is then
+ * broken and every later call fails the same way), EINVAL after a
+ * violation (d NULL, m not a live chain, ts_nsec out of range).
+ */
+int	mbuf_pcap_dump(struct mbuf_pcap_dumper *d, const struct mbuf *m,
+	    const struct mbuf_pcap_pkthdr *h);
+/* fflush the stream (nothing to do on a descriptor); 0 or -1 with errno */
+int	mbuf_pcap_dump_flush(struct mbuf_pcap_dumper *d);
+/* flush and free d (NULL: nothing); 0, or -1 with errno if any write failed */
+int	mbuf_pcap_dump_close(struct mbuf_pcap_dumper *d);
+
+/*
+ * Open a capture for reading, pcap or pcapng, either byte order.
+ * mbuf_pcap_open_offline reads the file at path: through stdio (a pipe or
+ * a FIFO works), or with MBUF_PCAP_ZEROCOPY mmap'd whole (MAP_PRIVATE; it
+ * must not shrink while mapped) or, when it cannot be mapped, read whole
+ * into memory.  mbuf_pcap_fopen_offline reads fp from its position (fp
+ * stays open; with MBUF_PCAP_ZEROCOPY its rest is read into memory at
+ * once).  mbuf_pcap_open_mem reads buf[0, len); the reader owns buf from
+ * the call: release(arg) (if not NULL) runs exactly once, from the thread
+ * that drops the last reference, when the reader is closed and no chain
+ * refers to buf any more, or before a failed open returns.
+ * mbuf_pcap_open_mbuf reads the data of the chain m, which it takes over
+ * in the same way (freed with m_freem; a chain of several pieces is first
+ * copied into one buffer).  flags: MBUF_PCAP_ZEROCOPY or 0.  NULL on
+ * failure with errno (EBADMSG: not a capture, or a broken header; the
+ * file's or ENOMEM) and a message in errbuf (MBUF_PCAP_ERRBUF_SIZE bytes;
+ * may be NULL).
+ */
+struct mbuf_pcap_reader *mbuf_pcap_open_offline(const char *path, int flags,
+	    char *errbuf);
+struct mbuf_pcap_reader *mbuf_pcap_fopen_offline(FILE *fp, int flags,
+	    char *errbuf);
+struct mbuf_pcap_reader *mbuf_pcap_open_mem(const void *buf, size_t len,
+	    int flags, void (*release)(void *arg), void *arg, char *errbuf);
+struct mbuf_pcap_reader *mbuf_pcap_open_mbuf(struct mbuf *m, int flags,
+	    char *errbuf);
+/*
+ * The next record as a new packet-header chain in *mp (pkthdr.len =
+ * caplen; rcvif NULL) and its header in *h (h may be NULL).  Copied with
+ * m_devget (an empty record: one empty header mbuf), or with
+ * MBUF_PCAP_ZEROCOPY one header mbuf whose read-only external storage is
+ * the record in the capture (M_READONLY: m_makewritable and
+ * m_copyback_cow copy what they change).  Blocks of pcapng that hold no
+ * packet are skipped; interface descriptions and new sections are
+ * followed.  Returns 1 (a record), 0 (the end of the capture, at a record
+ * boundary), or -1 with errno and a message for mbuf_pcap_geterr:
+ * EBADMSG (truncated or corrupt: every later call fails the same way),
+ * ENOBUFS (out of mbufs: the record is kept and the next call tries
+ * again), a read error, or EINVAL after a violation.
+ */
+int	mbuf_pcap_next(struct mbuf_pcap_reader *r, struct mbuf **mp,
+	    struct mbuf_pcap_pkthdr *h);
+/* the message of the last failure of r ("" if none) */
+const char *mbuf_pcap_geterr(const struct mbuf_pcap_reader *r);
+/*
+ * What the capture says of itself: the link type and snapshot length of
+ * its first interface (-1 in a pcapng file before one is described), and
+ * its format as dumper flags: MBUF_PCAP_NG, and MBUF_PCAP_NSEC when its
+ * timestamps (of the first interface) are finer than microseconds.
+ */
+int	mbuf_pcap_datalink(const struct mbuf_pcap_reader *r);
+int	mbuf_pcap_snapshot(const struct mbuf_pcap_reader *r);
+int	mbuf_pcap_format(const struct mbuf_pcap_reader *r);
+/* free r (NULL: nothing); chains it returned stay valid */
+void	mbuf_pcap_close(struct mbuf_pcap_reader *r);
+/* ---- end of capture files ------------------------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif

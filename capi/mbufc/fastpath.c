@@ -48,8 +48,6 @@ static void thread_exit(void *arg);
 static void
 init_once_fn(void)
 {
-	int i;
-
 	mbuf__sh = (struct mbuf_shared *)mbufgo_shared();
 	mbuf__arena.mb_state = mbuf__sh->mb_state;
 	mbuf__arena.mb_span = mbuf__sh->mb_end - mbuf__sh->mb_base;
@@ -62,10 +60,7 @@ init_once_fn(void)
 	__atomic_store_n(&mbuf__arena.fast,
 	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0, __ATOMIC_RELEASE);
 	pthread_key_create(&thread_key, thread_exit);
-	LIST_INSERT_HEAD(&mowners, &revoked_mowner, mo_link);
-	for (i = MT_OOBDATA + 1;
-	    i-- > 0; )
-		LIST_INSERT_HEAD(&mowners, &unknown_mowners[i], mo_link);
+	mbuf__owners_init();
 }
 
 void
@@ -103,6 +98,8 @@ mbuf__thread_slow(void)
 static void
 stack_push(struct slot_stack *s, void **v, int n)
 {
+	if (n <= 0)
+		return;		/* s->v may still be NULL */
 	if (s->n + n > s->cap) {
 		int cap = (s->n + n) * 2;
 		void **nv = realloc(s->v, (size_t)cap * sizeof(void *));
@@ -153,8 +150,10 @@ take_orphans(int kind, void **dst, int want)
 
 	pthread_mutex_lock(&registry_lock);
 	n = s->n < want ? s->n : want;
-	memcpy(dst, s->v + s->n - n, (size_t)n * sizeof(void *));
-	s->n -= n;
+	if (n > 0) {		/* s->v may still be NULL */
+		memcpy(dst, s->v + s->n - n, (size_t)n * sizeof(void *));
+		s->n -= n;
+	}
 	orphans_pending = orphans[0].n > 0 || orphans[1].n > 0;
 	pthread_mutex_unlock(&registry_lock);
 	return n;

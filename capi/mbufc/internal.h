@@ -100,6 +100,10 @@ mbuf__count(struct mbuf_thread *t, int type, int delta)
 	    __ATOMIC_RELAXED);
 }
 
+/* kern.mbuf.mowners (owners.c keeps the list and its lock) */
+MBUF_HIDDEN void mbuf__owners_init(void);
+MBUF_HIDDEN int mbuf__owners_copy(void *oldp, size_t *oldlenp);
+
 /* C trampolines called from Go */
 void	mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf,
 	    uintptr_t size, uintptr_t arg);

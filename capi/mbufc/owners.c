@@ -2,13 +2,35 @@
  * MBUFTRACE owner accounting.  Every mbuf carries an owner (unknown_mowners
  * of its type when allocated); these functions keep the per-owner counters
  * of the 2007 struct mowner and the list behind kern.mbuf.mowners.
+ *
+ * The list `mowners` belongs to this file: it is set up, changed and read
+ * only here, always under owners_lock (sysctl.c copies it out through
+ * mbuf__owners_copy, reports name owners through mbuf__owner_name).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+static int owners_listed;	/* the built-in owners are on the list */
+
+/* lock the list, putting the built-in owners on it the first time */
+static void
+owners_lock_list(void)
+{
+	int i;
+
+	pthread_mutex_lock(&owners_lock);
+	if (owners_listed)
+		return;
+	LIST_INSERT_HEAD(&mowners, &revoked_mowner, mo_link);
+	for (i = MT_OOBDATA + 1; i-- > 0; )
+		LIST_INSERT_HEAD(&mowners, &unknown_mowners[i], mo_link);
+	owners_listed = 1;
+}
 
 #define	BUMP(field)	__atomic_add_fetch(&(field), 1, __ATOMIC_RELAXED)
 
@@ -63,10 +85,18 @@ m_claim(struct mbuf *m, struct mowner *mo)
 	mowner_ref(m, m->m_flags);
 }
 
+/* at initialisation: the built-in owners are listed from the start */
+void
+mbuf__owners_init(void)
+{
+	owners_lock_list();
+	pthread_mutex_unlock(&owners_lock);
+}
+
 void
 mowner_attach(struct mowner *mo)
 {
-	pthread_mutex_lock(&owners_lock);
+	owners_lock_list();
 	LIST_INSERT_HEAD(&mowners, mo, mo_link);
 	pthread_mutex_unlock(&owners_lock);
 }
@@ -74,9 +104,37 @@ mowner_attach(struct mowner *mo)
 void
 mowner_detach(struct mowner *mo)
 {
-	pthread_mutex_lock(&owners_lock);
+	owners_lock_list();
 	LIST_REMOVE(mo, mo_link);
 	pthread_mutex_unlock(&owners_lock);
+}
+
+/*
+ * kern.mbuf.mowners: the attached owners as an array of struct mowner
+ * (into oldp if not NULL; *oldlenp is its size, then the size needed).
+ */
+int
+mbuf__owners_copy(void *oldp, size_t *oldlenp)
+{
+	struct mowner *mo;
+	size_t len = 0;
+	int error = 0;
+
+	owners_lock_list();
+	LIST_FOREACH(mo, &mowners, mo_link) {
+		if (oldp != NULL) {
+			if (*oldlenp - len < sizeof(*mo)) {
+				error = ENOMEM;
+				break;
+			}
+			memcpy((char *)oldp + len, mo, sizeof(*mo));
+		}
+		len += sizeof(*mo);
+	}
+	pthread_mutex_unlock(&owners_lock);
+	if (error == 0)
+		*oldlenp = len;
+	return error;
 }
 
 /*
@@ -91,7 +149,7 @@ mbuf__owner_name(uintptr_t mo, char *buf, int n)
 	struct mowner *o;
 	int found = 0;
 
-	pthread_mutex_lock(&owners_lock);
+	owners_lock_list();
 	LIST_FOREACH(o, &mowners, mo_link)
 		if ((uintptr_t)o == mo) {
 			snprintf(buf, (size_t)n, "%.*s/%.*s",

@@ -53,24 +53,6 @@ int_node(int num, int *var, void *oldp, size_t *oldlenp, const void *newp,
 	return 0;
 }
 
-static int
-mowners_node(void *oldp, size_t *oldlenp)
-{
-	struct mowner *mo;
-	size_t len = 0;
-
-	LIST_FOREACH(mo, &mowners, mo_link) {
-		if (oldp != NULL) {
-			if (*oldlenp - len < sizeof(*mo))
-				return ENOMEM;
-			memcpy((char *)oldp + len, mo, sizeof(*mo));
-		}
-		len += sizeof(*mo);
-	}
-	*oldlenp = len;
-	return 0;
-}
-
 int
 mbuf_sysctl(const int *name, unsigned int namelen, void *oldp,
     size_t *oldlenp, const void *newp, size_t newlen)
@@ -118,7 +100,7 @@ mbuf_sysctl(const int *name, unsigned int namelen, void *oldp,
 		else if (oldlenp == NULL)
 			error = EINVAL;
 		else
-			error = mowners_node(oldp, oldlenp);
+			error = mbuf__owners_copy(oldp, oldlenp);
 		break;
 	}
 	pthread_mutex_unlock(&sysctl_lock);

@@ -144,6 +144,17 @@ MBUF_PY_CSUM_DATA = 2
 MBUF_PY_SEGSZ = 3
 M_IOVEC_MAX = 64
 M_IOVEC_MAXLEN = 131072
+MBUF_PCAP_LINKTYPE_NULL = 0
+MBUF_PCAP_LINKTYPE_ETHERNET = 1
+MBUF_PCAP_LINKTYPE_RAW = 101
+MBUF_PCAP_LINKTYPE_LINUX_SLL = 113
+MBUF_PCAP_LINKTYPE_IPV4 = 228
+MBUF_PCAP_LINKTYPE_IPV6 = 229
+MBUF_PCAP_NSEC = 0x00000001
+MBUF_PCAP_NG = 0x00000002
+MBUF_PCAP_ZEROCOPY = 0x00000004
+MBUF_PCAP_SNAPLEN_MAX = 262144
+MBUF_PCAP_ERRBUF_SIZE = 256
 
 CONSTANTS = (
     "LIBMBUF_VERSION_MAJOR",
@@ -267,6 +278,17 @@ CONSTANTS = (
     "MBUF_PY_SEGSZ",
     "M_IOVEC_MAX",
     "M_IOVEC_MAXLEN",
+    "MBUF_PCAP_LINKTYPE_NULL",
+    "MBUF_PCAP_LINKTYPE_ETHERNET",
+    "MBUF_PCAP_LINKTYPE_RAW",
+    "MBUF_PCAP_LINKTYPE_LINUX_SLL",
+    "MBUF_PCAP_LINKTYPE_IPV4",
+    "MBUF_PCAP_LINKTYPE_IPV6",
+    "MBUF_PCAP_NSEC",
+    "MBUF_PCAP_NG",
+    "MBUF_PCAP_ZEROCOPY",
+    "MBUF_PCAP_SNAPLEN_MAX",
+    "MBUF_PCAP_ERRBUF_SIZE",
 )
 
 # ---- structures and unions (anonymous ones are named parent_field)
@@ -383,6 +405,10 @@ class mbuf_py_header(Structure):
 
 
 class iovec(Structure):
+    pass
+
+
+class mbuf_pcap_pkthdr(Structure):
     pass
 
 
@@ -585,6 +611,16 @@ iovec._fields_ = [
     ("iov_len", c_size_t),
 ]
 
+mbuf_pcap_pkthdr._fields_ = [
+    ("ts_sec", c_int64),
+    ("ts_nsec", c_uint32),
+    ("caplen", c_uint32),
+    ("len", c_uint32),
+    ("ifindex", c_uint32),
+    ("linktype", c_int32),
+    ("flags", c_uint32),
+]
+
 # ---- layout as the C compiler lays it out: (size, alignment, offsets)
 
 LAYOUT = {
@@ -613,6 +649,7 @@ LAYOUT = {
     "mbuf_py_info": (56, 8, {"m": 0, "data": 8, "len": 16, "flags": 20, "type": 24, "index": 28, "offset": 32, "refcount": 36, "readonly": 40, "leading": 44, "trailing": 48, "_pad": 52}),
     "mbuf_py_header": (40, 8, {"rcvif": 0, "flags": 8, "type": 12, "len": 16, "csum_flags": 20, "csum_data": 24, "segsz": 28, "ntags": 32, "_pad": 36}),
     "iovec": (16, 8, {"iov_base": 0, "iov_len": 8}),
+    "mbuf_pcap_pkthdr": (32, 8, {"ts_sec": 0, "ts_nsec": 8, "caplen": 12, "len": 16, "ifindex": 20, "linktype": 24, "flags": 28}),
 }
 
 
@@ -865,6 +902,36 @@ FUNCTIONS = (
     ("m_recvmsg", c_void_p, (c_int, c_void_p, c_int, c_int, c_int), False),
     # m_sendmsg: function(int, pointer to struct mbuf, pointer to struct msghdr, int) returning ssize_t
     ("m_sendmsg", c_ssize_t, (c_int, c_void_p, c_void_p, c_int), False),
+    # mbuf_pcap_dump_open: function(pointer to struct _IO_FILE, int, int, int) returning pointer to struct mbuf_pcap_dumper
+    ("mbuf_pcap_dump_open", c_void_p, (c_void_p, c_int, c_int, c_int), False),
+    # mbuf_pcap_dump_fdopen: function(int, int, int, int) returning pointer to struct mbuf_pcap_dumper
+    ("mbuf_pcap_dump_fdopen", c_void_p, (c_int, c_int, c_int, c_int), False),
+    # mbuf_pcap_dump: function(pointer to struct mbuf_pcap_dumper, pointer to struct mbuf, pointer to struct mbuf_pcap_pkthdr) returning int
+    ("mbuf_pcap_dump", c_int, (c_void_p, c_void_p, c_void_p), False),
+    # mbuf_pcap_dump_flush: function(pointer to struct mbuf_pcap_dumper) returning int
+    ("mbuf_pcap_dump_flush", c_int, (c_void_p,), False),
+    # mbuf_pcap_dump_close: function(pointer to struct mbuf_pcap_dumper) returning int
+    ("mbuf_pcap_dump_close", c_int, (c_void_p,), False),
+    # mbuf_pcap_open_offline: function(pointer to const char, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_offline", c_void_p, (c_char_p, c_int, c_void_p), False),
+    # mbuf_pcap_fopen_offline: function(pointer to struct _IO_FILE, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_fopen_offline", c_void_p, (c_void_p, c_int, c_void_p), False),
+    # mbuf_pcap_open_mem: function(pointer to const void, size_t, int, pointer to function(pointer to void), pointer to void, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_mem", c_void_p, (c_void_p, c_size_t, c_int, CFUNCTYPE(None, c_void_p), c_void_p, c_void_p), False),
+    # mbuf_pcap_open_mbuf: function(pointer to struct mbuf, int, pointer to char) returning pointer to struct mbuf_pcap_reader
+    ("mbuf_pcap_open_mbuf", c_void_p, (c_void_p, c_int, c_void_p), False),
+    # mbuf_pcap_next: function(pointer to struct mbuf_pcap_reader, pointer to pointer to struct mbuf, pointer to struct mbuf_pcap_pkthdr) returning int
+    ("mbuf_pcap_next", c_int, (c_void_p, c_void_p, c_void_p), False),
+    # mbuf_pcap_geterr: function(pointer to struct mbuf_pcap_reader) returning pointer to const char
+    ("mbuf_pcap_geterr", c_char_p, (c_void_p,), False),
+    # mbuf_pcap_datalink: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_datalink", c_int, (c_void_p,), False),
+    # mbuf_pcap_snapshot: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_snapshot", c_int, (c_void_p,), False),
+    # mbuf_pcap_format: function(pointer to struct mbuf_pcap_reader) returning int
+    ("mbuf_pcap_format", c_int, (c_void_p,), False),
+    # mbuf_pcap_close: function(pointer to struct mbuf_pcap_reader)
+    ("mbuf_pcap_close", None, (c_void_p,), False),
 )
 
 # extern variables: (name, ctypes type); read them with in_dll

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ctypes
 import operator
 from collections.abc import MutableMapping
-from typing import Any, Iterator, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, SupportsIndex, Tuple, Union, overload
 
 from . import _ffi
 from ._lib import MbufError, pylib, take_error
@@ -130,21 +130,25 @@ def _int(x: Any, what: str) -> int:
     return -_IMAX if x < -_IMAX else _IMAX if x > _IMAX else x
 
 
-def _data(x: Any, what: str) -> bytes:
-    """A bytes-like object as bytes: TypeError for anything else (an int
-    is not taken as bytes(n))."""
+def _data(x: Any, what: str) -> Any:
+    """A bytes-like object as something ctypes passes as a pointer: bytes,
+    or (no copy) a ctypes array over a large writable buffer.  TypeError
+    for anything else: an int is not taken as bytes(n)."""
     if isinstance(x, int):
         raise TypeError("%s: a bytes-like object is required, not int "
                         "(bytes([n]) for one byte)" % what)
     try:
-        with memoryview(x) as mv:
-            data = mv.tobytes()
+        mv = memoryview(x)
     except TypeError:
         raise TypeError("%s: a bytes-like object is required, not %s"
                         % (what, type(x).__name__)) from None
-    if len(data) > _IMAX:
-        raise ValueError("%s: %d bytes is more than a packet holds" % (what, len(data)))
-    return data
+    with mv:
+        n = mv.nbytes
+        borrow = not mv.readonly and mv.c_contiguous and n >= 512
+        data = None if borrow else mv.tobytes()
+    if n > _IMAX:
+        raise ValueError("%s: %d bytes is more than a packet holds" % (what, n))
+    return (_c_char * n).from_buffer(x) if borrow else data
 
 
 def _error(code: int, what: str, packet: Optional["Packet"] = None) -> Exception:
@@ -441,6 +445,7 @@ class _Keep:
     """The reference views hold on their storage: an m_copym of the range,
     freed when the last memoryview over it goes."""
     __slots__ = ("_c",)
+    _c: Any
 
     def __del__(self, _free=_free):
         _free(self._c)
@@ -474,7 +479,7 @@ class Packet:
         c = self._c = _Cell()
         if type(data) is not bytes or len(data) > _IMAX:
             data = _data(data, "Packet")
-        r = _from_bytes(c, data, len(data), how if type(how) is int else _how(how))
+        r = _from_bytes(c, data, len(data), how if how is _DW else _how(how))
         if r:
             raise _error(r, "Packet")
 
@@ -655,7 +660,13 @@ class Packet:
             return r
         raise _error(r, "read(%d, %d)" % (off, n), self)
 
-    def __getitem__(self, key: Union[int, slice]) -> Any:
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> int: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> bytes: ...
+
+    def __getitem__(self, key: Union[SupportsIndex, slice]) -> Union[int, bytes]:
         if type(key) is int and -_IMAX <= key <= _IMAX:
             r = _byte(self._c, key)
             if r >= 0:
@@ -678,7 +689,7 @@ class Packet:
         except TypeError:
             raise TypeError("packet indices must be integers or slices, not %s"
                             % type(key).__name__) from None
-        return self[_int(i, "index")] if -_IMAX <= i <= _IMAX else self._bad_index(i)
+        return self[i] if -_IMAX <= i <= _IMAX else self._bad_index(i)
 
     def _bad_index(self, i: int) -> Any:
         raise IndexError("packet index %d out of range (%d bytes)" % (i, len(self)))
@@ -773,7 +784,13 @@ class Packet:
 
     # ---- writing -----------------------------------------------------------------
 
-    def __setitem__(self, key: Union[int, slice], value: Any) -> None:
+    @overload
+    def __setitem__(self, key: SupportsIndex, value: SupportsIndex) -> None: ...
+
+    @overload
+    def __setitem__(self, key: slice, value: BytesLike) -> None: ...
+
+    def __setitem__(self, key: Union[SupportsIndex, slice], value: Any) -> None:
         if type(key) is int and -_IMAX <= key <= _IMAX:
             if type(value) is not int:
                 value = _byte_value(value)
@@ -799,7 +816,7 @@ class Packet:
                                      "prepend, copyback)" % len(value))
                 raise _error(r, "packet slice assignment")
             return
-        i = operator.index(key) if not isinstance(key, slice) else key
+        i = operator.index(key)         # TypeError for anything else
         if -_IMAX <= i <= _IMAX:
             self[i] = value
         else:
@@ -880,7 +897,7 @@ class Packet:
         r = _pulldown(self._c, off, n, where)
         if r < 0:
             raise _error(r, "pulldown(%d, %d)" % (off, n), self)
-        return Mbuf(where[0], self), r
+        return Mbuf(where[0] or 0, self), r
 
     def split(self, off: int, how: int = _DW) -> "Packet":
         """m_split: cut after off bytes; this packet keeps the head, the
@@ -902,7 +919,7 @@ class Packet:
         else:
             n = _COPYALL
         c = _Cell()
-        r = _copy(self._c, off, n, how if type(how) is int else _how(how), 0, c)
+        r = _copy(self._c, off, n, how if how is _DW else _how(how), 0, c)
         if r:
             raise _error(r, "copy", self)
         return _wrap(c, Packet)
@@ -915,7 +932,7 @@ class Packet:
         else:
             n = _COPYALL
         c = _Cell()
-        r = _copy(self._c, off, n, how if type(how) is int else _how(how), 1, c)
+        r = _copy(self._c, off, n, how if how is _DW else _how(how), 1, c)
         if r:
             raise _error(r, "dup", self)
         return _wrap(c, Packet)

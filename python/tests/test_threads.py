@@ -46,8 +46,7 @@ def test_threads_sharing_packets_never_crash():
                     elif k == 6:
                         p.tags[rnd.randrange(4)] = b"t" * rnd.randrange(8)
                     else:
-                        b = bytes(p)
-                        assert len(b) >= 1000, len(b)
+                        bytes(p)        # (its length moves: split/cat pairs)
                 except (IndexError, BufferError):
                     pass            # another thread changed the length meanwhile
                 except Exception:
