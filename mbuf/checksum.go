@@ -87,16 +87,34 @@ func sum16(b []byte) uint16 {
 		s, _ = bits.Add64(s, 0, c)
 		b = b[8:]
 	}
-	if len(b) > 0 {
-		var tail [8]byte
-		copy(tail[:], b)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), 0)
-		s, _ = bits.Add64(s, 0, c)
+	// the last 0-7 bytes, as the low bytes of one more little-endian word
+	var t uint64
+	if len(b) >= 4 {
+		t = uint64(binary.LittleEndian.Uint32(b))
+		b = b[4:]
+		if len(b) >= 2 {
+			t |= uint64(binary.LittleEndian.Uint16(b)) << 32
+			b = b[2:]
+			if len(b) == 1 {
+				t |= uint64(b[0]) << 48
+			}
+		} else if len(b) == 1 {
+			t |= uint64(b[0]) << 32
+		}
+	} else if len(b) >= 2 {
+		t = uint64(binary.LittleEndian.Uint16(b))
+		if len(b) == 3 {
+			t |= uint64(b[2]) << 16
+		}
+	} else if len(b) == 1 {
+		t = uint64(b[0])
 	}
+	s, c = bits.Add64(s, t, 0)
+	s, _ = bits.Add64(s, 0, c)
 	// fold 64 -> 16 bits, carries going round
-	t := (s >> 32) + (s & 0xffffffff)
-	t = (t >> 32) + (t & 0xffffffff)
-	t = (t >> 16) + (t & 0xffff)
-	t = (t >> 16) + (t & 0xffff)
-	return bits.ReverseBytes16(uint16(t))
+	f := (s >> 32) + (s & 0xffffffff)
+	f = (f >> 32) + (f & 0xffffffff)
+	f = (f >> 16) + (f & 0xffff)
+	f = (f >> 16) + (f & 0xffff)
+	return bits.ReverseBytes16(uint16(f))
 }
