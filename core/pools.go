@@ -462,8 +462,7 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 		p.deleteTags(fn, m, nil)
 	}
 	if m.Flags&M_EXT != 0 {
-		p.countType(int(m.Type), -1)
-		p.extFree(m)
+		p.extFree(m, int(m.Type))
 	} else {
 		p.putMbufOf(m, int(m.Type))
 	}
@@ -476,14 +475,17 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
 	}
-	p.countType(int(m.Type), -1)
-	p.extFree(m)
+	p.extFree(m, int(m.Type))
 }
 
 // extFree implements the 2007 holder/sharer rule. The holder (the mbuf
 // whose descriptor the storage uses) stays allocated as a zombie while
 // sharers remain; the last reference frees the storage, then the holder.
-func (p *Pools) extFree(m *Mbuf) {
+//
+// typ is m's type, counted as no longer live when m goes back to its
+// cache in the same step (one per-P critical section, not two); < 0 when
+// it was counted already (a zombie holder).
+func (p *Pools) extFree(m *Mbuf, typ int) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
 	if embedded {
@@ -493,35 +495,41 @@ func (p *Pools) extFree(m *Mbuf) {
 	}
 	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
 		if embedded {
+			if typ >= 0 {
+				p.countType(typ, -1) // freed, though its slot stays a zombie
+			}
 			return
 		}
 		*m.ExtRefPtr() = m
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	if !embedded {
 		// The holder is a zombie: dropping its last reference frees the
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
-		p.extFree(holder)
+		p.extFree(holder, -1)
 		*m.ExtRefPtr() = m
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	e := m.ExtStorage()
 	switch {
 	case m.Flags&M_EXT_CLUSTER != 0:
 		p.putCluster(e.Buf)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	case e.Free != 0:
 		// The callback frees the mbuf itself (pool_cache_put(mb_cache, m)).
+		if typ >= 0 {
+			p.countType(typ, -1)
+		}
 		p.mbufs.a.setStateOf(Addr(m), stateFreeing)
 		p.callExtFree(e.Free, Addr(m), e.Buf, e.Size, e.Arg)
 	default:
 		if p.hooks.FreeMalloc != nil {
 			p.hooks.FreeMalloc(e.Buf)
 		}
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	}
 }
 
