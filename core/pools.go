@@ -246,6 +246,9 @@ func (p *Pools) CheckChain(fn string, m *Mbuf) {
 
 // takeOne gets one slot from d; on exhaustion it runs the drain hooks once
 // and retries (M_WAIT fails at the hard limit too, as PR_LIMITFAIL does).
+// With the per-P caches on, the kind is tight meanwhile and the retry waits
+// for slots on their way back (pcache.go), so that it fails only when no
+// slot is free anywhere.
 func (p *Pools) takeOne(d *depot, how int) uintptr {
 	var one [1]uintptr
 	if d.take(one[:]) == 1 {
@@ -254,9 +257,15 @@ func (p *Pools) takeOne(d *depot, how int) uintptr {
 	if how == M_WAIT {
 		atomic.AddUintptr(&p.g.Stat.Wait, 1)
 	}
-	p.Reclaim()
-	if d.take(one[:]) == 1 {
-		return one[0]
+	if p.pc.on {
+		if p.takeAtLimit(d, one[:]) {
+			return one[0]
+		}
+	} else {
+		p.Reclaim()
+		if d.take(one[:]) == 1 {
+			return one[0]
+		}
 	}
 	if d == &p.clusters {
 		p.warnLimit()
