@@ -53,6 +53,10 @@ const (
 	maxPCaches  = 1024
 
 	tightWaiter = 2 // one allocation waiting at a limit, in pcaches.tight
+
+	// A tight kind relaxes when half its capacity is free, or this many
+	// slots: enough for the caches of 16 Ps to fill twice over.
+	relaxRoom = 2 * 16 * pcacheSlots
 )
 
 // pcache is one P's cache. Its size is a multiple of the cache line.
@@ -258,7 +262,7 @@ func (pc *pcaches) settled(k int) bool {
 // and room (slots the depot can still hand out) is a good part of its
 // capacity again, so that the caches are worth using.
 func (pc *pcaches) relax(k, room, capacity int) {
-	if pc.tight[k].Load() == 1 && room >= min(capacity/2, 4*pcacheSlots*runtime.GOMAXPROCS(0)) {
+	if pc.tight[k].Load() == 1 && room >= min(capacity/2, relaxRoom) {
 		pc.tight[k].CompareAndSwap(1, 0)
 	}
 }
