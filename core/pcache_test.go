@@ -157,20 +157,19 @@ func TestCachesAtTheLimitRefillDoesNotHideFlushedSlots(t *testing.T) {
 	})
 }
 
-// parkOnAnotherP moves the free slots of kind k parked in every cache to
-// the cache of a P no goroutine runs on, so that none of them is in reach
-// of the caller's P without a flush (the test's goroutine is the only one
-// using p).
+// parkOnAnotherP leaves every free slot of kind k (within the limit)
+// parked in the cache of a P no goroutine runs on, out of the caller's
+// reach without a flush, whichever Ps the caller ran on so far (the test's
+// goroutine is the only one using p).
 func parkOnAnotherP(p *Pools, k int) {
+	p.FlushCaches()
+	d := &p.mbufs
+	if k == kindCluster {
+		d = &p.clusters
+	}
 	far := p.pc.at(maxPCaches - 1)
 	far.used = 1
-	for i := range maxPCaches - 1 {
-		c := p.pc.at(i)
-		n := copy(far.slots[k][far.n[k]:], c.slots[k][:c.n[k]])
-		far.n[k] += int32(n)
-		copy(c.slots[k][:], c.slots[k][n:c.n[k]])
-		c.n[k] -= int32(n)
-	}
+	far.n[k] += int32(d.take(far.slots[k][far.n[k]:])) // as many as the limit lets out
 }
 
 // Owners taking and putting while flushes run all the time: no slot is
