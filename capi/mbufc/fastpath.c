@@ -155,8 +155,8 @@ mbuf__probe_sigstack(struct mbuf_thread *t)
 	}
 }
 
-int
-mbuf__enter_slow(const char *fn)
+static MBUF_COLD int
+enter_slow(const char *fn)
 {
 	struct mbuf_thread *t;
 
@@ -187,6 +187,43 @@ mbuf__enter_slow(const char *fn)
 	__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 1;
+}
+
+/*
+ * MBUF_ENTER and MBUF_FLUSH are out of line: they bracket a call into Go
+ * (50-100 ns), where a call more costs nothing, and inlined they cost the
+ * fast paths they sit beside registers and instructions (m_adj 76 -> 84,
+ * m_prepend 94 -> 106 instructions under callgrind).
+ */
+int
+mbuf__enter(const char *fn)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	if (MBUF_LIKELY(t != NULL && t->idle == 1 && t->sig_probes == 2 &&
+	    !mbuf__forked && !mbuf__on_sigstack(t))) {
+		t->call = fn;
+		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return 1;
+	}
+	return enter_slow(fn);
+}
+
+void
+mbuf__flush(void)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	if (MBUF_LIKELY(t != NULL)) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->call = NULL;
+		__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+		if (MBUF_UNLIKELY(t->sig_probes < 2))
+			mbuf__probe_sigstack(t);
+		if (MBUF_UNLIKELY(t->pending))
+			mbuf__flush_pending_slow(t);
+	}
 }
 
 static void

@@ -144,21 +144,7 @@ mbuf__on_sigstack(const struct mbuf_thread *t)
  * m_print's pr, m_apply's f) runs between mbuf__callout_begin() and
  * mbuf__callout_end(), so it may use the library.
  */
-MBUF_HIDDEN int mbuf__enter_slow(const char *fn);
-static inline int
-mbuf__enter(const char *fn)
-{
-	struct mbuf_thread *t = mbuf__self;
-
-	if (MBUF_LIKELY(t != NULL && t->idle == 1 && t->sig_probes == 2 &&
-	    !mbuf__forked && !mbuf__on_sigstack(t))) {
-		t->call = fn;
-		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		return 1;
-	}
-	return mbuf__enter_slow(fn);
-}
+MBUF_HIDDEN int mbuf__enter(const char *fn);
 #define	MBUF_ENTER(fn)	MBUF_LIKELY(mbuf__enter(fn))
 
 /* returns the call it interrupts (NULL: none), for mbuf__callout_end */
@@ -198,20 +184,8 @@ MBUF_HIDDEN void mbuf__violation(const char *func, const char *fmt, ...)
  */
 MBUF_HIDDEN void mbuf__flush_pending_slow(struct mbuf_thread *t);
 MBUF_HIDDEN void mbuf__probe_sigstack(struct mbuf_thread *t);
-#define	MBUF_FLUSH()							\
-	do {								\
-		struct mbuf_thread *__t = mbuf__self;			\
-		if (MBUF_LIKELY(__t != NULL)) {				\
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);	\
-			__t->call = NULL;				\
-			__atomic_store_n(&__t->idle, 1,			\
-			    __ATOMIC_RELEASE);				\
-			if (MBUF_UNLIKELY(__t->sig_probes < 2))		\
-				mbuf__probe_sigstack(__t);		\
-			if (MBUF_UNLIKELY(__t->pending))		\
-				mbuf__flush_pending_slow(__t);		\
-		}							\
-	} while (0)
+MBUF_HIDDEN void mbuf__flush(void);
+#define	MBUF_FLUSH()	mbuf__flush()
 /* did the last Go call of this thread fail? (read before MBUF_FLUSH) */
 static inline int
 mbuf__go_failed(void)
