@@ -311,8 +311,13 @@ pullup_fast(struct mbuf *n, int len, struct mbuf **res)
 		space -= count;
 		if (n->m_len != 0)
 			n->m_data += count;
-		else
-			n = m_free(n);
+		else {
+			/* a refused free (in a signal handler) leaks n,
+			   reported, but must not cut the chain */
+			s = n->m_next;
+			m_free(n);
+			n = s;
+		}
 	} while (len > 0 && n != NULL);
 	m->m_next = n;
 	*res = m;
