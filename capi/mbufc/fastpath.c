@@ -324,7 +324,7 @@ mag_count(const int *np)
  * if the caches may not be used now (nested call, fork()).
  */
 static int
-mag_enter_wait(struct mbuf_thread *t)
+mag_enter_wait_slow(struct mbuf_thread *t)
 {
 	for (;;) {
 		if (!mbuf__mag_enter(t))
@@ -337,6 +337,17 @@ mag_enter_wait(struct mbuf_thread *t)
 		pthread_mutex_lock(&registry_lock);
 		pthread_mutex_unlock(&registry_lock);
 	}
+}
+
+MBUF_INLINE int
+mag_enter_wait(struct mbuf_thread *t)
+{
+	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
+		if (MBUF_LIKELY(((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0))
+			return 1;
+		mbuf__mag_leave(t);
+	}
+	return mag_enter_wait_slow(t);
 }
 
 /* push slots into a magazine of t (in a section); the excess goes back */
@@ -361,7 +372,7 @@ mag_append(struct mbuf_thread *t, int kind, void **v, int n)
  * outside any section, since the core may run drain hooks that free into
  * this very cache, and appended afterwards.
  */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 {
 	void *batch[MBUF_BATCH];
@@ -398,7 +409,7 @@ drain_half(struct mbuf_thread *t, int kind)
 	*np = have - MBUF_BATCH;
 }
 
-MBUF_COLD struct mbuf *
+MBUF_BATCH_PATH struct mbuf *
 mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
     const char *fn)
 {
@@ -422,7 +433,7 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	}
 }
 
-static MBUF_COLD char *
+static MBUF_BATCH_PATH char *
 alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 {
 	char *c;
@@ -479,7 +490,7 @@ get_go(int how, int type, int hdr, const char *fn)
 }
 
 /* get() when the cache cannot serve it on the spot */
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 get_slow(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__thread();
@@ -604,7 +615,7 @@ getcl_go(int how, int type, int flags)
 	return m;
 }
 
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 getcl_slow(int how, int type, int flags)
 {
 	struct mbuf_thread *t = mbuf__thread();
@@ -697,7 +708,7 @@ m_mballoc(int nmb, int how)
  * section), giving the older half of a full one back to the core; 0 if
  * that cannot be done now (in a signal handler: no Go there).
  */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
 	if (mbuf__on_sigstack(t))
@@ -816,7 +827,7 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /* free_fast, after making room in the magazines if that was the reason */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 free_room(struct mbuf_thread *t, struct mbuf *m)
 {
 	if (!make_room(t, 2, 1))
@@ -829,7 +840,7 @@ free_room(struct mbuf_thread *t, struct mbuf *m)
  * section (waiting out a steal), with room made; what the caches cannot
  * do goes to the core, which also reports a nested call or fork().
  */
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 free_slow(struct mbuf *m, int chain, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
