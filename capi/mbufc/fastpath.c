@@ -375,15 +375,24 @@ mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 static MBUF_BATCH_PATH int
 refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 {
-	void *batch[MBUF_BATCH];
-	int n = 0;
+	void *batch[MBUF_CACHE_SLOTS];
+	int n = 0, want;
 
 	if (mbuf__on_sigstack(t) || !MBUF_ENTER(fn))
 		return 0;	/* no locks, no Go in a signal handler */
+	/*
+	 * Fill the magazine (a hint read outside a section: mag_append gives
+	 * back what no longer fits): a burst then crosses into Go half as
+	 * often as with one batch per refill.
+	 */
+	want = MBUF_CACHE_SLOTS - mag_count(kind == KIND_MBUF ? &t->nmb :
+	    &t->ncl);
+	if (want < MBUF_BATCH)
+		want = MBUF_BATCH;
 	if (orphans_pending)
-		n = take_orphans(kind, batch, MBUF_BATCH);
+		n = take_orphans(kind, batch, want);
 	if (n == 0)
-		n = mbufgo_take(kind, how, (uintptr_t)batch, MBUF_BATCH);
+		n = mbufgo_take(kind, how, (uintptr_t)batch, want);
 	MBUF_FLUSH();
 	if (n == 0)
 		return 0;
