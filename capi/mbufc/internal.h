@@ -16,7 +16,7 @@
 #define	MBUF_INLINE		static inline __attribute__((always_inline))
 #define	MBUF_COLD		__attribute__((noinline, cold))
 /*
- * Out of line but not cold: the paths taken once per batch of 32 (refill,
+ * Out of line but not cold: the paths taken once per batch (refill,
  * drain).  Cold code is optimised for size, and a bursty workload runs
  * it all the time (a magazine copy became "rep movsb": make bench's burst
  * row, 213 -> 230 instructions per pair).
