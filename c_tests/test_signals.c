@@ -437,9 +437,12 @@ static void
 child_contract_debug(void)
 {
 	struct sigaction sa;
+	struct mbuf *m;
 
 	alarm(60);
-	m_freem(m_dup(m_get(M_DONTWAIT, MT_DATA), 0, 0, M_DONTWAIT));
+	m = m_get(M_DONTWAIT, MT_DATA);		/* and a call into Go */
+	m_freem(m_dup(m, 0, 0, M_DONTWAIT));
+	m_freem(m);
 	mbuf_set_panic_handler(on_panic);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_contract_signal;
@@ -450,7 +453,8 @@ child_contract_debug(void)
 	mbuf_set_panic_handler(NULL);
 	printf("debug mode: %d allocated in a handler, needs Go %ld, "
 	    "other %ld\n", nmany, needs_go, other);
-	if (nmany == 0 && needs_go == 1 && other == 0 && nested == 0)
+	if (nmany == 0 && needs_go == 1 && other == 0 && nested == 0 &&
+	    tu_all_types_zero() && mbuf_leak_count() == 0)
 		printf("contract debug: ok\n");
 	fflush(stdout);
 	exit(0);
