@@ -10,7 +10,9 @@
 
 #include "internal.h"
 
-#define	MSIZE_SHIFT	9
+/* log2(MSIZE): 9 on LP64, 8 on ILP32 (MSIZE 256), a constant either way */
+#define	MSIZE_SHIFT	__builtin_ctz(MSIZE)
+_Static_assert((1 << MSIZE_SHIFT) == MSIZE, "MSIZE is a power of two");
 #define	MCL_SHIFT	MCLSHIFT
 
 /*

@@ -32,8 +32,12 @@ struct mbuf_shared {
 	uint32_t	_pad;
 	int64_t		go_types[256];		/* live mbufs by type, Go side */
 };
-_Static_assert(offsetof(struct mbuf_shared, flags) == 48, "shared.flags");
-_Static_assert(offsetof(struct mbuf_shared, go_types) == 56, "shared.go_types");
+/* 48 and 56 on LP64, 24 and 32 on ILP32; go_types 8-aligned on both, as
+ * Go's 64-bit atomics on i386 require */
+_Static_assert(offsetof(struct mbuf_shared, flags) == 6 * sizeof(uintptr_t),
+    "shared.flags");
+_Static_assert(offsetof(struct mbuf_shared, go_types) == 6 * sizeof(uintptr_t) + 8,
+    "shared.go_types");
 
 #define	MBUF_SHARED_SLOWPATH	0x1	/* every call goes through Go */
 
