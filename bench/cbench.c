@@ -7,7 +7,12 @@
  *                  buffer list (what a hand-rolled packet library would do)
  * Every figure is the median of RUNS timed runs after a warm-up run.
  *
- *   cbench [--tsv] [--quick] [--only=SUBSTR]
+ *   cbench [--tsv] [--quick] [--only=SUBSTR] [--count=N]
+ *
+ * --count=N runs each selected row's loop once, N times, untimed: for
+ * instruction counts, e.g. valgrind --tool=callgrind
+ * --toggle-collect=b_adj build/cbench --only=m_adj --count=100000 gives
+ * the instructions of N operations, free of the machine's noise.
  */
 #define _GNU_SOURCE 1
 #include <mbuf.h>
@@ -23,6 +28,7 @@
 static int runs = 7, tsv;
 static double target_ns = 20e6;
 static const char *only;
+static long count;		/* --count=N: run each row N times, untimed */
 
 static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
 static void *(*volatile malloc_fn)(size_t) = malloc;
@@ -741,8 +747,11 @@ main(int argc, char **argv)
 			target_ns = 4e6;
 		} else if (strncmp(argv[a], "--only=", 7) == 0)
 			only = argv[a] + 7;
+		else if (strncmp(argv[a], "--count=", 8) == 0)
+			count = atol(argv[a] + 8);
 		else {
-			fprintf(stderr, "usage: cbench [--tsv] [--quick] [--only=SUBSTR]\n");
+			fprintf(stderr, "usage: cbench [--tsv] [--quick] "
+			    "[--only=SUBSTR] [--count=N]\n");
 			return 2;
 		}
 	}
@@ -784,6 +793,11 @@ main(int argc, char **argv)
 
 		if (only != NULL && r->is == NONE && strstr(r->name, only) == NULL)
 			continue;
+		if (count > 0) {
+			if (r->is == NONE && r->threads == 1)
+				r->fn(count - count % r->gran);
+			continue;
+		}
 		r->ns = measure(r);
 		if (r->is != NONE) {
 			base[r->is] = r->ns;

@@ -275,8 +275,26 @@ func (t *MTag) Payload() []byte {
 	return bytesAt(uintptr(unsafe.Pointer(t))+uintptr(mTagSize), int(t.Len))
 }
 
+// BytesAt views n bytes at addr, memory Go does not manage (C memory
+// handed to a call); nil when n <= 0. Byte-aligned, unlike MbufAt.
+func BytesAt(addr uintptr, n int) []byte { return bytesAt(addr, n) }
+
+// WordsAt views n pointer-sized words at addr (a C array of pointers).
+func WordsAt(addr uintptr, n int) []uintptr {
+	if n <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*uintptr)(ptr(addr)), n)
+}
+
 // MbufAt converts an address handed over by C into an *Mbuf.
-func MbufAt(p uintptr) *Mbuf { return (*Mbuf)(ptr(p)) }
+func MbufAt(p uintptr) *Mbuf { return at[Mbuf](p) }
+
+// at turns an address from C into a *T without claiming that it is
+// aligned: a caller's pointer may be anything, and the checks that follow
+// decide (a plain conversion aborts checkptr builds, -race and -asan, on
+// a misaligned one instead of reporting it).
+func at[T any](p uintptr) *T { return *(**T)(unsafe.Pointer(&p)) }
 
 // Addr is the address of m, as C sees it.
 func Addr(m *Mbuf) uintptr { return uintptr(unsafe.Pointer(m)) }

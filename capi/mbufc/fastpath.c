@@ -57,8 +57,9 @@ init_once_fn(void)
 	/* the base last: until it is set, no pointer is live */
 	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
 	    __ATOMIC_RELEASE);
-	__atomic_store_n(&mbuf__arena.fast,
-	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&mbuf__arena.fast, (mbuf__sh->flags &
+	    (MBUF_SHARED_SLOWPATH | MBUF_SHARED_FASTPATH_OFF)) == 0,
+	    __ATOMIC_RELEASE);
 	pthread_key_create(&thread_key, thread_exit);
 	mbuf__owners_init();
 }
@@ -296,7 +297,7 @@ m_clget(struct mbuf *m, int how)
 	struct mbuf_thread *t = mbuf__self;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
+	    !mbuf__how_ok(how) || !mbuf__mb_is_live(m) ||
 	    (m->m_flags & M_EXT) != 0)) {
 		mbufgo_clget((uintptr_t)m, how);
 		MBUF_FLUSH();
@@ -539,8 +540,9 @@ pool_cache_put(pool_cache_t pc, void *object)
 	}
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
-		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
-		    "released by its ext_free callback", object);
+		/* not the mbuf an ext_free was handed: the core reports it */
+		mbufgo_pool_cache_put((uintptr_t)object);
+		MBUF_FLUSH();
 		return;
 	}
 	put_mbuf(t, object);
@@ -553,13 +555,8 @@ mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 {
 	void *buf;
 
-	if (!mbufgo_check_mbuf((uintptr_t)m, "MEXTMALLOC")) {
+	if (!mbufgo_check_storage_target((uintptr_t)m, "MEXTMALLOC")) {
 		MBUF_FLUSH();
-		return;
-	}
-	if ((m->m_flags & M_EXT) != 0) {
-		mbuf__violation("MEXTMALLOC", "mbuf %p already has external "
-		    "storage", (void *)m);
 		return;
 	}
 	(void)how;
@@ -567,7 +564,7 @@ mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 	if (buf == NULL)
 		return;
 	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size,
-	    (uintptr_t)mbtypes[m->m_type <= MT_OOBDATA ? m->m_type : MT_DATA],
+	    (uintptr_t)mbtypes[mbuf__type_index(m->m_type)],
 	    0, 0);
 	MBUF_FLUSH();
 	m->m_flags |= M_EXT_RW;

@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-#define	MSIZE_SHIFT	9
+#define	MSIZE_SHIFT	MBUF_MSIZE_SHIFT
 #define	MCL_SHIFT	MCLSHIFT
 
 /*
@@ -76,8 +76,7 @@ mbuf__fast_ok(void)
 static inline int
 mbuf__valid_args(int how, int type)
 {
-	return (unsigned)how <= (unsigned)M_NOWAIT &&
-	    (unsigned)(type - 1) < 255u;
+	return mbuf__how_ok(how) && mbuf__type_ok(type);
 }
 
 /* the fields MGET sets (core.InitMbuf is the Go twin) */
@@ -91,7 +90,7 @@ mbuf__init_mbuf(struct mbuf *m, int type)
 	m->m_len = 0;
 	m->m_type = (short)type;
 	m->m_paddr = M_PADDR_INVALID;
-	m->m_owner = &unknown_mowners[type <= MT_OOBDATA ? type : MT_DATA];
+	m->m_owner = &unknown_mowners[mbuf__type_index(type)];
 	m->m_ext_ref = m;
 }
 

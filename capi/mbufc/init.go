@@ -103,6 +103,4 @@ func anyString(r any) string {
 
 func mb(p C.uintptr_t) *core.Mbuf   { return core.MbufAt(uintptr(p)) }
 func cptr(m *core.Mbuf) C.uintptr_t { return C.uintptr_t(core.Addr(m)) }
-func slots(p C.uintptr_t, n C.int) []uintptr {
-	return unsafe.Slice((*uintptr)(unsafe.Pointer(core.MbufAt(uintptr(p)))), int(n))
-}
+func slots(p C.uintptr_t, n C.int) []uintptr { return core.WordsAt(uintptr(p), int(n)) }

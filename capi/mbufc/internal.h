@@ -8,32 +8,31 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "mbuf.h"
+#include "core_gen.h"
+#include "rules.h"
 
 #define	MBUF_LIKELY(x)		__builtin_expect(!!(x), 1)
 #define	MBUF_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 #define	MBUF_HIDDEN		__attribute__((visibility("hidden")))
 
-/* Mirrors core.Shared (core/pools.go); offsets pinned below and in Go. */
+/* Mirrors core.Shared (core/pools.go); its layout comes from core_gen.h. */
 struct mbuf_shared {
 	uintptr_t	mb_base, mb_end;	/* mbuf arena */
 	uintptr_t	cl_base, cl_end;	/* cluster arena */
 	uint8_t		*mb_state;		/* one state byte per mbuf slot */
 	uint8_t		*cl_state;		/* one state byte per cluster */
-	uint32_t	flags;			/* MBUF_SHARED_SLOWPATH */
+	uint32_t	flags;			/* MBUF_SHARED_* */
 	uint32_t	_pad;
-	int64_t		go_types[256];		/* live mbufs by type, Go side */
+	int64_t		go_types[MBUF_NUM_TYPES]; /* live mbufs by type, Go side */
 };
-_Static_assert(offsetof(struct mbuf_shared, flags) == 48, "shared.flags");
-_Static_assert(offsetof(struct mbuf_shared, go_types) == 56, "shared.go_types");
-
-#define	MBUF_SHARED_SLOWPATH	0x1	/* every call goes through Go */
-
-/* slot states (core/arena.go), one cache line apart (core.stateStride) */
-#define	MBUF_STATE_STRIDE_SHIFT	6
-#define	MBUF_STATE_FREE		0
-#define	MBUF_STATE_LIVE		1
-#define	MBUF_STATE_ZOMBIE	2
-#define	MBUF_STATE_FREEING	3
+_Static_assert(offsetof(struct mbuf_shared, flags) == MBUF_SHARED_OFF_FLAGS,
+    "shared.flags");
+_Static_assert(offsetof(struct mbuf_shared, go_types) ==
+    MBUF_SHARED_OFF_GO_TYPES, "shared.go_types");
+_Static_assert(sizeof(struct mbuf_shared) == MBUF_SHARED_SIZE, "shared size");
+_Static_assert(MBUF_STATE_STRIDE == 1 << MBUF_STATE_STRIDE_SHIFT,
+    "state stride");
+_Static_assert(MSIZE == 1 << MBUF_MSIZE_SHIFT, "MSIZE");
 
 /* the per-thread cache: magazines of free slots and this thread's counts */
 #define	MBUF_CACHE_SLOTS	64
@@ -75,6 +74,8 @@ mbuf__thread(void)
 /* report a violation found in C: the panic handler, or a soft error */
 MBUF_HIDDEN void mbuf__violation(const char *func, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* a chain the C checks refused: the core words the violation */
+MBUF_HIDDEN void mbuf__report_chain(const char *func, const struct mbuf *m);
 /* after a call into Go: report what Go found, if anything */
 MBUF_HIDDEN void mbuf__flush_pending_slow(struct mbuf_thread *t);
 #define	MBUF_FLUSH()							\

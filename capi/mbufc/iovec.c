@@ -10,28 +10,7 @@
 #include <sys/uio.h>
 
 #include "internal.h"
-#include "fastpath.h"
-
-/* is m a live mbuf of ours?  (range check and state byte, as fastpath.c) */
-static int
-iov_mbuf_ok(const char *func, const struct mbuf *m)
-{
-	if (MBUF_UNLIKELY(m == NULL)) {
-		mbuf__violation(func, "NULL mbuf");
-		return 0;
-	}
-	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m))) {
-		mbuf__violation(func, "mbuf %p is not allocated (freed, or "
-		    "never handed out)", (const void *)m);
-		return 0;
-	}
-	if (MBUF_UNLIKELY(m->m_len < 0)) {
-		mbuf__violation(func, "mbuf %p has m_len %d", (const void *)m,
-		    m->m_len);
-		return 0;
-	}
-	return 1;
-}
+#include "checks.h"
 
 int
 m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov)
@@ -49,11 +28,12 @@ m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov)
 		errno = EINVAL;
 		return -1;
 	}
+	if (MBUF_UNLIKELY(mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)) {
+		mbuf__report_chain("m_to_iovec", m);
+		errno = EINVAL;
+		return -1;
+	}
 	for (; m != NULL; m = m->m_next) {
-		if (!iov_mbuf_ok("m_to_iovec", m)) {
-			errno = EINVAL;
-			return -1;
-		}
 		if (m->m_len == 0)
 			continue;
 		if (n == maxiov) {
