@@ -82,13 +82,9 @@ def forward_bytes(b):
     del tap
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    tsv, quick = "--tsv" in sys.argv, "--quick" in sys.argv
-    number = 4000 if quick else 20000
-    build = os.path.join(HERE, "..", "build")
-    libpath = args[0] if args else os.path.join(build, "libmbuf.so")
-    emptypath = args[1] if len(args) > 1 else os.path.join(build, "libpyempty.so")
+def cases(libpath, emptypath):
+    """What the table times: raw rows, Packet rows and the forwarding
+    step, each with its same-run baseline; shared with pyinstr.py."""
     os.environ.setdefault("LIBMBUF_PATH", os.path.abspath(libpath))
     sys.path.insert(0, os.path.join(HERE, "..", "python"))
     import mbuf
@@ -105,7 +101,7 @@ def main():
         "e_piii": ([VP, I, I, I], VP), "e_pi": ([VP, I], None),
         "e_pi_p": ([VP, I], VP), "e_pii": ([VP, I, I], VP),
         "e_pipi": ([VP, I, VP, I], I), "e_pip": ([VP, I, VP], VP),
-        "e_pp": ([VP, VP], None),
+        "e_pp": ([VP, VP], None), "e_mark": ([], None),
     })
     pkt = mb.m_getcl(DW, DATA, PKTHDR)
     # a 1500-byte packet: m_len and pkthdr.len sit at offsets 32 and 72
@@ -157,25 +153,42 @@ def main():
         ("copy + split + cat + free, 3000 B", lambda: (lambda q: q.cat(q.split(1000)))(big.copy()),
          lambda: epv(epp(epiii(A, 0, COPYALL, DW), epii(A, 1000, DW))), False),
     ]
-
-    out = []
-    for name, fn, base, calls in raw:
-        ns, bns = median_ns(fn, number) / calls, median_ns(base, number) / calls
-        out.append(("%s (vs same-signature empty call)" % name, ns, ns / bns))
-    ratios = []
-    for name, fn, base, in_median in ops:
-        ns, bns = median_ns(fn, number), median_ns(base, number)
-        out.append(("py: Packet %s (vs empty calls)" % name, ns, ns / bns))
-        if in_median:
-            ratios.append(ns / bns)
     fwd, b = Packet(frame), bytearray(frame)
     for _ in range(3):
         forward_packet(fwd)
         forward_bytes(b)
         assert bytes(fwd) == bytes(b), "the two forwarding steps disagree"
-    fp = median_ns(lambda: forward_packet(fwd), number)
-    fb = median_ns(lambda: forward_bytes(b), number)
-    fwd.free()
+
+    def cleanup():
+        for q in (p, big, fwd):
+            q.free()
+        mb.m_freem(pkt)
+
+    return {"raw": raw, "ops": ops, "forward": (lambda: forward_packet(fwd), lambda: forward_bytes(b)),
+            "mark": e.e_mark, "cleanup": cleanup}
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    tsv, quick = "--tsv" in sys.argv, "--quick" in sys.argv
+    number = 4000 if quick else 20000
+    build = os.path.join(HERE, "..", "build")
+    libpath = args[0] if args else os.path.join(build, "libmbuf.so")
+    emptypath = args[1] if len(args) > 1 else os.path.join(build, "libpyempty.so")
+    c = cases(libpath, emptypath)
+
+    out = []
+    for name, fn, base, calls in c["raw"]:
+        ns, bns = median_ns(fn, number) / calls, median_ns(base, number) / calls
+        out.append(("%s (vs same-signature empty call)" % name, ns, ns / bns))
+    ratios = []
+    for name, fn, base, in_median in c["ops"]:
+        ns, bns = median_ns(fn, number), median_ns(base, number)
+        out.append(("py: Packet %s (vs empty calls)" % name, ns, ns / bns))
+        if in_median:
+            ratios.append(ns / bns)
+    fwd_packet, fwd_bytes = c["forward"]
+    fp, fb = median_ns(fwd_packet, number), median_ns(fwd_bytes, number)
     out.append(("py: Packet median of the ops above (target <= 4)", float("nan"),
                 statistics.median(ratios)))
     out.append(("py: forwarding step 98 B, Packet (vs bytearray; target <= 6)", fp, fp / fb))
@@ -188,9 +201,7 @@ def main():
             print("%s\t%.2f\t%.3f" % (name, ns, ratio))
         else:
             print("%-64s %10.2f %8.2f" % (name, ns, ratio))
-    p.free()
-    big.free()
-    mb.m_freem(pkt)
+    c["cleanup"]()
 
 
 if __name__ == "__main__":

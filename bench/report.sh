@@ -34,3 +34,7 @@ END {
 
 printf "%-48s %10s %8s\n" "operation" "ns/op" "ratio"
 cat "$tmp/c.tsv" "$tmp/go.tsv" "$tmp/py.tsv" | awk -F'\t' '{ printf "%-48s %10.2f %8.2f\n", $1, $2, $3 }'
+
+# the Go API against gVisor's pkg/buffer (a module of its own: bench/gobench)
+echo
+GO=$GO bench/gobench/table.sh

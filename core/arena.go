@@ -89,7 +89,6 @@ func (a *arena) slot(p uintptr) (idx int, inside, aligned bool) {
 
 func (a *arena) state(idx int) byte           { return a.stateMem[idx*stateStride] }
 func (a *arena) setState(idx int, s byte)     { a.stateMem[idx*stateStride] = s }
-func (a *arena) stateOf(p uintptr) byte       { i, _, _ := a.slot(p); return a.state(i) }
 func (a *arena) setStateOf(p uintptr, s byte) { i, _, _ := a.slot(p); a.setState(i, s) }
 func (a *arena) end() uintptr                 { return a.base + uintptr(a.nobj)<<a.shift }
 

@@ -17,7 +17,6 @@ type seg struct {
 func in(n int) seg         { return seg{n: n} }
 func inAt(lead, n int) seg { return seg{lead: lead, n: n} }
 func cl(n int) seg         { return seg{cluster: true, n: n} }
-func clAt(lead, n int) seg { return seg{cluster: true, lead: lead, n: n} }
 func segs(s ...seg) []seg  { return s }
 func pattern(n, k int) []byte {
 	b := make([]byte, n)

@@ -155,10 +155,13 @@ func firstUnpoisoned(addr, size uintptr) (int, uint32) {
 // debugAlloc runs when an object leaves a depot for the user: it becomes
 // writable for valgrind, and its allocation site is recorded.
 func (p *Pools) debugAlloc(a, size uintptr) {
-	d := p.dbg
-	if d == nil {
-		return
+	if p.dbg != nil { // inlined: the common case costs a test
+		p.debugAllocOn(a, size)
 	}
+}
+
+func (p *Pools) debugAllocOn(a, size uintptr) {
+	d := p.dbg
 	debugMem(a, size, DebugMemUndefined)
 	if d.allocSites {
 		c := capture()
@@ -176,10 +179,11 @@ func (p *Pools) debugAlloc(a, size uintptr) {
 // quarantine. It returns false when debug mode is off (the caller gives
 // the object back to its depot as usual).
 func (p *Pools) debugFree(a uintptr, cluster bool) bool {
+	return p.dbg != nil && p.debugFreeOn(a, cluster) // inlined: the common case costs a test
+}
+
+func (p *Pools) debugFreeOn(a uintptr, cluster bool) bool {
 	d := p.dbg
-	if d == nil {
-		return false
-	}
 	size, k := uintptr(MSIZE), 0
 	rec := debugRec{freed: capture()}
 	if cluster {

@@ -44,14 +44,6 @@ func (d *depot) take(dst []uintptr) int {
 	return n
 }
 
-// giveOne returns one slot to the depot.
-func (d *depot) giveOne(a uintptr) {
-	d.mu.Lock()
-	d.free = append(d.free, a)
-	d.out--
-	d.mu.Unlock()
-}
-
 // give returns slots to the depot.
 func (d *depot) give(src []uintptr) {
 	d.mu.Lock()

@@ -26,12 +26,11 @@ const _ = uint(stateStride - genOffset - 4)
 // genOf returns the generation word and state byte of slot m; nil if m
 // is not an mbuf slot of these pools.
 func (p *Pools) genOf(m *Mbuf) (*uint32, *byte) {
-	a := p.mbufs.a
-	off := Addr(m) - a.base
-	if off >= uintptr(a.nobj)<<a.shift || off&(a.objSize-1) != 0 {
+	off := Addr(m) - p.pc.mbBase
+	if off >= p.pc.mbSpan || off&(MSIZE-1) != 0 {
 		return nil, nil
 	}
-	line := unsafe.Add(unsafe.Pointer(unsafe.SliceData(a.stateMem)), (off>>a.shift)*stateStride)
+	line := unsafe.Add(p.pc.mbState, off/MSIZE*stateStride)
 	return (*uint32)(unsafe.Add(line, genOffset)), (*byte)(line)
 }
 
@@ -89,3 +88,7 @@ func (p *Pools) Own(m *Mbuf) uint32 {
 	*g = gen
 	return gen
 }
+
+// IsLive reports whether m is a live mbuf of these pools: what a walk over
+// a chain checks before following a pointer it read from C-writable memory.
+func (p *Pools) IsLive(m *Mbuf) bool { return p.mbufLive(m) }

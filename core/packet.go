@@ -76,12 +76,15 @@ func (p *Pools) addPkthdr(c, src *Mbuf, n int) *Mbuf {
 // cluster when data does not fit in MHLEN), then clusters, or a plain
 // mbuf for a tail of at most MLEN bytes; nil when memory is short.
 func (p *Pools) Build(data []byte) *Mbuf {
-	var m *Mbuf
-	if len(data) > MHLEN {
-		m = p.getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)
-	} else {
-		m = p.allocHdr(M_DONTWAIT, MT_DATA)
+	if len(data) <= MHLEN { // the common small packet: one header mbuf
+		m := p.allocHdr(M_DONTWAIT, MT_DATA)
+		if m != nil {
+			m.Len = int32(copy(bytesAt(m.Data, MHLEN), data))
+			m.Pkt().Len = m.Len
+		}
+		return m
 	}
+	m := p.getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)
 	if m == nil {
 		return nil
 	}
@@ -299,17 +302,17 @@ func (p *Pools) Fill(m *Mbuf, k int) {
 	p.freeChain(rest)
 }
 
-// Read copies bytes of chain m from offset off into dst, as m_copydata
-// does, in one walk that checks each mbuf as it reaches it; it returns
-// how many bytes it copied (fewer than len(dst) only when the chain ends
-// first).
-func (p *Pools) Read(m *Mbuf, off int, dst []byte) int {
-	if off < 0 {
-		violate("m_copydata", "off %d", off)
-	}
+// Read copies bytes of chain m from offset off (>= 0) into dst, as
+// m_copydata does, in one walk that checks each mbuf as it reaches it. It
+// returns how many bytes it copied (fewer than len(dst) only when the
+// chain ends first), and false if it met something that is not a live
+// mbuf (then it stops there; nothing panics).
+func (p *Pools) Read(m *Mbuf, off int, dst []byte) (int, bool) {
 	n := 0
 	for ; m != nil && n < len(dst); m = m.Next {
-		p.CheckMbuf("m_copydata", m)
+		if !p.mbufLive(m) {
+			return n, false
+		}
 		l := int(m.Len)
 		if off >= l {
 			off -= l
@@ -317,6 +320,21 @@ func (p *Pools) Read(m *Mbuf, off int, dst []byte) int {
 		}
 		n += copy(dst[n:], bytesAt(m.Data+uintptr(off), l-off))
 		off = 0
+	}
+	return n, true
+}
+
+// LiveOfType counts the live mbufs of type t, whichever side (C or Go)
+// allocated them, by walking the state bytes: exact at a quiescent point.
+func (p *Pools) LiveOfType(t int) int {
+	d := &p.mbufs
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for i := 0; i < d.a.nCommit; i++ {
+		if d.a.state(i) == stateLive && MbufAt(d.a.base+uintptr(i)<<d.a.shift).Type == int16(t) {
+			n++
+		}
 	}
 	return n
 }

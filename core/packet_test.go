@@ -80,3 +80,159 @@ func TestCopyRangeViolations(t *testing.T) {
 		p.Freem(c)
 	}
 }
+
+// The Go API's operations either do all their work or none: at the
+// cluster limit, Append, Prepend, Contiguous and Reserve fail leaving the
+// packet byte for byte, mbuf for mbuf as it was, and nothing allocated.
+func TestAllOrNothingAtTheLimit(t *testing.T) {
+	p := newTestPools(t)
+	m, all := build(t, p, true, 3, in(100), cl(1500), in(7))
+	addTag(t, p, m, 5, "five")
+	before := shape(m)
+	mb0, _, cl0 := p.Live()
+	p.FlushCaches()
+	*p.g.NMBClusters = int32(cl0) // no cluster left to take
+
+	check := func(what string) {
+		t.Helper()
+		if got := shape(m); got != before {
+			t.Fatalf("%s changed the packet: %s, was %s", what, got, before)
+		}
+		wantBytes(t, what, m, all)
+		wantPktLen(t, what, m, len(all))
+		if tagList(m) != "5:five" {
+			t.Fatalf("%s: tags %q", what, tagList(m))
+		}
+		if mb, _, cl := p.Live(); mb != mb0 || cl != cl0 {
+			t.Fatalf("%s left %d mbufs, %d clusters (was %d, %d)", what, mb, cl, mb0, cl0)
+		}
+	}
+	if p.AppendBytes(m, pattern(5000, 1)) {
+		t.Fatal("AppendBytes of clusters' worth succeeded with none left")
+	}
+	check("AppendBytes")
+	if h := p.PrependBytes(m, pattern(3000, 2)); h != nil {
+		t.Fatal("PrependBytes succeeded with no cluster left")
+	}
+	check("PrependBytes")
+	if h := p.Contiguous(m, 1000); h != nil {
+		t.Fatal("Contiguous of 1000 bytes succeeded with no cluster left")
+	}
+	check("Contiguous")
+	if r := p.Reserve(100); r != nil {
+		t.Fatal("Reserve succeeded with no cluster left")
+	}
+	check("Reserve")
+	*p.g.NMBClusters = 4096
+	// and with memory they work
+	if h := p.Contiguous(m, 1000); h == nil {
+		t.Fatal("Contiguous failed with clusters to spare")
+	} else {
+		m = h
+	}
+	wantBytes(t, "Contiguous", m, all)
+	if int(m.Len) < 1000 || m.ReadOnly() {
+		t.Fatalf("Contiguous: first mbuf holds %d bytes", m.Len)
+	}
+	p.Freem(m)
+	assertNoLeaks(t, p)
+}
+
+// PrependBytes, AppendBytes and Contiguous against a flat model, on every
+// kind of chain, shared storage included (writes must never reach it).
+func TestPacketEdits(t *testing.T) {
+	p := newTestPools(t)
+	for k, ss := range [][]seg{segs(in(0)), segs(inAt(40, 10)), segs(cl(100), in(5)), segs(in(MHLEN), cl(MCLBYTES), in(3))} {
+		for _, n := range []int{0, 1, 16, MHLEN, MHLEN + 1, 3000} {
+			m, all := build(t, p, true, k, ss...)
+			snap := p.CopyPacket(m, M_DONTWAIT) // shares the clusters
+			snapBytes := chainBytes(snap)
+			d := pattern(n, 9)
+			h := p.PrependBytes(m, d)
+			if h == nil {
+				t.Fatal("PrependBytes failed")
+			}
+			all = cat(d, all)
+			wantBytes(t, "PrependBytes", h, all)
+			wantPktLen(t, "PrependBytes", h, len(all))
+			if !p.AppendBytes(h, d) {
+				t.Fatal("AppendBytes failed")
+			}
+			all = cat(all, d)
+			wantBytes(t, "AppendBytes", h, all)
+			wantPktLen(t, "AppendBytes", h, len(all))
+			for _, c := range []int{0, 1, 20, MHLEN, MCLBYTES} {
+				if c > len(all) {
+					continue
+				}
+				x := p.Contiguous(h, c)
+				if x == nil {
+					t.Fatal("Contiguous failed")
+				}
+				h = x
+				if int(h.Len) < c || (c > 0 && h.ReadOnly()) {
+					t.Fatalf("Contiguous(%d): first mbuf %d bytes, read-only %v", c, h.Len, h.ReadOnly())
+				}
+				wantBytes(t, "Contiguous", h, all)
+				wantPktLen(t, "Contiguous", h, len(all))
+			}
+			wantBytes(t, "the shared snapshot", snap, snapBytes)
+			p.Freem(h)
+			p.Freem(snap)
+		}
+	}
+	assertNoLeaks(t, p)
+}
+
+func TestReserveFillRead(t *testing.T) {
+	p := newTestPools(t)
+	for _, n := range []int{1, MCLBYTES, MCLBYTES + 1, 5000} {
+		m := p.Reserve(n)
+		room := 0
+		for x := m; x != nil; x = x.Next {
+			room += x.TrailingSpace()
+		}
+		if room < n {
+			t.Fatalf("Reserve(%d): room %d", n, room)
+		}
+		data := pattern(n, 4)
+		left := data
+		for x := m; len(left) > 0; x = x.Next {
+			left = left[copy(TailSpace(x), left):]
+		}
+		p.Fill(m, n)
+		wantBytes(t, "Fill", m, data)
+		wantPktLen(t, "Fill", m, n)
+		got := make([]byte, n+5)
+		if k, ok := p.Read(m, 0, got); !ok || k != n || !bytes.Equal(got[:k], data) {
+			t.Fatalf("Read: %d %v", k, ok)
+		}
+		if k, ok := p.Read(m, n/2, got[:3]); !ok || k != min(3, n-n/2) || !bytes.Equal(got[:k], data[n/2:n/2+k]) {
+			t.Fatalf("Read at %d: %d %v", n/2, k, ok)
+		}
+		p.Freem(m)
+	}
+	if k, ok := p.Read(MbufAt(0x1000), 0, make([]byte, 1)); ok || k != 0 {
+		t.Fatal("Read of a pointer that is not an mbuf")
+	}
+	assertNoLeaks(t, p)
+}
+
+func TestLiveOfType(t *testing.T) {
+	p := newTestPools(t)
+	a := p.Get(M_DONTWAIT, MT_DATA)
+	b := p.Get(M_DONTWAIT, MT_HEADER)
+	c := p.GetCl(M_DONTWAIT, MT_DATA, M_PKTHDR)
+	if n := p.LiveOfType(MT_DATA); n != 2 {
+		t.Fatalf("LiveOfType(MT_DATA) = %d", n)
+	}
+	if n := p.LiveOfType(MT_HEADER); n != 1 {
+		t.Fatalf("LiveOfType(MT_HEADER) = %d", n)
+	}
+	p.Freem(a)
+	p.Freem(b)
+	p.Freem(c)
+	if n := p.LiveOfType(MT_DATA); n != 0 {
+		t.Fatalf("LiveOfType(MT_DATA) = %d after freeing", n)
+	}
+}

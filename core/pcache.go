@@ -64,6 +64,12 @@ type pcaches struct {
 	base    unsafe.Pointer
 	flushMu sync.Mutex
 	hook    int
+
+	// The mbuf arena as the hot checks see it (handles.go): its base,
+	// its span, and its state lines, copied once so that a check is a
+	// few loads from here.
+	mbBase, mbSpan uintptr
+	mbState        unsafe.Pointer
 }
 
 const pcacheSize = unsafe.Sizeof(pcache{})
@@ -75,6 +81,9 @@ func procPin() int
 func procUnpin()
 
 func (pc *pcaches) init(p *Pools) error {
+	a := p.mbufs.a
+	pc.mbBase, pc.mbSpan = a.base, uintptr(a.nobj)<<a.shift
+	pc.mbState = unsafe.Pointer(unsafe.SliceData(a.stateMem))
 	if p.dbg != nil {
 		return nil
 	}
@@ -195,14 +204,22 @@ func (pc *pcaches) spill(k int, dst *[pcacheBatch]uintptr) int {
 }
 
 // count adds d to the live count of type t on this P; false if the caches
-// are off (the caller counts in the shared block).
+// are off (the caller counts in the shared block). Only the owner writes
+// a P's counts and a flush never touches them, so pinning is enough: no
+// busy flag.
 func (pc *pcaches) count(t int, d int64) bool {
-	c := pc.enter()
-	if c == nil {
+	if !pc.on {
 		return false
 	}
+	id := procPin()
+	if uint(id) >= maxPCaches {
+		procUnpin()
+		return false
+	}
+	c := pc.at(id)
+	c.used = 1
 	c.types[t] += d
-	c.exit()
+	procUnpin()
 	return true
 }
 

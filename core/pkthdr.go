@@ -51,6 +51,8 @@ func (p *Pools) copyPkthdr(to, from *Mbuf) {
 	to.Flags = from.Flags & M_COPYFLAGS
 	// The struct copy aliased from's tag list; start empty before copying.
 	to.Pkt().Tags = nil
-	p.tagCopyChain(to, from)
+	if from.Pkt().Tags != nil {
+		p.tagCopyChain(to, from)
+	}
 	to.Data = to.PktDatAddr()
 }

@@ -115,10 +115,10 @@ type Pools struct {
 
 	foreignMu   sync.Mutex
 	foreignFree func(t *MTag) // frees foreign tags (tags.go); nil: none
-	warnMu   sync.Mutex
-	lastWarn time.Time
-	dbg      *debugState // debug mode (core/debug.go); nil when off
-	pc       pcaches     // per-P caches of free slots (core/pcache.go)
+	warnMu      sync.Mutex
+	lastWarn    time.Time
+	dbg         *debugState // debug mode (core/debug.go); nil when off
+	pc          pcaches     // per-P caches of free slots (core/pcache.go)
 }
 
 // New creates pools. g may be nil (private globals with NetBSD defaults).

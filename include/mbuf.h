@@ -1038,8 +1038,8 @@ ssize_t	m_sendmsg(int fd, const struct mbuf *m, const struct msghdr *msg,
  * mbufs' data (never flattened), and read records back as packet-header
  * chains: copied (m_devget), or zero copy, as read-only external storage
  * pointing into a capture held in memory.  Files are written in the host's
- * byte order (as libpcap does); both byte orders are read.  tcpdump,
- * libpcap and Wireshark read what the writer produces.
+ * byte order (as libpcap does); both byte orders are read.  tcpdump and
+ * libpcap read what the writer produces (both are tested).
  */
 /* link types (tcpdump.org LINKTYPE_ values), a few common ones */
 #define	MBUF_PCAP_LINKTYPE_NULL		0	/* BSD loopback: 4-byte AF, host order */

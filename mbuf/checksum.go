@@ -25,16 +25,22 @@ func ChecksumUpdate(check, old, new uint16) uint16 {
 // Checksum returns the Internet checksum of bytes [off, off+n) of the
 // packet (in_cksum over a range), summed in place across its buffers.
 func (p *Packet) Checksum(off, n int) (uint16, error) {
-	if _, err := p.head("in_cksum"); err != nil {
+	m, err := p.head("in_cksum")
+	if err != nil {
 		return 0, err
 	}
 	size := p.Len()
 	if off < 0 || n < 0 || off > size || n > size-off {
 		return 0, errRange("in_cksum", off, n, size)
 	}
+	pl := pools()
 	var total uint32
 	odd := false // the next buffer starts at an odd offset of the range
-	for b := range p.All() {
+	for ; m != nil && n > 0; m = m.Next {
+		if !pl.IsLive(m) {
+			return 0, errorf(ErrInvalid, "in_cksum", "the chain is corrupt (not a live mbuf in it)")
+		}
+		b := m.Bytes()
 		if off >= len(b) {
 			off -= len(b)
 			continue
@@ -47,9 +53,7 @@ func (p *Packet) Checksum(off, n int) (uint16, error) {
 		}
 		total += s
 		odd = odd != (len(b)%2 == 1)
-		if n -= len(b); n == 0 {
-			break
-		}
+		n -= len(b)
 	}
 	total = (total & 0xffff) + total>>16
 	total = (total & 0xffff) + total>>16
@@ -63,24 +67,30 @@ func (p *Packet) Checksum(off, n int) (uint16, error) {
 // words, and byte order commutes with it (RFC 1071 section 2).
 func sum16(b []byte) uint16 {
 	var s, c uint64
-	for len(b) >= 32 {
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[8:]), c)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[16:]), c)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[24:]), c)
-		b = b[32:]
+	for len(b) >= 64 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[0:8]), 0)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[8:16]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[16:24]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[24:32]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[32:40]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[40:48]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[48:56]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[56:64]), c)
+		s, c = bits.Add64(s, 0, c)
+		s += c // a carry out of that leaves s at 0: add it round
+		b = b[64:]
 	}
 	for len(b) >= 8 {
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), 0)
+		s += c
 		b = b[8:]
 	}
 	if len(b) > 0 {
 		var tail [8]byte
 		copy(tail[:], b)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), 0)
+		s += c
 	}
-	s, c = bits.Add64(s, c, 0)
-	s += c
 	// fold 64 -> 16 bits, carries going round
 	t := (s >> 32) + (s & 0xffffffff)
 	t = (t >> 32) + (t & 0xffffffff)

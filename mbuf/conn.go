@@ -65,20 +65,20 @@ func (c *Conn) sys(fd uintptr, trap uintptr) bool {
 }
 
 // iovecs points the message at the buffers of chain m: their data to
-// send, or (free) the free room after it to receive at most max bytes.
-func (c *Conn) iovecs(m *core.Mbuf, free bool, max int) {
+// send, or (free) the free room after it to receive at most limit bytes.
+func (c *Conn) iovecs(m *core.Mbuf, free bool, limit int) {
 	c.msg = syscall.Msghdr{}
 	n := 0
-	for ; m != nil && n < maxIov && max > 0; m = m.Next {
+	for ; m != nil && n < maxIov && limit > 0; m = m.Next {
 		b := m.Bytes()
 		if free {
 			b = core.TailSpace(m)
 		}
-		b = b[:min(len(b), max)]
+		b = b[:min(len(b), limit)]
 		if len(b) == 0 {
 			continue
 		}
-		max -= len(b)
+		limit -= len(b)
 		c.iov[n] = syscall.Iovec{Base: &b[0]}
 		c.iov[n].SetLen(len(b))
 		n++
@@ -131,25 +131,25 @@ func (c *Conn) writeCopy(p *Packet) (int, error) {
 	return c.w.Write(b)
 }
 
-// ReadPacket receives one packet of at most max bytes (one datagram, or
-// what a stream has ready) into new clusters. A datagram longer than max
-// is cut, with ErrTooBig returned beside the packet of its first max
-// bytes. At the end of a stream it returns io.EOF.
-func (c *Conn) ReadPacket(max int) (_ Packet, err error) {
-	if max <= 0 || max > maxIov*ClusterSize {
-		return Packet{}, errorf(ErrRange, "ReadPacket", "max %d (1 to %d)", max, maxIov*ClusterSize)
+// ReadPacket receives one packet of at most limit bytes (one datagram,
+// or what a stream has ready) into new clusters. A datagram longer than
+// limit is cut, with ErrTooBig returned beside the packet of its first
+// limit bytes. At the end of a stream it returns io.EOF.
+func (c *Conn) ReadPacket(limit int) (_ Packet, err error) {
+	if limit <= 0 || limit > maxIov*ClusterSize {
+		return Packet{}, errorf(ErrRange, "ReadPacket", "limit %d (1 to %d)", limit, maxIov*ClusterSize)
 	}
 	defer recoverTo(&err, "ReadPacket")
 	pl := pools()
-	m := pl.Reserve(max)
+	m := pl.Reserve(limit)
 	if m == nil {
 		return Packet{}, noBufs("ReadPacket")
 	}
 	var k int
 	if c.raw == nil {
-		k, err = c.readCopy(m, max)
+		k, err = c.readCopy(m, limit)
 	} else {
-		k, err = c.readRaw(m, max)
+		k, err = c.readRaw(m, limit)
 	}
 	if err != nil && err != ErrTooBig || k == 0 && err == nil {
 		pl.Freem(m)
@@ -160,13 +160,13 @@ func (c *Conn) ReadPacket(max int) (_ Packet, err error) {
 	}
 	pl.Fill(m, k)
 	if err == ErrTooBig {
-		err = errorf(ErrTooBig, "ReadPacket", "datagram longer than %d bytes: cut", max)
+		err = errorf(ErrTooBig, "ReadPacket", "datagram longer than %d bytes: cut", limit)
 	}
 	return made(m), err
 }
 
-func (c *Conn) readRaw(m *core.Mbuf, max int) (int, error) {
-	c.iovecs(m, true, max)
+func (c *Conn) readRaw(m *core.Mbuf, limit int) (int, error) {
+	c.iovecs(m, true, limit)
 	if err := c.raw.Read(c.recv); err != nil {
 		return 0, err
 	}
@@ -179,11 +179,11 @@ func (c *Conn) readRaw(m *core.Mbuf, max int) (int, error) {
 	return c.n, nil
 }
 
-func (c *Conn) readCopy(m *core.Mbuf, max int) (int, error) {
-	if cap(c.tmp) < max {
-		c.tmp = make([]byte, max)
+func (c *Conn) readCopy(m *core.Mbuf, limit int) (int, error) {
+	if cap(c.tmp) < limit {
+		c.tmp = make([]byte, limit)
 	}
-	k, err := c.r.Read(c.tmp[:max])
+	k, err := c.r.Read(c.tmp[:limit])
 	if k > 0 {
 		err = nil
 		left := c.tmp[:k]

@@ -48,9 +48,9 @@
 // the call that made it, and freed (an attached buffer is released). One
 // packet in 1024 is watched (a fresh mbuf slot always is, so a leak that
 // keeps taking new memory is found early); MBUF_LEAK_REPORT=1 in the
-// environment watches every packet. Go has no exit hook, so a Go program
-// calls LeakReport when it is done (a Go program that imports
-// capi/mbufc gets the C library's report at exit).
+// environment watches every packet. Go has no exit hook: defer LeakCheck
+// in main (with MBUF_LEAK_REPORT=1 it prints the census of what is left
+// and exits with status 97 if anything is), or call LeakReport.
 //
 // A Packet is not safe for concurrent use; different packets may be used
 // from different goroutines. The pools are process-wide, with a cache per

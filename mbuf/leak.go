@@ -125,6 +125,22 @@ func (r *watchRec) site() string {
 	}
 }
 
+// LeakCheck is MBUF_LEAK_REPORT for Go programs, which have no exit
+// hook: defer it at the top of main (or call it at the end of TestMain).
+// With MBUF_LEAK_REPORT=1 in the environment it writes LeakReport to
+// standard error and, if anything is still allocated, exits with status
+// 97, as the C library does at exit; otherwise it does nothing. (In a Go
+// program the C library's own exit report does not run: Go exits without
+// running atexit handlers.)
+func LeakCheck() {
+	if v := os.Getenv("MBUF_LEAK_REPORT"); v == "" || v == "0" {
+		return
+	}
+	if LeakReport(os.Stderr) > 0 {
+		os.Exit(97)
+	}
+}
+
 // LeakReport writes what is still allocated to w and returns the number
 // of objects (mbufs, clusters, tags): the watched packets not freed, by
 // the call that made them, then the pools' census by kind. Call it when

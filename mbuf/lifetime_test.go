@@ -3,6 +3,7 @@ package mbuf
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/libmbuf/libmbuf/core"
 )
 
 // Regressions of the lifetime defects of issue 13 (each failed on the
@@ -287,4 +290,97 @@ func sliceAfterFreeChild() {
 	}
 	q.Free()
 	LeakReport(os.Stdout)
+}
+
+// MBUF_LEAK_REPORT=1 works in a pure-Go program: with LeakCheck deferred
+// in main, a leak is listed (with the call that made the packet) and
+// the exit status is 97; with nothing left it is 0.
+func TestLeakCheckExitStatus(t *testing.T) {
+	switch os.Getenv("MBUF_TEST_CHILD") {
+	case "leak":
+		defer LeakCheck()
+		p, _ := New(make([]byte, 100))
+		keepAlive = p.Take() // still reachable: a leak GC cannot free
+		return
+	case "noleak":
+		defer LeakCheck()
+		p, _ := New(make([]byte, 100))
+		p.Free()
+		return
+	}
+	for _, c := range []struct {
+		child  string
+		status int
+		want   string
+	}{{"leak", 97, "TestLeakCheckExitStatus"}, {"noleak", 0, ""}} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLeakCheckExitStatus$")
+		cmd.Env = append(os.Environ(), "MBUF_TEST_CHILD="+c.child, "MBUF_LEAK_REPORT=1")
+		out, err := cmd.CombinedOutput()
+		status := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			status = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if status != c.status || !bytes.Contains(out, []byte(c.want)) {
+			t.Errorf("%s: exit status %d, want %d; output:\n%s", c.child, status, c.status, out)
+		}
+	}
+}
+
+var keepAlive Packet
+
+// C code sharing the pool may corrupt a chain (a wild m_next): no method
+// panics or follows the bad pointer; the ones with an error say
+// ErrInvalid.
+func TestCorruptChainNeverPanics(t *testing.T) {
+	p, err := New(pattern(3000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetTag(TagVLAN, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	second := p.m.Next
+	gone, _ := New(nil)
+	freedSlot := core.Addr(gone.m)
+	gone.Free()
+	for _, bad := range []uintptr{0x1000, core.Addr(p.m) + 8, freedSlot} {
+		p.m.Next = core.MbufAt(bad)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("next %#x: panic %v", bad, r)
+				}
+			}()
+			var errs []error
+			_, err := p.ReadAt(make([]byte, 3000), 0)
+			errs = append(errs, err)
+			_, err = p.Checksum(0, 3000)
+			errs = append(errs, err)
+			_, err = p.Clone()
+			errs = append(errs, err)
+			_, err = p.Dup()
+			errs = append(errs, err)
+			_, err = p.Copy(10, 2900)
+			errs = append(errs, err)
+			errs = append(errs, p.Append([]byte("x")))
+			for i, err := range errs {
+				if !errors.Is(err, ErrInvalid) {
+					t.Errorf("next %#x: operation %d: %v", bad, i, err)
+				}
+			}
+			for range p.All() {
+			}
+			_ = p.Segments()
+			_ = p.String()
+			_, _ = p.WriteTo(io.Discard)
+			_ = p.Tags()
+		}()
+	}
+	p.m.Next = second
+	if err := p.Truncate(2999); err != nil {
+		t.Fatal(err)
+	}
+	p.Free()
 }

@@ -31,8 +31,10 @@ func (p *Packet) ReadAt(b []byte, off int64) (n int, err error) {
 		}
 		return 0, io.EOF
 	}
-	defer recoverTo(&err, "m_copydata")
-	n = pools().Read(m, int(off), b[:min(len(b), size-int(off))])
+	n, ok := pools().Read(m, int(off), b[:min(len(b), size-int(off))])
+	if !ok {
+		return n, errorf(ErrInvalid, "m_copydata", "the chain is corrupt (not a live mbuf in it)")
+	}
 	if n < len(b) {
 		return n, io.EOF
 	}
@@ -55,15 +57,16 @@ func (p *Packet) Bytes() []byte {
 // All iterates over the packet's data one buffer at a time, skipping
 // empty mbufs: the slices are the packet's memory, to read (they may be
 // shared with other packets), valid until the packet next changes. The
-// iteration stops if the handle goes stale meanwhile.
+// iteration stops if the handle goes stale meanwhile (or at an mbuf that
+// C code corrupted).
 func (p *Packet) All() iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		m, err := p.head("All")
 		if err != nil {
 			return
 		}
-		gen := p.gen
-		for ; m != nil; m = m.Next {
+		gen, pl := p.gen, pools()
+		for ; m != nil && pl.IsLive(m); m = m.Next {
 			if m.Len > 0 && !yield(m.Bytes()) {
 				return
 			}
@@ -149,7 +152,7 @@ func (p *Packet) Segments() []Segment {
 		return nil
 	}
 	var out []Segment
-	for ; m != nil; m = m.Next {
+	for pl := pools(); m != nil && pl.IsLive(m); m = m.Next {
 		s := Segment{Len: int(m.Len), Flags: Flags(m.Flags), Ext: m.Flags&core.M_EXT != 0,
 			Cluster: m.Flags&core.M_EXT_CLUSTER != 0, ReadOnly: m.ReadOnly(), Data: m.Bytes()}
 		s.Shared = s.Ext && m.Ext().RefCnt > 1

@@ -34,11 +34,12 @@ func (p *Packet) SetTag(id uint16, payload []byte) (err error) {
 }
 
 // Tag returns a copy of the payload of the first tag of id.
-func (p *Packet) Tag(id uint16) ([]byte, bool) {
+func (p *Packet) Tag(id uint16) (_ []byte, ok bool) {
 	m, err := p.head("m_tag_find")
 	if err != nil || m == nil {
 		return nil, false
 	}
+	defer func() { _ = recover() }() // a tag list C code corrupted: not found
 	t := pools().TagFind(m, int(id), nil)
 	if t == nil {
 		return nil, false
@@ -47,13 +48,13 @@ func (p *Packet) Tag(id uint16) ([]byte, bool) {
 }
 
 // DeleteTag removes every tag of id; it reports whether there was one.
-func (p *Packet) DeleteTag(id uint16) bool {
+func (p *Packet) DeleteTag(id uint16) (found bool) {
 	m, err := p.head("m_tag_delete")
 	if err != nil || m == nil {
 		return false
 	}
+	defer func() { _ = recover() }() // a tag list C code corrupted: what was done
 	pl := pools()
-	found := false
 	for t := pl.TagFind(m, int(id), nil); t != nil; t = pl.TagFind(m, int(id), nil) {
 		pl.TagDelete(m, t)
 		found = true
@@ -62,13 +63,14 @@ func (p *Packet) DeleteTag(id uint16) bool {
 }
 
 // Tags returns the ids of the packet's tags, first to last.
-func (p *Packet) Tags() []uint16 {
+func (p *Packet) Tags() (ids []uint16) {
 	m, err := p.head("m_tag_first")
 	if err != nil || m == nil {
 		return nil
 	}
-	var ids []uint16
-	for t := m.Pkt().Tags; t != nil; t = t.Next {
+	defer func() { _ = recover() }() // a tag list C code corrupted: what was read
+	pl := pools()
+	for t := pl.TagFirst(m); t != nil; t = pl.TagNext(m, t) {
 		ids = append(ids, t.ID)
 	}
 	return ids

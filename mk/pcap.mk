@@ -2,13 +2,22 @@
 # (which links libpcap to check that libpcap reads our files and we read
 # its), the Python module python/mbuf/pcap.py (its tests also run tcpdump
 # on our files), the libFuzzer target over the reader, and the examples
-# that dump and replay traffic.
+# that dump and replay traffic (examples/pcap_replay.c runs with the other
+# C examples; examples/pcap_scapy.py here).
 #
 #   make fuzz-pcap       the reader under libFuzzer for FUZZ_TIME (20s), from
 #                        a seed corpus of files made by the writer
+#   make run-pcap-python examples/pcap_scapy.py
 
 APT_PACKAGES += libpcap-dev tcpdump python3-scapy
-TEST_SUITES  += fuzz-pcap
+TEST_SUITES  += fuzz-pcap test-pcap-python
+RUN_TARGETS  += run-pcap-python
+
+# the Python example (scapy frames through mbuf.pcap; every check an assert)
+PCAP_PY = LIBMBUF_PATH=$(abspath $(LIB)) $(or $(PYTHON),/usr/bin/python3) examples/pcap_scapy.py
+.PHONY: run-pcap-python test-pcap-python
+run-pcap-python test-pcap-python: $(LIB)
+	$(PCAP_PY)
 
 # test_pcap links libpcap (explicit rules win over the generic ones)
 $(BUILD)/c_tests/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h $(LIB)

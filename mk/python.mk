@@ -13,6 +13,8 @@
 #   make test-python-src the same tests on the source tree (quicker while editing)
 #   make test-pip-install  pip install --no-build-isolation ./python into a fresh
 #                        venv, as a user would, and use it
+#   make bench-python-instr  instructions per Packet operation (callgrind), the
+#                        noise-free second figure beside make bench's timings
 
 PYTHON  ?= /usr/bin/python3
 WHEEL_DIR := $(BUILD)/wheel
@@ -25,7 +27,7 @@ TEST_SUITES  += test-bindings test-python test-pip-install
 RUN_TARGETS  += run-python-example run-go-example
 
 .PHONY: generate test-bindings wheel test-python test-python-src test-pip-install \
-	run-python-example run-go-example
+	bench-python-instr run-python-example run-go-example
 
 generate:
 	$(GO) run ./cmd/mbufgen
@@ -67,6 +69,9 @@ test-pip-install: $(LIB)
 
 test-python-src: $(LIB)
 	cd python && LIBMBUF_PATH=$(abspath $(LIB)) $(PYTHON) -m pytest -p no:cacheprovider -q tests
+
+bench-python-instr: $(LIB) $(BUILD)/libpyempty.so
+	$(PYTHON) bench/pyinstr.py 2000 $(LIB) $(BUILD)/libpyempty.so
 
 run-python-example: $(LIB)
 	LIBMBUF_PATH=$(abspath $(LIB)) $(PYTHON) examples/packet_demo.py

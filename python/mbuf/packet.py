@@ -479,7 +479,7 @@ class Packet:
         c = self._c = _Cell()
         if type(data) is not bytes or len(data) > _IMAX:
             data = _data(data, "Packet")
-        r = _from_bytes(c, data, len(data), how if type(how) is int else _how(how))
+        r = _from_bytes(c, data, len(data), how if how is _DW else _how(how))
         if r:
             raise _error(r, "Packet")
 
@@ -919,7 +919,7 @@ class Packet:
         else:
             n = _COPYALL
         c = _Cell()
-        r = _copy(self._c, off, n, how if type(how) is int else _how(how), 0, c)
+        r = _copy(self._c, off, n, how if how is _DW else _how(how), 0, c)
         if r:
             raise _error(r, "copy", self)
         return _wrap(c, Packet)
@@ -932,7 +932,7 @@ class Packet:
         else:
             n = _COPYALL
         c = _Cell()
-        r = _copy(self._c, off, n, how if type(how) is int else _how(how), 1, c)
+        r = _copy(self._c, off, n, how if how is _DW else _how(how), 1, c)
         if r:
             raise _error(r, "dup", self)
         return _wrap(c, Packet)

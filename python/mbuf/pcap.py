@@ -52,6 +52,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.fdopen.restype = ctypes.c_void_p
 _libc.fdopen.argtypes = (ctypes.c_int, ctypes.c_char_p)
 _libc.fclose.argtypes = (ctypes.c_void_p,)
+_libc.open_memstream.restype = ctypes.c_void_p
+_libc.open_memstream.argtypes = (ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t))
+_libc.free.argtypes = (ctypes.c_void_p,)
 
 
 class PcapError(ValueError):
@@ -89,30 +92,47 @@ class Writer:
     Writer(file, linktype=LINKTYPE_ETHERNET, snaplen=0, nanosecond=False,
     ng=False): file is a path (created or truncated, closed by close()),
     a file descriptor or an object with fileno() (left open; flushed
-    first).  snaplen 0 is SNAPLEN_MAX; longer packets are cut (the wire
-    length keeps the whole).  ng=True writes pcapng, nanosecond=True
-    nanosecond timestamps.  Close it (or use `with`) to flush.
+    first), or any object with write() such as io.BytesIO (given the
+    bytes at flush() and close()).  snaplen 0 is SNAPLEN_MAX; longer
+    packets are cut (the wire length keeps the whole).  ng=True writes
+    pcapng, nanosecond=True nanosecond timestamps.  Close it (or use
+    `with`) to flush.
     """
 
     def __init__(self, file, linktype=LINKTYPE_ETHERNET, snaplen=0,
                  nanosecond=False, ng=False):
         self._fp = None
         self._d = None
+        self._sink = None           # an object given the bytes (memstream)
         flags = (_ffi.MBUF_PCAP_NSEC if nanosecond else 0) | (_ffi.MBUF_PCAP_NG if ng else 0)
+        self.name = file if isinstance(file, (str, bytes, os.PathLike)) else None
+        fd = None
         if isinstance(file, int):
             fd = os.dup(file)
-        elif hasattr(file, "fileno"):
-            if hasattr(file, "flush"):
-                file.flush()
-            fd = os.dup(file.fileno())
-        else:
+        elif self.name is not None:
             fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        self.name = file if isinstance(file, (str, bytes, os.PathLike)) else None
-        fp = _libc.fdopen(fd, b"wb")
-        if not fp:
-            err = _oserror("fdopen")
-            os.close(fd)
-            raise err
+        else:
+            try:
+                fileno = file.fileno()
+            except (AttributeError, OSError, ValueError):   # io.BytesIO...
+                fileno = None
+            if fileno is not None:
+                if hasattr(file, "flush"):
+                    file.flush()
+                fd = os.dup(fileno)
+        if fd is not None:
+            fp = _libc.fdopen(fd, b"wb")
+            if not fp:
+                err = _oserror("fdopen")
+                os.close(fd)
+                raise err
+        else:
+            # a stream in memory, its new bytes handed to file.write
+            self._sink, self._sent = file, 0
+            self._mem, self._memlen = ctypes.c_void_p(), ctypes.c_size_t()
+            fp = _libc.open_memstream(ctypes.byref(self._mem), ctypes.byref(self._memlen))
+            if not fp:
+                raise _oserror("open_memstream")
         self._fp = fp
         d = call(_lib.mbuf_pcap_dump_open, fp, linktype, snaplen, flags)
         if not d:
@@ -122,6 +142,13 @@ class Writer:
         self._d = d
         self.linktype, self.snaplen = linktype, snaplen or SNAPLEN_MAX
         self.nanosecond, self.ng = bool(nanosecond), bool(ng)
+
+    def _drain(self):
+        """Hand what the memory stream holds beyond what was sent to the sink."""
+        if self._sink is not None and self._memlen.value > self._sent:
+            self._sink.write(ctypes.string_at(self._mem.value + self._sent,
+                                              self._memlen.value - self._sent))
+            self._sent = self._memlen.value
 
     def write(self, packet, time=None, *, time_ns=None, wirelen=None, flags=None):
         """Append one record: packet is a Packet (written in place, not
@@ -170,12 +197,18 @@ class Writer:
     def flush(self):
         if self._d is not None and call(_lib.mbuf_pcap_dump_flush, self._d) != 0:
             raise _oserror("pcap.Writer.flush", self.name)
+        self._drain()
 
     def _close_fp(self):
         fp, self._fp = self._fp, None
+        err = 0
         if fp and _libc.fclose(fp) != 0:
-            return ctypes.get_errno()
-        return 0
+            err = ctypes.get_errno()
+        if fp and self._sink is not None:
+            self._drain()
+            _libc.free(self._mem)
+            self._sink = None
+        return err
 
     def close(self):
         """Flush and close (the file itself only if a path was given:

@@ -103,7 +103,7 @@ def test_zero_copy_keeps_the_buffer(tmp_path, no_leaks):
 
 
 def test_writer_targets(tmp_path, no_leaks):
-    """A path, a descriptor and a file object give the same file."""
+    """A path, a descriptor, a file object and io.BytesIO give the same file."""
     def fill(target):
         with pcap.Writer(target, ng=True) as w:
             for i in range(3):
@@ -115,10 +115,24 @@ def test_writer_targets(tmp_path, no_leaks):
     os.close(fd)
     with open(tmp_path / "obj.pcapng", "wb") as f:
         fill(f)
+    mem = io.BytesIO()
+    fill(mem)
     want = (tmp_path / "path.pcapng").read_bytes()
     assert (tmp_path / "fd.pcapng").read_bytes() == want
     assert (tmp_path / "obj.pcapng").read_bytes() == want
+    assert mem.getvalue() == want
     assert len(list(pcap.read(io.BytesIO(want)))) == 3
+
+
+def test_writer_to_memory_flushes(no_leaks):
+    mem = io.BytesIO()
+    w = pcap.Writer(mem)
+    w.write(b"abc", time_ns=0)
+    w.flush()
+    assert len(mem.getvalue()) == 24 + 16 + 3
+    w.write(b"de", time_ns=0)
+    w.close()
+    assert [bytes(r.packet) for r in pcap.read(mem.getvalue())] == [b"abc", b"de"]
 
 
 def test_copy_a_capture(tmp_path, no_leaks):

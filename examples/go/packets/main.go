@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	defer mbuf.LeakCheck() // MBUF_LEAK_REPORT=1: list what is left, exit status 97
 	log.SetFlags(0)
 	log.SetPrefix("packets: ")
 	eth := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00}
