@@ -414,6 +414,33 @@ test_null_owner(void)
 	m_freem(m);
 }
 
+/*
+ * The C helpers that take a how (the I/O bridge, the Python helpers) test
+ * it with the core's rule and report it in the core's words: the message
+ * after "func: " is m_get's, for every bad how.
+ */
+static void
+test_how_wording(void)
+{
+	static const int hows[] = { -1, 2, 7, INT_MIN, INT_MAX };
+	char want[1024], *w;
+	int i;
+
+	for (i = 0; i < (int)(sizeof(hows) / sizeof(hows[0])); i++) {
+		int how = hows[i];
+
+		VIOLATES(CHECK(m_get(how, MT_DATA) == NULL), "m_get: bad how");
+		w = strchr(got, ' ');
+		snprintf(want, sizeof(want), "%s", w != NULL ? w : "?");
+		VIOLATES(CHECK(m_from_readv(-1, 10, how) == NULL), want);
+		CHECK(strncmp(got, "m_from_readv: ", 14) == 0);
+		VIOLATES(CHECK(m_recvmsg(-1, NULL, 10, 0, how) == NULL), want);
+		CHECK(strncmp(got, "m_recvmsg: ", 11) == 0);
+		VIOLATES(CHECK(mbuf_packet_from_bytes(src, 10, how) == NULL), want);
+		CHECK(strncmp(got, "mbuf_packet_from_bytes: ", 24) == 0);
+	}
+}
+
 /* ======================================================================= */
 /* Part 2: the twins, fast paths on and off                                 */
 /* ======================================================================= */
@@ -1073,6 +1100,7 @@ static const struct {
 	{ "used_mbufs_checked", test_used_mbufs_checked },
 	{ "exhaustion", test_exhaustion },
 	{ "null_owner", test_null_owner },
+	{ "how_wording", test_how_wording },
 };
 
 /* test_checks [NAME]: all, or only the defect test NAME */

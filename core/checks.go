@@ -13,6 +13,10 @@ func checkHow(fn string, how int) {
 	}
 }
 
+// CheckHow is checkHow for the C helpers (python_helpers.c, iovec.c) that
+// take a how and test it with mbuf__how_ok: the core words the violation.
+func CheckHow(fn string, how int) { checkHow(fn, how) }
+
 // checkType: a type between MT_FREE and NumTypes (C: mbuf__type_ok).
 func checkType(fn string, typ int) {
 	if typ <= MT_FREE || typ >= NumTypes {

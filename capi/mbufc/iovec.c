@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "checks.h"
+#include "_cgo_export.h"
 
 int
 m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov)
@@ -57,10 +58,14 @@ rx_chain(const char *func, int len, int how, struct iovec *iov, int *niov)
 	struct mbuf *top, *m, **mp = &top;
 	int left = len, n = 0;
 
-	if (MBUF_UNLIKELY(len < 0 || len > M_IOVEC_MAXLEN ||
-	    (how != M_DONTWAIT && how != M_WAIT))) {
-		mbuf__violation(func, "len %d (0..%d), how %d", len,
-		    M_IOVEC_MAXLEN, how);
+	if (MBUF_UNLIKELY(!mbuf__how_ok(how))) {
+		mbufgo_check_how(how, (char *)func);	/* the core words it */
+		MBUF_FLUSH();
+		errno = EINVAL;
+		return NULL;
+	}
+	if (MBUF_UNLIKELY(len < 0 || len > M_IOVEC_MAXLEN)) {
+		mbuf__violation(func, "len %d (0..%d)", len, M_IOVEC_MAXLEN);
 		errno = EINVAL;
 		return NULL;
 	}

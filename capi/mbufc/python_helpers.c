@@ -25,12 +25,14 @@
 
 #define	CHAIN_MAX	(1 << 22)	/* bound on a chain walk: the mbuf arena */
 
+/* the core's how rule (rules.h), the core's wording when it fails */
 static int
 how_ok(const char *func, int how)
 {
-	if (how == M_DONTWAIT || how == M_WAIT)
+	if (MBUF_LIKELY(mbuf__how_ok(how)))
 		return 1;
-	mbuf__violation(func, "bad how %d (want M_DONTWAIT or M_WAIT)", how);
+	mbufgo_check_how(how, (char *)func);
+	MBUF_FLUSH();
 	return 0;
 }
 

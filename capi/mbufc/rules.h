@@ -11,6 +11,9 @@
 
 _Static_assert(MBUF_OWNER_TYPES == MT_OOBDATA + 1,
     "one unknown owner (and malloc type) per 2007 mbuf type");
+_Static_assert(MBUF_NUM_TYPES == 256,
+    "the per-type counters (internal.h, fastpath.c) have 256 entries, "
+    "one per value of the 8-bit types the core accepts");
 
 /* a valid how (core.checkHow) */
 static inline int
