@@ -110,8 +110,11 @@ $(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h $(FUZZ_LIBDIR)/libmbuf.so.0
 	$(CLANG) $(FUZZ_FLAGS) -rdynamic -o $@ $< -L$(FUZZ_LIBDIR) -lmbuf \
 		-Wl,-rpath,$(abspath $(FUZZ_LIBDIR)) -lpthread
 
+# -timeout 0: go test's default 10m would end a run of FUZZ_TIME >= 10m as
+# a failure ("context deadline exceeded"); a hanging input is still caught
+# (a fuzz worker that makes no progress for 10s is reported).
 fuzz-go:
-	$(GO) test -run '^$$' -fuzz '^FuzzOps$$' -fuzztime $(FUZZ_TIME) -parallel 2 ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzOps$$' -fuzztime $(FUZZ_TIME) -timeout 0 -parallel 2 ./core
 
 fuzz-c: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus; t=$(FUZZ_TIME); case $$t in *m) s=$$(( $${t%m} * 60 ));; *s) s=$${t%s};; *) s=$$t;; esac; \
