@@ -28,7 +28,7 @@ const (
 	ownerFallbackType = MT_DATA
 )
 
-// ownerIndex is the unknown-owner rule (C: mbuf__owner_index).
+// ownerIndex is the unknown-owner rule (C: mbuf__type_index in rules.h).
 func ownerIndex(typ int) int {
 	if uint(typ) >= ownerTypes {
 		return ownerFallbackType
