@@ -108,6 +108,101 @@ test_violations(void)
 	mbuf_set_panic_handler(NULL);
 }
 
+/*
+ * The Packet calls (mbuf_py_*) from C: they need no Python except where
+ * they make Python objects.  A cell holds the chain; each call takes it,
+ * works, and puts the new head back.
+ */
+static void
+test_packet_cells(void)
+{
+	static char data[3000];
+	struct mbuf *cell = NULL, *copy = NULL, *tail = NULL, *keep = NULL;
+	struct mbuf *busy = (struct mbuf *)1, *where = NULL;
+	struct mbuf_py_info info[4];
+	struct mbuf_py_header hdr;
+	struct iovec iov[4];
+	int i;
+
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = (char)i;
+	CHECK_EQ(mbuf_py_init(), -1);		/* no Python here */
+	CHECK(mbuf_py_read(&cell, 0, 1) == NULL);
+	mbuf_set_panic_handler(record);
+	violations = 0;
+
+	CHECK_EQ(mbuf_py_from_bytes(&cell, data, 3000, M_DONTWAIT), 0);
+	CHECK_EQ(mbuf_py_len(&cell), 3000);
+	CHECK_EQ(mbuf_py_byte(&cell, -1), (unsigned char)data[2999]);
+	CHECK_EQ(mbuf_py_byte(&cell, 3000), MBUF_PY_RANGE);
+	CHECK_EQ(mbuf_py_mbufs(&cell, NULL, info, 4), 2);
+	CHECK(info[0].len == 2048 && info[1].offset == 2048 && !info[0].readonly);
+
+	/* a shared copy: writes copy on write, the copy keeps its bytes */
+	CHECK_EQ(mbuf_py_copy(&cell, 0, M_COPYALL, M_DONTWAIT, 0, &copy), 0);
+	CHECK_EQ(mbuf_py_mbufs(&cell, NULL, info, 4), 2);
+	CHECK(info[0].refcount == 2 && info[0].readonly);
+	CHECK_EQ(mbuf_py_setbyte(&cell, 10, 0xee, M_DONTWAIT), 0);
+	CHECK_EQ(mbuf_py_byte(&cell, 10), 0xee);
+	CHECK_EQ(mbuf_py_byte(&copy, 10), 10);
+	CHECK_EQ(mbuf_py_setslice(&cell, 0, 4, "abc", 3, M_DONTWAIT), MBUF_PY_VALUE);
+	CHECK_EQ(mbuf_py_write(&cell, 3000, "end", 3, 1, M_DONTWAIT), 0);
+	CHECK_EQ(mbuf_py_len(&cell), 3003);
+
+	/* views: an m_copym of the range, one piece per mbuf */
+	CHECK_EQ(mbuf_py_views(&copy, 2040, 16, M_DONTWAIT, &keep, iov, 4), 2);
+	CHECK(keep != NULL && iov[0].iov_len == 8 && iov[1].iov_len == 8);
+	CHECK(memcmp(iov[1].iov_base, data + 2048, 8) == 0);
+	CHECK_EQ(mbuf_py_free(&copy), 0);	/* the view's reference remains */
+	CHECK(copy == NULL && memcmp(iov[0].iov_base, data + 2040, 8) == 0);
+	CHECK_EQ(mbuf_py_free(&keep), 0);
+	CHECK_EQ(mbuf_py_views(&cell, 2040, 16, M_DONTWAIT, &keep, iov, 1), 2);
+	CHECK(keep == NULL);			/* too many pieces: nothing kept */
+
+	/* split, cat, pullup, pulldown, prepend, adj through the cells */
+	CHECK_EQ(mbuf_py_split(&cell, 100, M_DONTWAIT, &tail), 0);
+	CHECK_EQ(mbuf_py_len(&cell), 100);
+	CHECK_EQ(mbuf_py_len(&tail), 2903);
+	CHECK_EQ(mbuf_py_cat(&cell, &tail), 0);
+	CHECK(tail == NULL && mbuf_py_len(&cell) == 3003);
+	CHECK_EQ(mbuf_py_pullup(&cell, MHLEN + 1), MBUF_PY_VALUE);
+	CHECK_EQ(mbuf_py_pulldown(&cell, 2000, 100, &where), 0);
+	CHECK(where != NULL && where->m_len >= 100);
+	CHECK_EQ(mbuf_py_prepend(&cell, "HDR", 3, M_DONTWAIT), 0);
+	CHECK_EQ(mbuf_py_byte(&cell, 0), 'H');
+	CHECK_EQ(mbuf_py_adj(&cell, 3), 0);
+	CHECK_EQ(mbuf_py_tag_set(&cell, 7, "tag", 3), 0);
+	CHECK_EQ(mbuf_py_tag_delete(&cell, 7), 1);
+	CHECK_EQ(mbuf_py_set_header(&cell, MBUF_PY_FLAGS, M_PKTHDR | M_BCAST), 0);
+	CHECK_EQ(mbuf_py_set_header(&cell, MBUF_PY_FLAGS, M_PKTHDR | M_EXT), MBUF_PY_VALUE);
+	CHECK_EQ(mbuf_py_header(&cell, &hdr), 0);
+	CHECK(hdr.len == 3003 && (hdr.flags & M_BCAST));
+	CHECK_EQ(violations, 0);
+
+	/* a busy cell is refused, not read; an emptied one says so */
+	CHECK_EQ(mbuf_py_len(&busy), MBUF_PY_BUSY);
+	CHECK_EQ(mbuf_py_free(&cell), 0);
+	CHECK(cell == NULL);
+	CHECK_EQ(mbuf_py_len(&cell), MBUF_PY_FREED);
+	CHECK_EQ(mbuf_py_free(&cell), MBUF_PY_FREED);
+
+	/* a chain freed behind the cell's back is reported and the cell emptied */
+	mbuf_clear_error();
+	cell = m_gethdr(M_DONTWAIT, MT_DATA);
+	m_freem(cell);
+	CHECK_EQ(mbuf_py_len(&cell), MBUF_PY_VIOLATION);
+	CHECK(cell == NULL && strstr(mbuf_last_error(), "not allocated") != NULL);
+	CHECK_EQ(mbuf_py_adopt(&cell, (struct mbuf *)12345), MBUF_PY_VIOLATION);
+	CHECK(cell == NULL && strstr(mbuf_last_error(), "mbuf_py_adopt") != NULL);
+	/* an earlier unchecked message survives calls that report nothing */
+	CHECK_EQ(mbuf_py_from_bytes(&cell, "x", 1, M_DONTWAIT), 0);
+	CHECK(strstr(mbuf_last_error(), "mbuf_py_adopt") != NULL);
+	CHECK_EQ(mbuf_py_free(&cell), 0);
+	CHECK_EQ(violations, 2);
+	mbuf_clear_error();
+	mbuf_set_panic_handler(NULL);
+}
+
 static void
 die_null_buffer(void)
 {
@@ -131,6 +226,7 @@ main(int argc, char **argv)
 		roundtrip(sizes[i]);
 	test_tags();
 	test_violations();
+	test_packet_cells();
 	if (getenv("MBUF_TEST_UNDER_VALGRIND") == NULL)
 		EXPECT_DEATH("null_buffer", "mbuf_packet_from_bytes: buf (nil), len 5");
 	CHECK(tu_all_types_zero());
