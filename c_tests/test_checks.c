@@ -415,6 +415,61 @@ test_null_owner(void)
 }
 
 /*
+ * The whole-packet helpers of the bindings (python_helpers.c) read the
+ * bytes of every mbuf: mbuf_packet_to_bytes checked liveness and m_len
+ * only, and copied from an m_data outside its buffer (an out-of-bounds
+ * read, SIGSEGV for a wild pointer); mbuf_py_byte read the head's byte
+ * without looking at its m_data.  Now the chain checks of the fast paths,
+ * and the core's message, as m_copym of the whole chain gives.
+ */
+static void
+test_whole_packet_helpers(void)
+{
+	static const int damage[] = { 0, 1, 2, 3, 4 };
+	char want[1024], *w;
+	struct mbuf *m, *cell;
+	char *data;
+	int k;
+
+	for (k = 0; k < (int)(sizeof(damage) / sizeof(damage[0])); k++) {
+		m = chain(2, 10);
+		data = m->m_next->m_data;
+		switch (damage[k]) {
+		case 0: m->m_next->m_data -= 1 << 20; break;	/* wild */
+		case 1: m->m_next->m_data += MLEN; break;	/* past the end */
+		case 2: m->m_next->m_len = -5; break;
+		case 3: m->m_next->m_len = MLEN + 1; break;
+		default: m->m_next->m_next = m; break;		/* a loop */
+		}
+		VIOLATES(CHECK(m_copym(m, 0, M_COPYALL, M_DONTWAIT) == NULL),
+		    "m_copym: ");
+		w = strchr(got, ' ');
+		snprintf(want, sizeof(want), "mbuf_packet_to_bytes:%s",
+		    w != NULL ? w : "?");
+		VIOLATES(CHECK_EQ(mbuf_packet_to_bytes(m, buf, sizeof(buf)), -1),
+		    want);
+		m->m_next->m_data = data;
+		m->m_next->m_len = 10;
+		m->m_next->m_next = NULL;
+		NO_VIOLATION(CHECK_EQ(mbuf_packet_to_bytes(m, buf, sizeof(buf)), 20));
+		CHECK(buf[0] == 0 && buf[9] == 9 && buf[10] == 1 && buf[19] == 1);
+		m_freem(m);
+	}
+
+	/* the head's own byte: its m_data is checked too */
+	cell = pkt(10);
+	data = cell->m_data;
+	cell->m_data -= 1 << 20;
+	m = cell;
+	VIOLATES(CHECK_EQ(mbuf_py_byte(&cell, 3), MBUF_PY_VIOLATION),
+	    "lies outside its buffer");
+	m->m_data = data;
+	if (cell == m)
+		NO_VIOLATION(CHECK_EQ(mbuf_py_byte(&cell, 3), 3));
+	m_freem(m);
+}
+
+/*
  * The C helpers that take a how (the I/O bridge, the Python helpers) test
  * it with the core's rule and report it in the core's words: the message
  * after "func: " is m_get's, for every bad how.
@@ -1101,6 +1156,7 @@ static const struct {
 	{ "exhaustion", test_exhaustion },
 	{ "null_owner", test_null_owner },
 	{ "how_wording", test_how_wording },
+	{ "whole_packet_helpers", test_whole_packet_helpers },
 };
 
 /* test_checks [NAME]: all, or only the defect test NAME */
