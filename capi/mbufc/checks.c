@@ -24,11 +24,14 @@ mbuf_set_fastpath(int on)
 	return was;
 }
 
-/* mbuf__chain_bytes refused m: have the core say why */
+/* a C predicate (checks.h) refused chain m: have the core say why */
 void
 mbuf__report_chain(const char *func, const struct mbuf *m)
 {
+	if (!MBUF_ENTER(func))
+		return;		/* refused and reported */
 	if (mbufgo_check_chain((uintptr_t)m, (char *)func)) {
+		MBUF_FLUSH();
 		/* the twins disagree: say so rather than fail silently */
 		mbuf__violation(func, "internal error: the C check refused chain "
 		    "%p, the core did not", (const void *)m);

@@ -33,6 +33,107 @@ wrap_add(int a, long b)
 }
 
 /*
+ * The core's complete implementations, out of line.  MBUF_ENTER refuses
+ * (and reports) a call the core may not take now: nested in a signal
+ * handler, or in a child of fork().
+ */
+static MBUF_COLD void
+copydata_go(const struct mbuf *m, int off, int len, const void *cp)
+{
+	if (!MBUF_ENTER("m_copydata"))
+		return;
+	mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
+	MBUF_FLUSH();
+}
+
+static MBUF_COLD void
+adj_go(struct mbuf *mp, int req_len)
+{
+	if (!MBUF_ENTER("m_adj"))
+		return;
+	mbufgo_adj((uintptr_t)mp, req_len);
+	MBUF_FLUSH();
+}
+
+static MBUF_COLD void
+move_pkthdr_go(struct mbuf *to, struct mbuf *from)
+{
+	if (!MBUF_ENTER("m_move_pkthdr"))
+		return;
+	mbufgo_move_pkthdr((uintptr_t)to, (uintptr_t)from);
+	MBUF_FLUSH();
+}
+
+static MBUF_COLD struct mbuf *
+pullup_go(struct mbuf *n, int len)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_pullup"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
+	MBUF_FLUSH();
+	return r;
+}
+
+static MBUF_COLD struct mbuf *
+split_go(struct mbuf *m0, int len0, int how)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_split"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_split((uintptr_t)m0, len0, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+static MBUF_COLD struct mbuf *
+pulldown_go(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf *x;
+
+	if (!MBUF_ENTER("m_pulldown"))
+		return NULL;
+	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
+	MBUF_FLUSH();
+	return x;
+}
+
+static MBUF_COLD void
+copyback_go(struct mbuf *m0, int off, int len, const void *cp)
+{
+	if (!MBUF_ENTER("m_copyback"))
+		return;
+	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
+	MBUF_FLUSH();
+}
+
+static MBUF_COLD struct mbuf *
+copym_go(struct mbuf *m, int off, int len, int how)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_copym"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_copym((uintptr_t)m, off, len, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+static MBUF_COLD struct mbuf *
+prepend_go(struct mbuf *m, int len, int how)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_prepend"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+/*
  * Each operation below runs its common case inline when the first mbuf
  * serves it (checked once, inline), goes on in a *_rest function when
  * more mbufs are needed (the head already checked: mbuf__prefix_rest
@@ -47,8 +148,7 @@ copydata_rest(const struct mbuf *m, int off, int len, char *cp)
 	int n;
 
 	if (mbuf__prefix_rest(m, need) < need) {
-		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
-		MBUF_FLUSH();
+		copydata_go(m, off, len, cp);
 		return;
 	}
 	/* all checked: copy */
@@ -76,8 +176,7 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 		copydata_rest(m, off, len, cp);
 		return;
 	}
-	mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
-	MBUF_FLUSH();
+	copydata_go(m, off, len, cp);
 }
 
 /* m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked */
@@ -89,8 +188,7 @@ adj_rest(struct mbuf *mp, int req_len)
 
 	if (mbuf__prefix_rest(mp,
 	    req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN) < 0) {
-		mbufgo_adj((uintptr_t)mp, req_len);
-		MBUF_FLUSH();
+		adj_go(mp, req_len);
 		return;
 	}
 	if (req_len >= 0) {
@@ -162,16 +260,14 @@ m_adj(struct mbuf *mp, int req_len)
 		adj_rest(mp, req_len);
 		return;
 	}
-	mbufgo_adj((uintptr_t)mp, req_len);
-	MBUF_FLUSH();
+	adj_go(mp, req_len);
 }
 
 void
 m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 {
 	if (MBUF_UNLIKELY(!mbuf__fast_ok() || !mbuf__header_move_ok(to, from))) {
-		mbufgo_move_pkthdr((uintptr_t)to, (uintptr_t)from);
-		MBUF_FLUSH();
+		move_pkthdr_go(to, from);
 		return;
 	}
 	to->m_pkthdr = from->m_pkthdr;	/* the tags move with it */
@@ -189,14 +285,11 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 static __attribute__((noinline)) struct mbuf *
 pullup_rest(struct mbuf *m, int len)
 {
-	struct mbuf *n, *r;
+	struct mbuf *n;
 	int space, count;
 
-	if (mbuf__prefix_rest(m, len) < len) {
-		r = (struct mbuf *)mbufgo_pullup((uintptr_t)m, len);
-		MBUF_FLUSH();
-		return r;
-	}
+	if (mbuf__prefix_rest(m, len) < len)
+		return pullup_go(m, len);
 	n = m->m_next;
 	len -= m->m_len;
 	space = (int)(&m->m_dat[MLEN] - (m->m_data + m->m_len));
@@ -224,8 +317,6 @@ pullup_rest(struct mbuf *m, int len)
 struct mbuf *
 m_pullup(struct mbuf *n, int len)
 {
-	struct mbuf *r;
-
 	/* the first mbuf plain, not alone, with room for len bytes */
 	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__member_ok(n) &&
 	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
@@ -234,9 +325,7 @@ m_pullup(struct mbuf *n, int len)
 			return n;	/* already there */
 		return pullup_rest(n, len);
 	}
-	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
-	MBUF_FLUSH();
-	return r;
+	return pullup_go(n, len);
 }
 
 /*
@@ -270,13 +359,14 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		*res = n;
 		return 1;
 	}
-	if (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0) {
+	n = mbuf__alloc_mbuf(t, how, hdr ? m0->m_type : m->m_type, "m_split");
+	if (n == NULL) {
+		if (mbuf__cache_only(t))
+			return 0;	/* the core's path reports it */
 		*res = NULL;	/* counted once, by the refill */
 		return 1;
 	}
-	n = t->mb[--t->nmb];
 	if (hdr) {
-		mbuf__take_mbuf(t, n, m0->m_type);
 		mbuf__init_pkthdr(n);
 		mbuf__claim_for(n, m0->m_owner);
 		n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
@@ -285,7 +375,6 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		if ((m->m_flags & M_EXT) == 0)
 			MH_ALIGN(n, remain);
 	} else {
-		mbuf__take_mbuf(t, n, m->m_type);
 		mbuf__claim_for(n, m->m_owner);
 		M_ALIGN(n, remain);
 	}
@@ -311,9 +400,7 @@ m_split(struct mbuf *m0, int len0, int how)
 
 	if (MBUF_LIKELY(split_fast(m0, len0, how, &r)))
 		return r;
-	r = (struct mbuf *)mbufgo_split((uintptr_t)m0, len0, how);
-	MBUF_FLUSH();
-	return r;
+	return split_go(m0, len0, how);
 }
 
 /*
@@ -338,16 +425,12 @@ pulldown_rest(struct mbuf *m, int off, int len, int *offp)
 			return x;
 		}
 	}
-	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
-	MBUF_FLUSH();
-	return x;
+	return pulldown_go(m, off, len, offp);
 }
 
 struct mbuf *
 m_pulldown(struct mbuf *m, int off, int len, int *offp)
 {
-	struct mbuf *x;
-
 	if (MBUF_LIKELY(mbuf__fast_ok() && off >= 0 && len >= 0 &&
 	    len <= MCLBYTES && mbuf__member_ok(m))) {
 		if (MBUF_LIKELY(off < m->m_len)) {
@@ -361,9 +444,7 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
 		} else
 			return pulldown_rest(m, off, len, offp);
 	}
-	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
-	MBUF_FLUSH();
-	return x;
+	return pulldown_go(m, off, len, offp);
 }
 
 /*
@@ -403,8 +484,7 @@ copyback_rest(struct mbuf *m0, int off, int len, const char *cp)
 		m0->m_pkthdr.len = wrap_add(0, need);
 	return;
 core:
-	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
-	MBUF_FLUSH();
+	copyback_go(m0, off, len, cp);
 }
 
 void
@@ -428,8 +508,7 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 			return;
 		}
 	}
-	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
-	MBUF_FLUSH();
+	copyback_go(m0, off, len, cp);
 }
 
 /*
@@ -458,14 +537,15 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 	for (; off > 0 && off >= m->m_len; m = m->m_next)
 		off -= m->m_len;
 	for (rem = len; rem > 0 && m != NULL; np = &n->m_next) {
-		if (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0) {
+		if ((n = mbuf__alloc_mbuf(t, how, m->m_type, "m_copym")) ==
+		    NULL) {
 			m_freem(top);
+			if (mbuf__cache_only(t))
+				return 0;	/* the core's path reports it */
 			__atomic_add_fetch(&MCFail, 1, __ATOMIC_RELAXED);
-			*res = NULL;
+			*res = NULL;	/* counted once, by the refill */
 			return 1;
 		}
-		n = t->mb[--t->nmb];
-		mbuf__take_mbuf(t, n, m->m_type);
 		mbuf__claim_for(n, m->m_owner);
 		*np = n;
 		if (copyhdr) {
@@ -510,9 +590,7 @@ m_copym(struct mbuf *m, int off, int len, int how)
 
 	if (MBUF_LIKELY(copym_fast(m, off, len, how, &r)))
 		return r;
-	r = (struct mbuf *)mbufgo_copym((uintptr_t)m, off, len, how);
-	MBUF_FLUSH();
-	return r;
+	return copym_go(m, off, len, how);
 }
 
 struct mbuf *
@@ -525,11 +603,11 @@ m_prepend(struct mbuf *m, int len, int how)
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || m == NULL ||
 	    !mbuf__how_ok(how) || len < 0 || !mbuf__member_ok(m) ||
 	    len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN))) {
-		mn = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
-		MBUF_FLUSH();
-		return mn;
+		return prepend_go(m, len, how);
 	}
-	if (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0) {
+	if ((mn = mbuf__alloc_mbuf(t, how, m->m_type, "m_prepend")) == NULL) {
+		if (mbuf__cache_only(t))
+			return prepend_go(m, len, how);	/* reports it */
 		/* fails as the core does, counted once (by the refill) */
 		if (mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)
 			mbuf__report_chain("m_prepend", m);
@@ -537,8 +615,6 @@ m_prepend(struct mbuf *m, int len, int how)
 			m_freem(m);
 		return NULL;
 	}
-	mn = t->mb[--t->nmb];
-	mbuf__take_mbuf(t, mn, m->m_type);
 	if (m->m_flags & M_PKTHDR) {
 		mn->m_pkthdr = m->m_pkthdr;
 		mn->m_flags = m->m_flags & M_COPYFLAGS;

@@ -59,8 +59,10 @@ rx_chain(const char *func, int len, int how, struct iovec *iov, int *niov)
 	int left = len, n = 0;
 
 	if (MBUF_UNLIKELY(!mbuf__how_ok(how))) {
-		mbufgo_check_how(how, (char *)func);	/* the core words it */
-		MBUF_FLUSH();
+		if (MBUF_ENTER(func)) {	/* the core words it */
+			mbufgo_check_how(how, (char *)func);
+			MBUF_FLUSH();
+		}
 		errno = EINVAL;
 		return NULL;
 	}

@@ -32,8 +32,10 @@ how_ok(const char *func, int how)
 {
 	if (MBUF_LIKELY(mbuf__how_ok(how)))
 		return 1;
-	mbufgo_check_how(how, (char *)func);
-	MBUF_FLUSH();
+	if (MBUF_ENTER(func)) {
+		mbufgo_check_how(how, (char *)func);
+		MBUF_FLUSH();
+	}
 	return 0;
 }
 
@@ -47,6 +49,8 @@ live_or_report(const struct mbuf *m, const char *func)
 	}
 	if (mbuf__sh != NULL && mbuf__mb_is_live(m))
 		return 1;
+	if (!MBUF_ENTER(func))
+		return 0;
 	if (mbufgo_check_mbuf((uintptr_t)m, (char *)func))
 		mbuf__violation(func, "mbuf %p is not live", (const void *)m);
 	MBUF_FLUSH();
@@ -318,8 +322,10 @@ handle_ext_free(struct mbuf *m, void *buf, size_t size, void *arg)
 {
 	(void)buf;
 	(void)size;
-	mbufgo_handle_release((uintptr_t)arg);
-	MBUF_FLUSH();
+	if (MBUF_ENTER("m_ext_free")) {
+		mbufgo_handle_release((uintptr_t)arg);
+		MBUF_FLUSH();
+	}
 	pool_cache_put(mb_cache, m);
 }
 
@@ -415,8 +421,13 @@ mbuf_attach_pyobject(void *data, size_t len, void *pyobj, int writable,
 long
 mbuf_handles_live(void)
 {
-	return mbufgo_handles_live() +
-	    __atomic_load_n(&py_owners_live, __ATOMIC_RELAXED);
+	long n;
+
+	if (!MBUF_ENTER("mbuf_handles_live"))
+		return -1;
+	n = mbufgo_handles_live();
+	MBUF_FLUSH();
+	return n + __atomic_load_n(&py_owners_live, __ATOMIC_RELAXED);
 }
 
 /* ---- the Python Packet: one call per operation (mbuf_py_*) ------------------- */
