@@ -3,7 +3,6 @@ package core
 import (
 	"math/bits"
 	"os"
-	"unsafe"
 )
 
 // What the C side of libmbuf (capi/mbufc) shares with the core. The C
@@ -38,7 +37,6 @@ func ownerIndex(typ int) int {
 
 // CConstants lists the shared values in the order they are generated.
 func CConstants() []CConst {
-	var sh Shared
 	return []CConst{
 		{"MBUF_STATE_FREE", int64(stateFree), "slot in a depot or a per-thread cache"},
 		{"MBUF_STATE_LIVE", int64(stateLive), "slot owned by the user"},
@@ -46,12 +44,8 @@ func CConstants() []CConst {
 		{"MBUF_STATE_FREEING", int64(stateFreeing), "mbuf handed to a custom ext_free callback"},
 		{"MBUF_STATE_STRIDE", stateStride, "bytes between two slots' state bytes"},
 		{"MBUF_STATE_STRIDE_SHIFT", int64(bits.TrailingZeros(stateStride)), "log2(MBUF_STATE_STRIDE)"},
-		{"MBUF_MSIZE_SHIFT", int64(bits.TrailingZeros(MSIZE)), "log2(MSIZE): mbuf slot index from an offset"},
 		{"MBUF_SHARED_SLOWPATH", SharedSlowPath, "Shared.Flags: debug mode, every call goes to the core"},
 		{"MBUF_SHARED_FASTPATH_OFF", SharedFastPathOff, "Shared.Flags: MBUF_FASTPATH=0 at load"},
-		{"MBUF_SHARED_OFF_FLAGS", int64(unsafe.Offsetof(sh.Flags)), "offsetof(struct mbuf_shared, flags)"},
-		{"MBUF_SHARED_OFF_GO_TYPES", int64(unsafe.Offsetof(sh.GoTypes)), "offsetof(struct mbuf_shared, go_types)"},
-		{"MBUF_SHARED_SIZE", int64(unsafe.Sizeof(sh)), "sizeof(struct mbuf_shared)"},
 		{"MBUF_NUM_TYPES", NumTypes, "mbuf types 1..MBUF_NUM_TYPES-1 are valid"},
 		{"MBUF_OWNER_TYPES", ownerTypes, "types below this have an unknown owner of their own"},
 		{"MBUF_OWNER_FALLBACK_TYPE", ownerFallbackType, "whose unknown owner the other types get"},

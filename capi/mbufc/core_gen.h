@@ -13,12 +13,8 @@
 #define	MBUF_STATE_FREEING           3	/* mbuf handed to a custom ext_free callback */
 #define	MBUF_STATE_STRIDE            64	/* bytes between two slots' state bytes */
 #define	MBUF_STATE_STRIDE_SHIFT      6	/* log2(MBUF_STATE_STRIDE) */
-#define	MBUF_MSIZE_SHIFT             9	/* log2(MSIZE): mbuf slot index from an offset */
 #define	MBUF_SHARED_SLOWPATH         1	/* Shared.Flags: debug mode, every call goes to the core */
 #define	MBUF_SHARED_FASTPATH_OFF     2	/* Shared.Flags: MBUF_FASTPATH=0 at load */
-#define	MBUF_SHARED_OFF_FLAGS        48	/* offsetof(struct mbuf_shared, flags) */
-#define	MBUF_SHARED_OFF_GO_TYPES     56	/* offsetof(struct mbuf_shared, go_types) */
-#define	MBUF_SHARED_SIZE             2104	/* sizeof(struct mbuf_shared) */
 #define	MBUF_NUM_TYPES               256	/* mbuf types 1..MBUF_NUM_TYPES-1 are valid */
 #define	MBUF_OWNER_TYPES             8	/* types below this have an unknown owner of their own */
 #define	MBUF_OWNER_FALLBACK_TYPE     1	/* whose unknown owner the other types get */
