@@ -14,9 +14,12 @@
  * failure here, not the end of the test run), started with a timeout.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/select.h>
+#include <poll.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -30,6 +33,13 @@
  * (NULL-terminated); collect stderr and stdout into out.  Returns the wait
  * status; a child still running after CHILD_TIMEOUT seconds is killed and
  * reported as such in out.
+ *
+ * The output is read to end of file before the child is reaped: once
+ * reaped, what it wrote last may still sit unread in the pipe.  (This
+ * used to stop reading as soon as waitpid found the child gone, after a
+ * quiet spell: a child that wrote its whole report and exited in that
+ * moment, as a slow parent under valgrind lets happen, came back with
+ * its exit status and none of its output.)
  */
 static int
 run_child(const char *name, const char *const *env, char *out, size_t outsz)
@@ -39,7 +49,7 @@ run_child(const char *name, const char *const *env, char *out, size_t outsz)
 	char *envp[256];
 	size_t n = 0;
 	ssize_t r;
-	int p[2], i, k = 0, status = 0;
+	int p[2], i, k = 0, status = 0, killed = 0;
 	time_t deadline = time(NULL) + CHILD_TIMEOUT;
 	pid_t pid;
 
@@ -64,43 +74,35 @@ run_child(const char *name, const char *const *env, char *out, size_t outsz)
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
-	/* read until EOF, or until the deadline passes */
+	/* read until end of file: every writer (the child) is gone */
 	for (;;) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		int fl;
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		char sink[512];
 
-		if (time(NULL) > deadline) {
-			kill(pid, SIGKILL);
-			snprintf(out + n, outsz - n, "\n[killed: no exit after %d s]\n",
-			    CHILD_TIMEOUT);
-			n += strlen(out + n);
-			break;
+		if (!killed && time(NULL) > deadline) {
+			kill(pid, SIGKILL);	/* its pipe closes: EOF follows */
+			killed = 1;
 		}
-		fl = 0;
-		if (n < outsz - 1) {
-			struct timeval tv = { 0, 100 * 1000 };
-			fd_set rd;
-
-			FD_ZERO(&rd);
-			FD_SET(p[0], &rd);
-			if (select(p[0] + 1, &rd, NULL, NULL, &tv) > 0) {
-				r = read(p[0], out + n, outsz - 1 - n);
-				if (r <= 0)
-					break;
-				n += (size_t)r;
-				fl = 1;
-			}
-		} else
-			nanosleep(&ts, NULL);
-		if (!fl && waitpid(pid, &status, WNOHANG) == pid) {
-			pid = 0;
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		if (n < outsz - 1)
+			r = read(p[0], out + n, outsz - 1 - n);
+		else
+			r = read(p[0], sink, sizeof(sink));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			break;
-		}
+		if (n < outsz - 1)
+			n += (size_t)r;
 	}
-	out[n] = '\0';
+	if (killed)
+		snprintf(out + n, outsz - n, "\n[killed: no exit after %d s]\n",
+		    CHILD_TIMEOUT);
+	else
+		out[n] = '\0';
 	close(p[0]);
-	if (pid != 0)
-		waitpid(pid, &status, 0);
+	waitpid(pid, &status, 0);
 	return status;
 }
 
@@ -349,6 +351,64 @@ child_forgetful_at_exit(void)
 	return 0;
 }
 
+/* ---- the leak report on a thread whose signal stack is gone ----------------- */
+
+static pthread_t main_thread;
+
+/* send the Go runtime's preemption signal to the main thread, until exit */
+static void *
+preempt_main_forever(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_kill(main_thread, SIGURG);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/*
+ * What Python does to its main thread when faulthandler is on: install an
+ * alternate signal stack, let the Go runtime adopt it (the first call into
+ * Go), then at finalisation disable it and free the memory.  The leak
+ * report at exit then runs Go code on that thread; any signal the Go
+ * runtime takes there (SIGURG, its preemption signal, arrives many times
+ * a second in a busy process; here a thread sends it without pause) found
+ * no signal stack: "signal 23 received on thread with no signal stack",
+ * the process dies with status 2 and no report.
+ */
+static int
+child_stale_sigaltstack_at_exit(void)
+{
+	stack_t ss = { .ss_size = 64 << 10 };
+	pthread_t t;
+	int i;
+
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0) {
+		perror("sigaltstack");
+		return 2;
+	}
+	/* Go adopts the stack of this thread at its first call */
+	for (i = 0; i < 3000; i++)
+		CHECK(m_get(M_DONTWAIT, MT_DATA) != NULL);	/* leaked */
+	CHECK_EQ(mbuf_leak_count(), 3000);
+	/* Py_Finalize: faulthandler disables its stack and frees it */
+	ss.ss_flags = SS_DISABLE;
+	if (sigaltstack(&ss, NULL) != 0) {
+		perror("sigaltstack");
+		return 2;
+	}
+	munmap(ss.ss_sp, ss.ss_size);
+	main_thread = pthread_self();
+	if (pthread_create(&t, NULL, preempt_main_forever, NULL) != 0) {
+		perror("pthread_create");
+		return 2;
+	}
+	return tu_failures == 0 ? 0 : 1;	/* exit: the report runs */
+}
+
 /* ---- the parent ------------------------------------------------------------ */
 
 static void
@@ -373,6 +433,14 @@ at_exit_tests(void)
 	if (tu_failures > 0)
 		fprintf(stderr, "forgetful_at_exit: status %#x:\n%s\n", st, out);
 
+	st = run_child("stale_sigaltstack_at_exit", leak_env, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
+	CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated at exit") != NULL);
+	CHECK(strstr(out, "no signal stack") == NULL);
+	if (tu_failures > 0)
+		fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n%.4000s\n",
+		    st, out);
+
 	/* debug mode: the report of a double free does not fault on 0x10 */
 	st = run_child("bad_owner_debug", debug_env, out, sizeof(out));
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
@@ -392,6 +460,7 @@ static const struct {
 	{ "bad_owner_debug", child_bad_owner_debug },
 	{ "forgetful_ext_free", child_forgetful_ext_free },
 	{ "forgetful_at_exit", child_forgetful_at_exit },
+	{ "stale_sigaltstack_at_exit", child_stale_sigaltstack_at_exit },
 };
 
 int

@@ -285,7 +285,7 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 static __attribute__((noinline)) struct mbuf *
 pullup_rest(struct mbuf *m, int len)
 {
-	struct mbuf *n;
+	struct mbuf *n, *s;
 	int space, count;
 
 	if (mbuf__prefix_rest(m, len) < len)
@@ -307,8 +307,13 @@ pullup_rest(struct mbuf *m, int len)
 		space -= count;
 		if (n->m_len != 0)
 			n->m_data += count;
-		else
-			n = m_free(n);
+		else {
+			/* a refused free (in a signal handler) leaks n,
+			   reported, but must not cut the chain */
+			s = n->m_next;
+			m_free(n);
+			n = s;
+		}
 	} while (len > 0 && n != NULL);
 	m->m_next = n;
 	return m;
