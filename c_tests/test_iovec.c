@@ -276,8 +276,7 @@ test_violations(void)
 	CHECK(strstr(handler_msg, "m_from_readv: len -1") != NULL);
 	CHECK(m_from_readv(0, M_IOVEC_MAXLEN + 1, M_DONTWAIT) == NULL);
 	CHECK(m_recvmsg(0, NULL, 10, 0, 7) == NULL);
-	CHECK(strstr(handler_msg, "m_recvmsg: len 10") != NULL &&
-	    strstr(handler_msg, "how 7") != NULL);
+	CHECK(strstr(handler_msg, "m_recvmsg: bad how 7") != NULL);
 	CHECK(m_sendmsg(1, NULL, NULL, 0) == -1);
 	CHECK_EQ(handler_calls, 8);
 	CHECK(mbuf_last_error() != NULL);

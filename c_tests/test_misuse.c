@@ -2,13 +2,16 @@
  * The misuse catalogue (docs/misuse.md), in C.
  *
  * Every case is a function that misuses the API once and then cleans up
- * what it allocated.  Each case runs twice:
+ * what it allocated.  Each case runs:
  *   - as a death test, in a fresh copy of this program: the default panic
  *     handler must abort with "libmbuf: panic: <func>: ..." and every
  *     wanted fragment of the message;
  *   - in this process under a panic handler that returns: the call must
  *     report the same message and return its failure value, leaving the
- *     process healthy (no leak, mbstat back to zero at the end).
+ *     process healthy (no leak, mbstat back to zero at the end);
+ * and each of these twice, with the C fast paths on and off
+ * (MBUF_FASTPATH=0, mbuf_set_fastpath): the two messages must be the
+ * same, addresses aside.
  * Cases that need debug mode (MBUF_DEBUG) run only as death tests, in a
  * child started with that environment.  Then: the errno cases of
  * mbuf_sysctl, the leak report (in process, and MBUF_LEAK_REPORT=1 at
@@ -211,6 +214,37 @@ static void c_move_pkthdr_ext(void)
 }
 static void c_devget_neg(void) { m_devget(scratch, -1, 0, NULL, NULL); }
 
+/*
+ * ---- broken chains and aliases (issue 11: the fast paths check these too).
+ * A call checks the mbufs it uses, those holding the bytes it works on:
+ * the ranges below reach the second mbuf.
+ */
+
+/* a packet of two mbufs, 10 bytes each */
+static struct mbuf *
+pkt2(void)
+{
+	struct mbuf *m = pkt(10);
+
+	m->m_next = m_get(M_DONTWAIT, MT_DATA);
+	m->m_next->m_len = 10;
+	m->m_pkthdr.len = 20;
+	return m;
+}
+static void c_move_pkthdr_self(void) { struct mbuf *m = pkt(10); m_move_pkthdr(m, m); m_freem(m); }
+static void c_copydata_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copydata(m, 5, 10, scratch); m->m_next->m_len = 0; m_freem(m); }
+static void c_copyback_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copyback(m, 8, 4, scratch); m->m_next->m_len = 0; m_freem(m); }
+static void c_copym_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copym(m, 0, M_COPYALL, M_DONTWAIT); m->m_next->m_len = 0; m_freem(m); }
+static void c_split_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_split(m, 12, M_DONTWAIT); m->m_next->m_len = 0; m_freem(m); }
+static void c_pulldown_neg_m_len(void) { struct mbuf *m = pkt2(); int o; m->m_next->m_len = -5; m_pulldown(m, 8, 4, &o); m->m_next->m_len = 0; m_freem(m); }
+static void c_adj_len_too_long(void) { struct mbuf *m = pkt(10); m->m_len = MLEN + 1; m_adj(m, 2); m->m_len = 10; m_freem(m); }
+static void c_copydata_data_outside(void) { struct mbuf *m = pkt(10); m->m_data -= 200; m_copydata(m, 0, 4, scratch); m->m_data += 200; m_freem(m); }
+static void c_adj_cycle(void) { struct mbuf *m = pkt2(); m->m_next->m_next = m->m_next; m_adj(m, -5); m->m_next->m_next = NULL; m_freem(m); }
+static void c_copym_cycle(void) { struct mbuf *m = pkt2(); m->m_next->m_next = m; m_copym(m, 5, 20, M_DONTWAIT); m->m_next->m_next = NULL; m_freem(m); }
+static void c_copyback_null_src(void) { struct mbuf *m = pkt(10); m_copyback(m, 0, 4, NULL); m_freem(m); }
+static void c_pullup_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_pullup(m, 14); m->m_next = NULL; m_freem(m); }
+static void c_copydata_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_copydata(m, 5, 10, scratch); m->m_next = NULL; m_freem(m); }
+
 /* ---- debug mode (MBUF_DEBUG, set in the child's environment) ------------ */
 
 /*
@@ -339,6 +373,19 @@ static const struct mcase cases[] = {
 	{ "tag_prepend_twice", c_tag_prepend_twice, "m_tag_prepend: tag 0x|is already on this tag list", NULL },
 	{ "move_pkthdr_ext", c_move_pkthdr_ext, "m_move_pkthdr: destination 0x|has external storage", NULL },
 	{ "devget_neg", c_devget_neg, "m_devget: totlen -1, off0 0", NULL },
+	{ "move_pkthdr_self", c_move_pkthdr_self, "m_move_pkthdr: source and destination are the same mbuf 0x", NULL },
+	{ "copydata_neg_m_len", c_copydata_neg_m_len, "m_copydata: mbuf 0x|has a negative m_len -5", NULL },
+	{ "copyback_neg_m_len", c_copyback_neg_m_len, "m_copyback: mbuf 0x|has a negative m_len -5", NULL },
+	{ "copym_neg_m_len", c_copym_neg_m_len, "m_copym: mbuf 0x|has a negative m_len -5", NULL },
+	{ "split_neg_m_len", c_split_neg_m_len, "m_split: mbuf 0x|has a negative m_len -5", NULL },
+	{ "pulldown_neg_m_len", c_pulldown_neg_m_len, "m_pulldown: mbuf 0x|has a negative m_len -5", NULL },
+	{ "adj_len_too_long", c_adj_len_too_long, "m_adj: mbuf 0x|has m_len 457, more than its buffer holds", NULL },
+	{ "copydata_data_outside", c_copydata_data_outside, "m_copydata: mbuf 0x|+ m_len 10 lies outside its buffer", NULL },
+	{ "adj_cycle", c_adj_cycle, "m_adj: chain has a cycle", NULL },
+	{ "copym_cycle", c_copym_cycle, "m_copym: chain has a cycle", NULL },
+	{ "copyback_null_src", c_copyback_null_src, "m_copyback: NULL source for 4 bytes", NULL },
+	{ "pullup_freed_in_chain", c_pullup_freed_in_chain, "m_pullup: mbuf 0x|is not allocated", NULL },
+	{ "copydata_freed_in_chain", c_copydata_freed_in_chain, "m_copydata: mbuf 0x|is not allocated", NULL },
 	/* debug mode */
 	{ "dbg_freed_by", c_dbg_freed_by, "m_freem: mbuf 0x|is not allocated|freed by m_free, owner unknown/data", "1" },
 	{ "dbg_alloc_site", c_dbg_alloc_site, "m_free: mbuf 0x|freed by m_freem from |allocated by m_getcl from ", "alloc" },
@@ -384,6 +431,7 @@ spawn_prog(const char *prog, char *const args[], const char *env1,
 	argv[i] = NULL;
 	for (i = 0; environ[i] != NULL && k < 250; i++)
 		if (strncmp(environ[i], "MBUF_DEBUG=", 11) != 0 &&
+		    strncmp(environ[i], "MBUF_FASTPATH=", 14) != 0 &&
 		    strncmp(environ[i], "MBUF_LEAK_REPORT=", 17) != 0 &&
 		    strncmp(environ[i], "GODEBUG=", 8) != 0)
 			envp[k++] = environ[i];
@@ -428,40 +476,97 @@ spawn_self(char *const args[], const char *env1, const char *env2,
 	return spawn_prog(tu_self, argv, env1, env2, out, outsz);
 }
 
+/*
+ * A message with its addresses replaced by #1, #2, ... in order of first
+ * appearance: what two runs of the same case must agree on.
+ */
+static void
+normalize(const char *msg, char *out, size_t outsz)
+{
+	unsigned long seen[16];
+	int nseen = 0, k;
+	size_t n = 0;
+	char *end;
+
+	while (*msg != '\0' && n + 8 < outsz) {
+		if (msg[0] == '0' && msg[1] == 'x') {
+			unsigned long v = strtoul(msg, &end, 16);
+
+			for (k = 0; k < nseen && seen[k] != v; k++)
+				;
+			if (k == nseen && nseen < 16)
+				seen[nseen++] = v;
+			n += (size_t)snprintf(out + n, outsz - n, "#%d", k + 1);
+			msg = end;
+		} else
+			out[n++] = *msg++;
+	}
+	out[n] = '\0';
+}
+
+/* the "libmbuf: panic: ..." line of a child's stderr, normalized */
+static void
+panic_line(const char *out, char *line, size_t linesz)
+{
+	const char *p = strstr(out, "libmbuf: panic: ");
+	char buf[1024];
+	size_t n = 0;
+
+	while (p != NULL && *p != '\0' && *p != '\n' && n + 1 < sizeof(buf))
+		buf[n++] = *p++;
+	buf[n] = '\0';
+	normalize(buf, line, linesz);
+}
+
+/*
+ * Each case in a fresh child, with the fast paths on and (unless the case
+ * needs debug mode, which turns them off anyway) again off
+ * (MBUF_FASTPATH=0): both must abort with the same message.
+ */
 static void
 death_tests(void)
 {
 	const struct mcase *c;
-	char out[8192], env[64];
-	int status;
+	char out[8192], env[64], line[2][1024];
+	int status, k;
 
 	for (c = cases; c->name != NULL; c++) {
 		char *args[] = { (char *)"--case", (char *)c->name, NULL };
 
-		tu_checks++;
-		if (c->debug != NULL)
-			snprintf(env, sizeof(env), "MBUF_DEBUG=%s", c->debug);
-		status = spawn_self(args, c->debug != NULL ? env : NULL, NULL,
-		    out, sizeof(out));
+		for (k = 0; k < (c->debug != NULL ? 1 : 2); k++) {
+			tu_checks++;
+			if (c->debug != NULL)
+				snprintf(env, sizeof(env), "MBUF_DEBUG=%s", c->debug);
+			else
+				snprintf(env, sizeof(env), "MBUF_FASTPATH=%d", k == 0);
+			status = spawn_self(args, env, NULL, out, sizeof(out));
 #if defined(__SANITIZE_ADDRESS__)
-		/* AddressSanitizer sees the stale write itself, at once */
-		if (strstr(c->name, "write_after_free") != NULL) {
-			if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 ||
-			    strstr(out, "use-after-poison") == NULL) {
-				tu_failures++;
-				fprintf(stderr, "misuse case %s: wanted ASan's "
-				    "use-after-poison; stderr:\n%s\n", c->name, out);
+			/* AddressSanitizer sees the stale write itself, at once */
+			if (strstr(c->name, "write_after_free") != NULL) {
+				if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 ||
+				    strstr(out, "use-after-poison") == NULL) {
+					tu_failures++;
+					fprintf(stderr, "misuse case %s: wanted ASan's "
+					    "use-after-poison; stderr:\n%s\n", c->name, out);
+				}
+				continue;
 			}
-			continue;
-		}
 #endif
-		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
-		    strstr(out, "libmbuf: panic: ") == NULL ||
-		    !all_fragments(out, c->want)) {
+			if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+			    strstr(out, "libmbuf: panic: ") == NULL ||
+			    !all_fragments(out, c->want)) {
+				tu_failures++;
+				fprintf(stderr, "misuse case %s (%s): wanted an abort "
+				    "with \"%s\"; status %#x, stderr:\n%s\n", c->name,
+				    env, c->want, status, out);
+			}
+			panic_line(out, line[k], sizeof(line[k]));
+		}
+		if (c->debug == NULL && strcmp(line[0], line[1]) != 0) {
 			tu_failures++;
-			fprintf(stderr, "misuse case %s: wanted an abort with "
-			    "\"%s\"; status %#x, stderr:\n%s\n", c->name,
-			    c->want, status, out);
+			fprintf(stderr, "misuse case %s: fast paths on and off "
+			    "differ:\n  on:  %s\n  off: %s\n", c->name, line[0],
+			    line[1]);
 		}
 	}
 }
@@ -478,27 +583,47 @@ returning_handler(const char *func, const char *msg)
 		snprintf(got, sizeof(got), "libmbuf: panic: %s: %s", func, msg);
 }
 
+/*
+ * In this process, the fast paths on, then off (mbuf_set_fastpath): the
+ * same report, normalized, both times.
+ */
 static void
 soft_tests(void)
 {
+	static char seen[2][sizeof(cases) / sizeof(cases[0])][1024];
 	const struct mcase *c;
+	int k, i;
 
 	CHECK(mbuf_set_panic_handler(returning_handler) == NULL);
-	for (c = cases; c->name != NULL; c++) {
-		if (c->debug != NULL)
-			continue;
-		reports = 0;
-		got[0] = '\0';
-		c->fn();
-		tu_checks++;
-		if (reports < 1 || !all_fragments(got, c->want)) {
-			tu_failures++;
-			fprintf(stderr, "soft case %s: %d reports, first \"%s\", "
-			    "wanted \"%s\"\n", c->name, reports, got, c->want);
+	for (k = 0; k < 2; k++) {
+		mbuf_set_fastpath(k == 0);
+		for (c = cases, i = 0; c->name != NULL; c++, i++) {
+			if (c->debug != NULL)
+				continue;
+			reports = 0;
+			got[0] = '\0';
+			c->fn();
+			tu_checks++;
+			if (reports < 1 || !all_fragments(got, c->want)) {
+				tu_failures++;
+				fprintf(stderr, "soft case %s (fast paths %s): %d "
+				    "reports, first \"%s\", wanted \"%s\"\n",
+				    c->name, k == 0 ? "on" : "off", reports, got,
+				    c->want);
+			}
+			normalize(got, seen[k][i], sizeof(seen[k][i]));
+			CHECK(mbuf_last_error() != NULL);
+			mbuf_clear_error();
 		}
-		CHECK(mbuf_last_error() != NULL);
-		mbuf_clear_error();
 	}
+	mbuf_set_fastpath(1);
+	for (c = cases, i = 0; c->name != NULL; c++, i++)
+		if (c->debug == NULL && strcmp(seen[0][i], seen[1][i]) != 0) {
+			tu_failures++;
+			fprintf(stderr, "soft case %s: fast paths on and off "
+			    "differ:\n  on:  %s\n  off: %s\n", c->name,
+			    seen[0][i], seen[1][i]);
+		}
 	mbuf_set_panic_handler(NULL);
 	CHECK(tu_all_types_zero());
 	CHECK_EQ(mbuf_leak_count(), 0);
@@ -759,8 +884,8 @@ main(int argc, char **argv)
 			n_debug += c->debug != NULL;
 		}
 		printf("test_misuse: %d catalogue cases run as death tests, "
-		    "%d of them also under a returning handler\n", n,
-		    n - n_debug);
+		    "%d of them with the fast paths on and off, and under a "
+		    "returning handler both ways\n", n, n - n_debug);
 	}
 	return tu_finish("test_misuse");
 }

@@ -22,12 +22,14 @@ func (p *Pools) Dup(m *Mbuf, off, n, how int) *Mbuf {
 }
 
 func (p *Pools) copym0(fn string, m *Mbuf, off0, n, how int, deep bool) *Mbuf {
-	p.needChain(fn, m)
+	if m == nil {
+		violate(fn, "NULL mbuf chain")
+	}
+	total := p.checkPrefix(fn, m, rangeNeed(off0, n))
 	checkHow(fn, how)
 	if off0 < 0 || n < 0 {
 		violate(fn, "off %d, len %d", off0, n)
 	}
-	total := ChainLen(m)
 	if off0 > total {
 		violate(fn, "m == 0, off %d (off %d is past the chain of %d bytes)", off0-total, off0, total)
 	}
@@ -153,11 +155,14 @@ func (p *Pools) CopyDataAddr(m *Mbuf, off, n int, dst uintptr) {
 // checkCopyData validates an m_copydata request. A NULL chain is allowed
 // for an empty request, as the 2007 code never touches it then.
 func (p *Pools) checkCopyData(m *Mbuf, off, n int) {
-	p.CheckChain("m_copydata", m)
+	need := 0 // the head alone when off or n is refused anyway
+	if off >= 0 && n >= 0 {
+		need = off + n
+	}
+	total := p.checkPrefix("m_copydata", m, need)
 	if off < 0 || n < 0 {
 		violate("m_copydata", "off %d, len %d", off, n)
 	}
-	total := ChainLen(m)
 	if off > total {
 		violate("m_copydata", "m == NULL, off %d (off %d is past the chain of %d bytes)", off-total, off, total)
 	}
@@ -196,7 +201,11 @@ func (p *Pools) Cat(m, n *Mbuf) {
 // the tail (req < 0). Emptied mbufs stay in the chain with m_len 0; the
 // packet header length, if the first mbuf has one, follows.
 func (p *Pools) Adj(mp *Mbuf, req int) {
-	p.CheckChain("m_adj", mp)
+	need := req // from the head: the mbufs holding req bytes
+	if req < 0 {
+		need = wholeChain // from the tail: all of them
+	}
+	p.checkPrefix("m_adj", mp, need)
 	if mp == nil {
 		return
 	}

@@ -84,13 +84,13 @@ func (p *Pools) ClaimM(m *Mbuf, owner uintptr) {
 	if owner == 0 {
 		return
 	}
-	mo := (*Mowner)(ptr(owner))
+	mo := at[Mowner](owner)
 	for ; m != nil; m = m.Next {
 		if m.Owner == owner {
 			continue
 		}
 		if m.Owner != 0 {
-			old := (*Mowner)(ptr(m.Owner))
+			old := at[Mowner](m.Owner)
 			countOwner(&old.ExtReleases, &old.ClusterReleases, m.Flags)
 			atomic.AddUintptr(&old.Releases, 1)
 		}

@@ -11,7 +11,10 @@ import "sync/atomic"
 // left for the caller (M_PREPEND adds n). On allocation failure the whole
 // chain is freed and nil returned.
 func (p *Pools) Prepend(m *Mbuf, n, how int) *Mbuf {
-	p.needChain("m_prepend", m)
+	if m == nil {
+		violate("m_prepend", "NULL mbuf chain")
+	}
+	p.checkPrefix("m_prepend", m, 0) // the head: the rest is only linked
 	checkHow("m_prepend", how)
 	room := MLEN
 	if m.Flags&M_PKTHDR != 0 {
@@ -22,6 +25,7 @@ func (p *Pools) Prepend(m *Mbuf, n, how int) *Mbuf {
 	}
 	mn := p.alloc(how, int(m.Type))
 	if mn == nil {
+		p.CheckChain("m_prepend", m) // about to free all of it
 		p.freeChain(m)
 		return nil
 	}
@@ -47,24 +51,33 @@ func (p *Pools) Prepend(m *Mbuf, n, how int) *Mbuf {
 // chain too short, no memory) the chain is freed, MPFail counts it, and
 // nil is returned.
 func (p *Pools) Pullup(n *Mbuf, l int) *Mbuf {
-	p.needChain("m_pullup", n)
+	if n == nil {
+		violate("m_pullup", "NULL mbuf chain")
+	}
+	p.checkPrefix("m_pullup", n, 0)
 	if l < 0 {
 		violate("m_pullup", "len %d", l)
 	}
+	reuse := n.Flags&M_EXT == 0 && n.Data+uintptr(l) < n.DatEnd() && n.Next != nil
+	if reuse && int(n.Len) >= l {
+		return n // the head alone was used
+	}
+	if !reuse && l > MHLEN {
+		p.CheckChain("m_pullup", n) // about to free all of it
+		return p.pullFail(n, p.g.MPFail)
+	}
+	// the mbufs that give the l bytes (all of them when they are too few,
+	// and the chain is freed)
+	p.checkPrefix("m_pullup", n, l)
 	var m *Mbuf
-	if n.Flags&M_EXT == 0 && n.Data+uintptr(l) < n.DatEnd() && n.Next != nil {
-		if int(n.Len) >= l {
-			return n
-		}
+	if reuse {
 		m = n
 		n = n.Next
 		l -= int(m.Len)
 	} else {
-		if l > MHLEN {
-			return p.pullFail(n, p.g.MPFail)
-		}
 		m = p.alloc(M_DONTWAIT, int(n.Type))
 		if m == nil {
+			p.CheckChain("m_pullup", n)
 			return p.pullFail(n, p.g.MPFail)
 		}
 		claimFor(m, n.Owner)
@@ -143,7 +156,7 @@ func (p *Pools) pullFail(n *Mbuf, fail *int32) *Mbuf {
 // the very end returns nil (or the trailing empty mbufs). External
 // storage at the cut is shared by both halves.
 func (p *Pools) Split(m0 *Mbuf, n0, how int) *Mbuf {
-	p.CheckChain("m_split", m0)
+	p.checkPrefix("m_split", m0, n0) // up to the mbuf of the cut
 	checkHow("m_split", how)
 	return p.split0(m0, n0, how, true)
 }

@@ -28,7 +28,11 @@ func (p *Pools) Copyback(m0 *Mbuf, off, n int, src []byte) {
 	if m0 == nil {
 		return
 	}
-	p.CheckChain("m_copyback", m0)
+	need := 0 // up to byte off+n (all of it when the chain must grow)
+	if off >= 0 && n >= 0 {
+		need = off + n
+	}
+	p.checkPrefix("m_copyback", m0, need)
 	checkCopyback("m_copyback", off, n, src)
 	if ro := firstReadOnly(m0, off, n); ro != nil {
 		violate("m_copyback0", "read-only: mbuf %#x holds bytes in [%d, %d)", Addr(ro), off, off+n)
@@ -75,6 +79,9 @@ func (p *Pools) MakeWritable(mp **Mbuf, off, n, how int) int {
 func checkCopyback(fn string, off, n int, src []byte) {
 	if off < 0 || n < 0 {
 		violate(fn, "off %d, len %d", off, n)
+	}
+	if src == nil && n > 0 {
+		violate(fn, "NULL source for %d bytes", n)
 	}
 	if len(src) < n {
 		violate(fn, "len %d but the source holds only %d bytes", n, len(src))

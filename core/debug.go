@@ -358,46 +358,6 @@ func (p *Pools) debugAllocSite(a uintptr) string {
 	return apiCall(c)
 }
 
-// debugCheckLive runs on every API entry that checks a live mbuf in
-// debug mode: its storage must not have been freed, and m_data and m_len
-// must stay inside its buffer (internal data, cluster or MEXTADD storage).
-func (p *Pools) debugCheckLive(fn string, m *Mbuf) {
-	if p.dbg == nil {
-		return
-	}
-	if m.Len < 0 {
-		violate(fn, "mbuf %#x has a negative m_len %d", Addr(m), m.Len)
-	}
-	lo, hi := m.DatAddr(), m.DatEnd()
-	if m.Flags&M_EXT != 0 {
-		h := Addr(*m.ExtRefPtr())
-		idx, inside, aligned := p.mbufs.a.slot(h)
-		if !inside || !aligned {
-			violate(fn, "mbuf %#x has a corrupt m_ext_ref %#x", Addr(m), h)
-		}
-		if s := p.mbufs.a.state(idx); s != stateLive && s != stateZombie {
-			violate(fn, "mbuf %#x uses the storage of mbuf %#x, which was freed%s",
-				Addr(m), h, p.debugFreedBy(h))
-		}
-		e := m.Ext()
-		if m.Flags&M_EXT_CLUSTER != 0 {
-			idx, inside, _ := p.clusters.a.slot(e.Buf)
-			if !inside || p.clusters.a.state(idx) != stateLive {
-				violate(fn, "mbuf %#x uses cluster %#x, which is not allocated%s",
-					Addr(m), e.Buf, p.debugFreedBy(e.Buf))
-			}
-		}
-		lo, hi = e.Buf, e.Buf+e.Size
-	}
-	if uintptr(m.Len) > hi-lo {
-		violate(fn, "mbuf %#x has m_len %d, more than its buffer holds", Addr(m), m.Len)
-	}
-	if m.Data < lo || m.Data+uintptr(m.Len) > hi {
-		violate(fn, "mbuf %#x: m_data %#x + m_len %d lies outside its buffer [%#x, %#x)",
-			Addr(m), m.Data, m.Len, lo, hi)
-	}
-}
-
 func cstr(b []byte) string {
 	for i, c := range b {
 		if c == 0 {

@@ -152,8 +152,32 @@ const (
 	opCopypacket          // src, dst
 	opTag                 // slot, id, len % 32, seed: m_tag_get + m_tag_prepend
 	opExtAdd              // slot, len16 % 4097, mode (1 M_EXT_RW), seed: MEXTADD storage
+	opHostile             // slot, kind % numHostile, sel, arg: hostile values (below)
 	numOps
 )
+
+// Kinds of opHostile: values a careless or hostile caller passes, and
+// damage it does to a chain. Each call must report a violation and change
+// nothing, or give the model's result; the damaged field is restored
+// after the call. The C target (fuzz/fuzz_mbuf.c) runs each input with
+// the fast paths on and off, and the two runs must agree.
+const (
+	hostAdjExtreme  = iota // m_adj by INT_MIN (arg odd) or INT_MAX: all trimmed
+	hostOverflow           // off+len past INT_MAX (arg % 6 picks the call)
+	hostSelfHeader         // m_move_pkthdr(m, m)
+	hostSelfCat            // m_cat(m, m)
+	hostNegLen             // mbuf sel%n gets a negative m_len; then read (arg)
+	hostLongLen            // its m_len past the end of its buffer; then read
+	hostDataOutside        // its m_data before or past its buffer; then read
+	hostCycle              // the last m_next back to mbuf sel%n; then read
+	hostFreedMember        // a freed mbuf linked at the end; then read
+	hostNullSource         // m_copyback from NULL
+	numHostile
+)
+
+// hostileRead is the read after a damage: arg % 3 picks m_copym of
+// everything, or m_copydata / m_copym of bytes [arg, arg + sel) of it.
+const hostileReads = 3
 
 const fuzzMaxOps = 64
 
@@ -563,6 +587,11 @@ func (s *fuzzState) step(r *fuzzReader) {
 			p.TagPrepend(s.m[i], t)
 		})
 		s.tags[i] = append([]fuzzTag{{uint16(id), pattern8(seed, n)}}, s.tags[i]...)
+	case opHostile:
+		i, kind, sel, arg := r.u8()&3, r.u8()%numHostile, r.u8(), r.u8()
+		if s.m[i] != nil {
+			s.hostile(i, kind, sel, arg)
+		}
 	case opExtAdd:
 		i, n, mode, seed := r.u8()&3, r.u16()%4097, r.u8(), r.u8()
 		buf := pattern8(seed, max(n, 1))
@@ -584,6 +613,149 @@ func (s *fuzzState) step(r *fuzzReader) {
 			m.Len, m.Pkt().Len = int32(n), int32(n)
 		})
 		s.put(i, m, append([]byte(nil), buf[:n]...))
+	}
+}
+
+const (
+	intMax = 1<<31 - 1
+	intMin = -1 << 31
+)
+
+// hostile runs one opHostile (see its kinds).
+func (s *fuzzState) hostile(i, kind, sel, arg int) {
+	p, m, l := s.p, s.m[i], len(s.b[i])
+	s.trace = append(s.trace, fmt.Sprintf("hostile %d s%d sel %d arg %d", kind, i, sel, arg))
+	switch kind {
+	case hostAdjExtreme:
+		req := intMax
+		if arg&1 != 0 {
+			req = intMin
+		}
+		s.call(fmt.Sprintf("adj s%d %d", i, req), func() { p.Adj(m, req) })
+		s.b[i] = s.b[i][:0]
+		return
+	case hostOverflow:
+		before := s.snapshot(i)
+		var res *Mbuf
+		v := Catch("overflow", func() {
+			switch arg % 6 {
+			case 0:
+				p.CopyData(m, intMax-2, 8, make([]byte, 8))
+			case 1:
+				res = p.Copym(m, 1, intMax, M_DONTWAIT)
+			case 2:
+				res = p.Split(m, intMax, M_DONTWAIT)
+			case 3:
+				p.CopyData(m, 0, intMin, nil)
+			case 4:
+				res = p.Pullup(m, intMax)
+			default:
+				res, _ = p.Pulldown(m, intMax, 4, true)
+			}
+		})
+		switch arg % 6 {
+		case 2: // not a violation: NULL, the chain as it was
+			if v != nil || res != nil {
+				s.fail("split at INT_MAX: %v, %v", v, res)
+			}
+			s.unchanged(i, before)
+		case 4, 5: // not a violation: fails, and frees the chain (as in 2007)
+			if v != nil || res != nil {
+				s.fail("pullup/pulldown of INT_MAX: %v, %v", v, res)
+			}
+			s.drop(i)
+		default:
+			if v == nil {
+				s.fail("overflow %d not detected", arg%6)
+			}
+			s.unchanged(i, before)
+		}
+		return
+	case hostSelfHeader, hostSelfCat, hostNullSource:
+		before := s.snapshot(i)
+		v := Catch("self", func() {
+			switch kind {
+			case hostSelfHeader:
+				p.MovePkthdr(m, m)
+			case hostSelfCat:
+				p.Cat(m, m)
+			default:
+				p.Copyback(m, 0, 1+arg, nil)
+			}
+		})
+		if v == nil {
+			s.fail("hostile %d not detected", kind)
+		}
+		s.unchanged(i, before)
+		return
+	}
+	// Damage one mbuf (or link), read, repair.
+	var ms []*Mbuf
+	for x := m; x != nil; x = x.Next {
+		ms = append(ms, x)
+	}
+	x := ms[sel%len(ms)]
+	last := ms[len(ms)-1]
+	before := s.snapshot(i)
+	savedLen, savedData := x.Len, x.Data
+	var freed *Mbuf
+	switch kind {
+	case hostNegLen:
+		x.Len = -1 - int32(arg)
+	case hostLongLen: // one byte or more past the end of its buffer
+		end := x.DatEnd()
+		if x.Flags&M_EXT != 0 {
+			end = x.Ext().Buf + x.Ext().Size
+		}
+		x.Len = int32(end-x.Data) + 1 + int32(arg)
+	case hostDataOutside:
+		if arg&1 != 0 {
+			x.Data = x.DatAddr() - 1 - uintptr(arg)
+		} else {
+			x.Data = x.DatEnd() + 1 + uintptr(arg)
+			if x.Flags&M_EXT != 0 {
+				x.Data = x.Ext().Buf + x.Ext().Size + 1 + uintptr(arg)
+			}
+		}
+	case hostCycle:
+		last.Next = x
+	case hostFreedMember:
+		freed = p.Get(M_DONTWAIT, MT_DATA)
+		p.Free(freed)
+		last.Next = freed
+	}
+	off, n := arg%(l+1), sel%(l+1)
+	n = min(n, l-off)
+	var got []byte
+	var res *Mbuf
+	v := Catch("read", func() {
+		switch arg % hostileReads {
+		case 0:
+			res = p.Copym(m, 0, M_COPYALL, M_DONTWAIT)
+		case 1:
+			got = make([]byte, n)
+			p.CopyData(m, off, n, got)
+		default:
+			res = p.Copym(m, off, n, M_DONTWAIT)
+		}
+	})
+	x.Len, x.Data = savedLen, savedData
+	last.Next = nil
+	if v == nil && arg%hostileReads == 0 {
+		s.fail("m_copym of a damaged chain (hostile %d) not refused", kind)
+	}
+	s.unchanged(i, before)
+	if v != nil {
+		return
+	}
+	if arg%hostileReads == 1 && !bytes.Equal(got, s.b[i][off:off+n]) {
+		s.fail("m_copydata past damage (hostile %d): bytes differ", kind)
+	}
+	if res != nil {
+		if !bytes.Equal(chainBytes(res), s.b[i][off:off+n]) {
+			s.fail("m_copym past damage (hostile %d): bytes differ", kind)
+		}
+		p.Freem(res)
 	}
 }
 
@@ -711,6 +883,14 @@ func fuzzSeeds() [][]byte {
 		{opCreate, 3, 0x00, 0x03, 3, 5, opCopy, 3, 0, 7, 0, 0, 0, 0x81, opCopypacket, 3, 2, opCreate, 1, 100, 0, 2, 0, opCopypacket, 1, 2, opFree, 3},
 		// tags follow the header through copies, pullup, prepend and copypacket
 		{opCreate, 0, 0x00, 0x02, 0, 1, opTag, 0, 7, 4, 9, opTag, 0, 8, 0, 0, opCopy, 0, 1, 0, 0, 0, 2, 0x80, opPrepend, 0, 0xff, 0x01, 3, opPullup, 0, 0x40, 0x01, opCopypacket, 1, 2, opSplit, 2, 3, 5, 0},
+		// hostile values: extreme trims, overflows, aliases, damaged chains
+		{opCreate, 0, 0x00, 0x01, 1, 3, opCreate, 1, 100, 0, 2, 4, opSplit, 0, 2, 0x20, 0x03,
+			opHostile, 0, hostOverflow, 0, 0, opHostile, 0, hostOverflow, 0, 1, opHostile, 0, hostOverflow, 0, 2,
+			opHostile, 0, hostOverflow, 0, 3, opHostile, 0, hostSelfHeader, 0, 0, opHostile, 0, hostSelfCat, 0, 0,
+			opHostile, 0, hostNullSource, 0, 3, opHostile, 0, hostNegLen, 1, 0, opHostile, 0, hostLongLen, 0, 4,
+			opHostile, 0, hostDataOutside, 1, 7, opHostile, 0, hostDataOutside, 0, 6, opHostile, 0, hostCycle, 0, 0,
+			opHostile, 0, hostCycle, 1, 3, opHostile, 0, hostFreedMember, 5, 2, opHostile, 0, hostNegLen, 1, 1,
+			opHostile, 1, hostAdjExtreme, 0, 1, opHostile, 2, hostAdjExtreme, 0, 0, opHostile, 0, hostOverflow, 0, 4},
 		// read-only and writable external storage
 		{opExtAdd, 0, 0x00, 0x02, 0, 4, opCopyback, 0, 2, 0, 3, 0, 1, opCopybackCow, 0, 2, 0, 3, 0, 1, opExtAdd, 1, 0x00, 0x01, 1, 4, opCopyback, 1, 2, 0, 3, 0, 1, opCat, 1, 0, opMakeWritable, 1, 0, 0, 0, 0, 0x80},
 	}

@@ -285,6 +285,18 @@ func (t *MTag) Payload() []byte {
 	return bytesAt(uintptr(unsafe.Pointer(t))+uintptr(mTagSize), int(t.Len))
 }
 
+// BytesAt views n bytes at addr, memory Go does not manage (C memory
+// handed to a call); nil when n <= 0. Byte-aligned, unlike MbufAt.
+func BytesAt(addr uintptr, n int) []byte { return bytesAt(addr, n) }
+
+// WordsAt views n pointer-sized words at addr (a C array of pointers).
+func WordsAt(addr uintptr, n int) []uintptr {
+	if n <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*uintptr)(ptr(addr)), n)
+}
+
 // Pointer fields of the off-heap structures that may hold other bytes
 // before they are set (m_ext_ref and pkthdr.tags lie inside m_dat, where
 // packet data was; a new tag's m_tag_link lies where an older tag's
@@ -308,7 +320,13 @@ func copyPktHdr(to, from *PktHdr) {
 }
 
 // MbufAt converts an address handed over by C into an *Mbuf.
-func MbufAt(p uintptr) *Mbuf { return (*Mbuf)(ptr(p)) }
+func MbufAt(p uintptr) *Mbuf { return at[Mbuf](p) }
+
+// at turns an address from C into a *T without claiming that it is
+// aligned: a caller's pointer may be anything, and the checks that follow
+// decide (a plain conversion aborts checkptr builds, -race and -asan, on
+// a misaligned one instead of reporting it).
+func at[T any](p uintptr) *T { return *(**T)(unsafe.Pointer(&p)) }
 
 // Addr is the address of m, as C sees it.
 func Addr(m *Mbuf) uintptr { return uintptr(unsafe.Pointer(m)) }

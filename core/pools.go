@@ -46,8 +46,11 @@ type Shared struct {
 // Flags in Shared.Flags.
 const (
 	// SharedSlowPath sends every C fast-path call through Go (debug mode,
-	// owner tracing).
+	// owner tracing); mbuf_set_fastpath cannot turn them back on.
 	SharedSlowPath = 1 << 0
+	// SharedFastPathOff starts the C side with its fast paths off
+	// (MBUF_FASTPATH=0); mbuf_set_fastpath may turn them on.
+	SharedFastPathOff = 1 << 1
 )
 
 // Mbstat mirrors struct mbstat.
@@ -170,6 +173,7 @@ func newPools(g *Globals, h Hooks, mode windowMode) (*Pools, error) {
 	if err := p.tags.init(); err != nil {
 		return nil, err
 	}
+	p.sh.Flags |= sharedFlagsFromEnv()
 	p.initDebug(newDebugFromEnv())
 	// The per-P caches are an optimisation: without address space for
 	// them the pools work without (New never fails for want of memory).
@@ -230,64 +234,11 @@ func (p *Pools) Shared() *Shared { return p.sh }
 // Globals returns the bound kernel variables.
 func (p *Pools) Globals() *Globals { return &p.g }
 
-// ---- argument checks --------------------------------------------------
-
-func checkHow(fn string, how int) {
-	if how != M_WAIT && how != M_DONTWAIT {
-		violate(fn, "bad how %d (want M_DONTWAIT or M_WAIT)", how)
-	}
-}
-
-func checkType(fn string, typ int) {
-	if typ <= MT_FREE || typ >= NumTypes {
-		violate(fn, "bad mbuf type %d", typ)
-	}
-}
-
-// CheckMbuf panics unless m is a live mbuf of these pools.
-func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
-	if p.mbufLive(m) && p.dbg == nil {
-		return // the common case in a few instructions (core/handles.go)
-	}
-	if m == nil {
-		violate(fn, "NULL mbuf")
-	}
-	a := Addr(m)
-	idx, inside, aligned := p.mbufs.a.slot(a)
-	switch {
-	case !inside:
-		violate(fn, "%#x is not an mbuf (outside the mbuf arena)", a)
-	case !aligned:
-		violate(fn, "%#x points inside an mbuf, not at its start", a)
-	}
-	switch p.mbufs.a.state(idx) {
-	case stateLive:
-		if p.dbg != nil {
-			p.debugCheckLive(fn, m)
-		}
-		return
-	case stateZombie, stateFreeing:
-		violate(fn, "mbuf %#x was already freed (its storage is still shared)", a)
-	default:
-		violate(fn, "mbuf %#x is not allocated (freed, or never handed out)%s", a, p.debugFreedBy(a))
-	}
-}
-
 // inArenas reports whether a lies inside the mbuf or the cluster arena.
 func (p *Pools) inArenas(a uintptr) bool {
 	_, inMbufs, _ := p.mbufs.a.slot(a)
 	_, inClusters, _ := p.clusters.a.slot(a)
 	return inMbufs || inClusters
-}
-
-// CheckChain checks every mbuf of a chain (bounded walk).
-func (p *Pools) CheckChain(fn string, m *Mbuf) {
-	for n := 0; m != nil; m = m.Next {
-		p.CheckMbuf(fn, m)
-		if n++; n > mbufSlots {
-			violate(fn, "chain has a cycle")
-		}
-	}
 }
 
 // ---- allocation ---------------------------------------------------------
@@ -364,10 +315,7 @@ func InitPkthdr(m *Mbuf) {
 }
 
 func (p *Pools) unknownOwner(typ int) uintptr {
-	if typ >= numUnknownOwners {
-		typ = MT_DATA
-	}
-	return uintptr(unsafe.Pointer(&p.g.UnknownOwners[typ]))
+	return uintptr(unsafe.Pointer(&p.g.UnknownOwners[ownerIndex(typ)]))
 }
 
 // alloc takes a fresh mbuf of type typ, or nil; arguments are trusted.
@@ -421,9 +369,7 @@ func (p *Pools) GetClr(how, typ int) *Mbuf {
 func (p *Pools) ClGet(m *Mbuf, how int) {
 	p.CheckMbuf("m_clget", m)
 	checkHow("m_clget", how)
-	if m.Flags&M_EXT != 0 {
-		violate("m_clget", "mbuf %#x already has external storage", Addr(m))
-	}
+	checkNoStorage("m_clget", m)
 	p.clget(m, how)
 }
 
@@ -478,10 +424,7 @@ func (p *Pools) getcl(how, typ, flags int) *Mbuf {
 // ExtAdd is MEXTADD: attach caller storage. Only M_EXT is set, so the
 // storage is read-only (M_READONLY) unless the caller adds M_EXT_RW.
 func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
-	p.CheckMbuf("MEXTADD", m)
-	if m.Flags&M_EXT != 0 {
-		violate("MEXTADD", "mbuf %#x already has external storage", Addr(m))
-	}
+	p.CheckStorageTarget("MEXTADD", m)
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Free: free, Arg: arg, Size: size, MType: mtype, Paddr: PaddrInvalid}
 	setPtr(m.ExtRefPtr(), m)

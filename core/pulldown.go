@@ -20,11 +20,18 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 	if m == nil {
 		violate("m_pulldown", "m == NULL")
 	}
-	p.CheckChain("m_pulldown", m)
+	// Up to the first mbuf with bytes past off: where the region starts
+	// (all of them when the chain is shorter, and is freed).
+	need := 0
+	if off >= 0 && n >= 0 {
+		need = off + max(n, 1)
+	}
+	p.checkPrefix("m_pulldown", m, need)
 	if off < 0 || n < 0 {
 		violate("m_pulldown", "off %d, len %d", off, n)
 	}
 	if n > MCLBYTES {
+		p.CheckChain("m_pulldown", m) // about to free all of it
 		p.freeChain(m)
 		return nil, 0
 	}
@@ -45,6 +52,8 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 	if offOK && n <= int(x.Len)-off && !shared {
 		return x, off
 	}
+	// The other strategies may use any mbuf of the chain.
+	p.CheckChain("m_pulldown", m)
 	if n <= int(x.Len)-off {
 		return p.pulldownDup(m, x, off, n)
 	}

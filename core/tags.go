@@ -132,7 +132,7 @@ func (p *Pools) LiveTags() int {
 func tagAddr(t *MTag) uintptr { return uintptr(unsafe.Pointer(t)) }
 
 // TagAt converts an address from C into an *MTag.
-func TagAt(a uintptr) *MTag { return (*MTag)(ptr(a)) }
+func TagAt(a uintptr) *MTag { return at[MTag](a) }
 
 // TagGet is m_tag_get: a tag with a len-byte payload (not zeroed), or nil
 // when len < 0 or memory is short.

@@ -8,6 +8,11 @@
  * as it was.  At the end everything is freed and mbuf_leak_count() must
  * be 0.  A failed check aborts (libFuzzer saves the input).
  *
+ * Each input runs twice, with the C fast paths on and then off
+ * (mbuf_set_fastpath): every step's results, violations (their messages,
+ * addresses numbered), the shape of every chain, and the statistics are
+ * written to a transcript, and the two transcripts must be identical.
+ *
  *   make fuzz-c            build/fuzz/fuzz_mbuf over fuzz/corpus for FUZZ_TIME
  *   build/fuzz/fuzz_mbuf crash-file     replay one input
  *
@@ -18,6 +23,7 @@
  */
 #include <mbuf.h>
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,8 +34,15 @@ enum {
 	OP_CREATE, OP_FREE, OP_COPY, OP_SPLIT, OP_ADJ, OP_PULLUP, OP_PREPEND,
 	OP_COPYBACK, OP_COPYBACK_COW, OP_MAKEWRITABLE, OP_CAT, OP_PULLDOWN,
 	OP_COPYUP, OP_COPYDATA, OP_MISUSE, OP_COPYPACKET, OP_TAG, OP_EXTADD,
-	NUM_OPS
+	OP_HOSTILE, NUM_OPS
 };
+/* kinds of OP_HOSTILE (core/fuzz_test.go: hostAdjExtreme ...) */
+enum {
+	H_ADJ_EXTREME, H_OVERFLOW, H_SELF_HEADER, H_SELF_CAT, H_NEG_LEN,
+	H_LONG_LEN, H_DATA_OUTSIDE, H_CYCLE, H_FREED_MEMBER, H_NULL_SOURCE,
+	NUM_HOSTILE
+};
+#define	HOSTILE_READS	3
 #define	MAX_OPS		64
 #define	NSLOTS		4
 
@@ -59,11 +72,55 @@ static size_t tracelen;
 static int violations;
 static char last_violation[512];
 
+/*
+ * The transcript of a run (see the top): text, pointers written as the
+ * order in which they first appear in a message.
+ */
+struct transcript {
+	char	text[1 << 16];
+	size_t	len;
+};
+static struct transcript runs[2], *tr = &runs[0];
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tr->len >= sizeof(tr->text) - 1)
+		return;
+	va_start(ap, fmt);
+	tr->len += (size_t)vsnprintf(tr->text + tr->len,
+	    sizeof(tr->text) - tr->len, fmt, ap);
+	va_end(ap);
+	if (tr->len > sizeof(tr->text) - 1)
+		tr->len = sizeof(tr->text) - 1;
+}
+
 static void
 handler(const char *func, const char *msg)
 {
+	unsigned long seen[8], v;
+	int nseen = 0, k;
+	const char *p;
+	char *end;
+
 	violations++;
 	snprintf(last_violation, sizeof(last_violation), "%s: %s", func, msg);
+	say("violation %s: ", func);
+	for (p = msg; *p != '\0'; ) {
+		if (p[0] == '0' && p[1] == 'x') {
+			v = strtoul(p, &end, 16);
+			for (k = 0; k < nseen && seen[k] != v; k++)
+				;
+			if (k == nseen && nseen < 8)
+				seen[nseen++] = v;
+			say("#%d", k + 1);
+			p = end;
+		} else
+			say("%c", *p++);
+	}
+	say("\n");
 }
 
 static void
@@ -231,6 +288,34 @@ check(void)
 			fail("s%d: bytes differ from the model", i);
 	}
 }
+
+/* every chain's shape, for the transcript: lengths, flags, offsets */
+static void
+say_shapes(void)
+{
+	const struct mbuf *n;
+	int i, k;
+
+	for (i = 0; i < NSLOTS; i++) {
+		if (sm[i] == NULL)
+			continue;
+		say("s%d:", i);
+		for (n = sm[i], k = 0; n != NULL && k < 256; n = n->m_next, k++) {
+			const char *lo = (n->m_flags & M_EXT) ? n->m_ext.ext_buf :
+			    (const char *)n->m_dat;
+
+			say(" %d/%#x/%d/%ld", n->m_len, (unsigned)n->m_flags,
+			    n->m_type, (long)(n->m_data - lo));
+			if (n->m_flags & M_EXT)
+				say("/r%u", n->m_ext.ext_refcnt);
+		}
+		if (sm[i]->m_flags & M_PKTHDR)
+			say(" pkt %d", sm[i]->m_pkthdr.len);
+		say("\n");
+	}
+}
+
+static void hostile(int i, int kind, int sel, int arg);
 
 static void
 step(struct rd *r)
@@ -578,6 +663,14 @@ step(struct rd *r)
 		free(b);
 		break;
 	}
+	case OP_HOSTILE: {
+		int kind, sel, arg;
+
+		i = u8(r) & 3; kind = u8(r) % NUM_HOSTILE; sel = u8(r); arg = u8(r);
+		if (sm[i] != NULL)
+			hostile(i, kind, sel, arg);
+		break;
+	}
 	case OP_EXTADD: {
 		i = u8(r) & 3; n = u16(r) % 4097; mode = u8(r); seed = u8(r);
 		b = pattern(seed, n > 0 ? n : 1);
@@ -602,20 +695,155 @@ step(struct rd *r)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* a model of chain i with its bytes in sb[i] stays right after a read */
+static void
+check_read(int i, int off, int n, const unsigned char *got, struct mbuf *c)
+{
+	static unsigned char buf[1 << 16];
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+	if (got != NULL && memcmp(got, sb[i] + off, (size_t)n) != 0)
+		fail("m_copydata past damage: bytes differ");
+	if (c != NULL) {
+		if ((int)m_length(c) != n || n > (int)sizeof(buf))
+			fail("m_copym past damage: %d bytes, not %d",
+			    (int)m_length(c), n);
+		m_copydata(c, 0, n, buf);
+		if (memcmp(buf, sb[i] + off, (size_t)n) != 0)
+			fail("m_copym past damage: bytes differ");
+	}
+}
+
+/* one OP_HOSTILE (core/fuzz_test.go: hostile) */
+static void
+hostile(int i, int kind, int sel, int arg)
+{
+	static unsigned char buf[1 << 16];
+	struct mbuf *m = sm[i], *res = NULL, *ms[256], *x, *last, *freed = NULL;
+	unsigned long before = snap(m);
+	int v0 = violations, l = sl[i], nm = 0, o = 0, off, n, saved_len;
+	char *saved_data;
+
+	note("hostile %d s%d sel %d arg %d", kind, i, sel, arg);
+	switch (kind) {
+	case H_ADJ_EXTREME:
+		m_adj(m, (arg & 1) ? INT_MIN : INT_MAX);
+		if (violations != v0)
+			fail("m_adj extreme: a violation");
+		sl[i] = 0;
+		return;
+	case H_OVERFLOW:
+		switch (arg % 6) {
+		case 0: m_copydata(m, INT_MAX - 2, 8, buf); break;
+		case 1: res = m_copym(m, 1, INT_MAX, M_DONTWAIT); break;
+		case 2: res = m_split(m, INT_MAX, M_DONTWAIT); break;
+		case 3: m_copydata(m, 0, INT_MIN, NULL); break;
+		case 4: res = m_pullup(m, INT_MAX); break;
+		default: res = m_pulldown(m, INT_MAX, 4, &o); break;
+		}
+		switch (arg % 6) {
+		case 2:
+			if (violations != v0 || res != NULL || snap(m) != before)
+				fail("m_split at INT_MAX");
+			break;
+		case 4: case 5:
+			if (violations != v0 || res != NULL)
+				fail("m_pullup/m_pulldown of INT_MAX");
+			sm[i] = NULL;	/* freed, as in 2007 */
+			drop(i);
+			break;
+		default:
+			if (violations == v0 || snap(m) != before)
+				fail("overflow %d not refused", arg % 6);
+		}
+		return;
+	case H_SELF_HEADER:
+	case H_SELF_CAT:
+	case H_NULL_SOURCE:
+		if (kind == H_SELF_HEADER)
+			m_move_pkthdr(m, m);
+		else if (kind == H_SELF_CAT)
+			m_cat(m, m);
+		else
+			m_copyback(m, 0, 1 + arg, NULL);
+		if (violations == v0 || snap(m) != before)
+			fail("hostile %d not refused", kind);
+		return;
+	}
+	/* damage one mbuf (or link), read, repair */
+	for (x = m; x != NULL && nm < 256; x = x->m_next)
+		ms[nm++] = x;
+	x = ms[sel % nm];
+	last = ms[nm - 1];
+	saved_len = x->m_len;
+	saved_data = x->m_data;
+	switch (kind) {
+	case H_NEG_LEN:
+		x->m_len = -1 - arg;
+		break;
+	case H_LONG_LEN:	/* one byte or more past the end of its buffer */
+		x->m_len = (int)((x->m_flags & M_EXT) ?
+		    x->m_ext.ext_buf + x->m_ext.ext_size - x->m_data :
+		    (char *)x->m_dat + MLEN - x->m_data) + 1 + arg;
+		break;
+	case H_DATA_OUTSIDE:
+		if (arg & 1)
+			x->m_data = (char *)x->m_dat - 1 - arg;
+		else if (x->m_flags & M_EXT)
+			x->m_data = x->m_ext.ext_buf + x->m_ext.ext_size + 1 + arg;
+		else
+			x->m_data = (char *)x->m_dat + MLEN + 1 + arg;
+		break;
+	case H_CYCLE:
+		last->m_next = x;
+		break;
+	default:
+		freed = m_get(M_DONTWAIT, MT_DATA);
+		m_free(freed);
+		last->m_next = freed;
+		break;
+	}
+	off = arg % (l + 1);
+	n = sel % (l + 1);
+	if (n > l - off)
+		n = l - off;
+	switch (arg % HOSTILE_READS) {
+	case 0: res = m_copym(m, 0, M_COPYALL, M_DONTWAIT); break;
+	case 1: m_copydata(m, off, n, buf); break;
+	default: res = m_copym(m, off, n, M_DONTWAIT); break;
+	}
+	x->m_len = saved_len;
+	x->m_data = saved_data;
+	last->m_next = NULL;
+	if (violations == v0 && arg % HOSTILE_READS == 0)
+		fail("m_copym of a damaged chain (hostile %d) not refused", kind);
+	if (snap(m) != before)
+		fail("a read of a damaged chain changed it");
+	if (violations == v0) {
+		if (arg % HOSTILE_READS == 1)
+			check_read(i, off, n, buf, NULL);
+		else
+			check_read(i, off, n, NULL, res);
+	}
+	m_freem(res);
+}
+
+/* one run of an input; the transcript goes to tr */
+static void
+run(const uint8_t *data, size_t size)
 {
 	struct rd r = { data, size, 0 };
+	unsigned long drops = mbstat.m_drops, drain = mbstat.m_drain;
+	int mc = MCFail, mp = MPFail, ms = MSFail;
 	int i, k;
 
-	mbuf_set_panic_handler(handler);
+	tr->len = 0;
 	tracelen = 0;
 	trace[0] = '\0';
 	for (k = 0; k < MAX_OPS && r.i < r.n; k++) {
+		say("op %d\n", r.i < r.n ? r.b[r.i] % NUM_OPS : -1);
 		step(&r);
 		check();
+		say_shapes();
 	}
 	for (i = 0; i < NSLOTS; i++) {
 		if (sm[i] != NULL)
@@ -628,5 +856,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ext_live != 0)
 		fail("%d MEXTADD buffers never released", ext_live);
+	mbuf_stats_sync();
+	say("drops %+ld drain %+ld MCFail %+d MPFail %+d MSFail %+d\n",
+	    (long)(mbstat.m_drops - drops), (long)(mbstat.m_drain - drain),
+	    MCFail - mc, MPFail - mp, MSFail - ms);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t i;
+
+	mbuf_set_panic_handler(handler);
+	tr = &runs[0];
+	mbuf_set_fastpath(1);
+	run(data, size);
+	tr = &runs[1];
+	mbuf_set_fastpath(0);
+	run(data, size);
+	mbuf_set_fastpath(1);
+	if (runs[0].len != runs[1].len ||
+	    memcmp(runs[0].text, runs[1].text, runs[0].len) != 0) {
+		for (i = 0; i < runs[0].len && i < runs[1].len &&
+		    runs[0].text[i] == runs[1].text[i]; i++)
+			;
+		while (i > 0 && runs[0].text[i - 1] != '\n')
+			i--;
+		fail("the fast paths and the core differ; from there:\n"
+		    "--- fast paths on:\n%.800s\n--- off:\n%.800s",
+		    runs[0].text + i, runs[1].text + i);
+	}
 	return 0;
 }

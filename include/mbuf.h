@@ -1003,6 +1003,16 @@ int	mbuf_leak_count(void);
  */
 int	mbuf_debug_mode(void);
 void	mbuf_debug_flush(void);
+/*
+ * The C fast paths (the common cases of allocation and of the per-packet
+ * chain operations, run without entering the Go core) on (1) or off (0)
+ * for the whole process; returns the previous setting.  Off, every call
+ * goes through the core's complete implementation: the results, the
+ * violations and their messages are the same (that is tested), only
+ * slower.  MBUF_FASTPATH=0 in the environment starts the process with
+ * them off.  Debug mode keeps them off.
+ */
+int	mbuf_set_fastpath(int on);
 
 /* ---- userland I/O bridge (capi/mbufc/iovec.c; issue 7) ----------------------- */
 #include <sys/uio.h>		/* struct iovec */

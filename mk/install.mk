@@ -51,9 +51,9 @@ SAN_PORTED_OBJS := $(patsubst examples/%.c,$(BUILD)/san/%.o,$(PORTED_SRCS))
 $(SAN_PORTED_OBJS): $(BUILD)/san/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror $(SAN_FLAGS) $(KIT_CFLAGS) -Iexamples/ported -c -o $@ $<
-$(BUILD)/san/test_porting: c_tests/test_porting.c c_tests/testutil.h $(SAN_PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+$(BUILD)/san/test_porting: c_tests/test_porting.c c_tests/testutil.h $(SAN_PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -Iexamples/ported -o $@ $< $(SAN_PORTED_OBJS) $(LDFLAGS_TEST)
+	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -Iexamples/ported -o $@ $< $(SAN_PORTED_OBJS) $(LDFLAGS_SAN)
 
 # the I/O bridge from Python (a script that asserts what it shows)
 IOVEC_PY = LIBMBUF_PATH=$(abspath $(LIB)) $(or $(PYTHON),/usr/bin/python3) examples/udp_loopback.py

@@ -2,8 +2,9 @@
 # stress, race detector, sanitizers and fuzzing.
 #
 #   make test-race      go test -race -short over core/ (the Go side under the race detector)
-#   make test-sanitize  every C test built with AddressSanitizer + UBSan
-#                       (the Go side stays un-instrumented), leak report on
+#   make test-sanitize  every C test built with AddressSanitizer + UBSan, run
+#                       against a copy of the library instrumented the same
+#                       way (its C, and its Go with -asan), leak report on
 #   make test-debug     test_misuse and test_stress with MBUF_DEBUG=alloc, and
 #                       with MBUF_DEBUG=1 under valgrind
 #   make test-fuzz      each fuzz target for FUZZ_TIME (default 20s): go test -fuzz
@@ -33,7 +34,9 @@ test-race:
 	$(GO) test -race -short -count=1 ./core
 
 # ---- C tests under AddressSanitizer + UBSan --------------------------------
-# The executable is instrumented; libmbuf.so (Go and its C layer) is not.
+# The executables and the library's own C (the fast paths, capi/mbufc/*.c)
+# are instrumented, the Go side too (go build -asan, which also turns on
+# Go's checkptr): a copy of libmbuf.so built that way in build/san/lib.
 # ASan works beside the Go runtime here (Go maps its own memory and does
 # not use malloc), so we run both rather than UBSan alone; its leak checker
 # stays on, and debug mode poisons freed slab memory for it too.
@@ -41,15 +44,31 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 SAN_TESTS := $(patsubst c_tests/%.c,$(BUILD)/san/%,$(wildcard c_tests/test_*.c))
 SAN_ENV   := MBUF_LEAK_REPORT=1 MBUF_TEST_UNDER_SANITIZER=1 \
 	ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+SAN_LIBDIR := $(BUILD)/san/lib
+SAN_LIB    := $(SAN_LIBDIR)/libmbuf.so
+LDFLAGS_SAN := -L$(SAN_LIBDIR) -lmbuf -Wl,-rpath,$(abspath $(SAN_LIBDIR)) -lpthread
+SAN_TEST_LINK = $(if $(filter $(1),$(DLOPEN_TESTS)),\
+	-DLIBMBUF_SO='"$(abspath $(SAN_LIB))"' -ldl -lpthread,$(LDFLAGS_SAN))
 
-$(BUILD)/san/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
+# follows $(LIB), so it is rebuilt whenever the library's sources change
+$(SAN_LIB): $(LIB)
+	@mkdir -p $(SAN_LIBDIR)
+	CGO_CFLAGS="-O1 -g $(SAN_FLAGS)" CGO_LDFLAGS="$(SAN_FLAGS)" \
+		$(GO) build -asan -buildmode=c-archive -ldflags=-w -o $(SAN_LIBDIR)/libmbufgo.a ./capi
+	$(CC) -shared -o $(SAN_LIBDIR)/$(SONAME) -Wl,-soname,$(SONAME) $(LIB_LDFLAGS) \
+		-Wl,--version-script=capi/libmbuf.map \
+		-Wl,--whole-archive $(SAN_LIBDIR)/libmbufgo.a -Wl,--no-whole-archive $(SAN_FLAGS) -lpthread
+	ln -sf $(SONAME) $@
+	@rm -f $(SAN_LIBDIR)/libmbufgo.h
+
+$(BUILD)/san/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(SAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< $(call TEST_LINK,$*)
+	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< $(call SAN_TEST_LINK,$*)
 
 test-sanitize: $(SAN_TESTS)
 	@set -e; for t in $(SAN_TESTS); do echo "== asan+ubsan $$t"; \
 		$(SAN_ENV) $$t >/dev/null; done
-	@echo "$(words $(SAN_TESTS)) C tests clean under AddressSanitizer + UBSan"
+	@echo "$(words $(SAN_TESTS)) C tests and the library clean under AddressSanitizer + UBSan (+ checkptr)"
 
 # ---- debug mode ---------------------------------------------------------------
 # natively, then under valgrind: freed slab memory is NOACCESS in debug
@@ -91,8 +110,11 @@ $(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h $(FUZZ_LIBDIR)/libmbuf.so.0
 	$(CLANG) $(FUZZ_FLAGS) -rdynamic -o $@ $< -L$(FUZZ_LIBDIR) -lmbuf \
 		-Wl,-rpath,$(abspath $(FUZZ_LIBDIR)) -lpthread
 
+# -timeout 0: go test's default 10m would end a run of FUZZ_TIME >= 10m as
+# a failure ("context deadline exceeded"); a hanging input is still caught
+# (a fuzz worker that makes no progress for 10s is reported).
 fuzz-go:
-	$(GO) test -run '^$$' -fuzz '^FuzzOps$$' -fuzztime $(FUZZ_TIME) -parallel 2 ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzOps$$' -fuzztime $(FUZZ_TIME) -timeout 0 -parallel 2 ./core
 
 fuzz-c: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus; t=$(FUZZ_TIME); case $$t in *m) s=$$(( $${t%m} * 60 ));; *s) s=$${t%s};; *) s=$$t;; esac; \

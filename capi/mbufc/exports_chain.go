@@ -21,13 +21,13 @@ import (
 // core (chain_*.go, copyback.go, pulldown.go, devget.go, print.go).
 
 // cbytes views n bytes of C memory at p (nil when n <= 0 or p is NULL).
-// The address goes through core.MbufAt, core's one sanctioned way to turn
-// an address of memory Go does not manage back into a pointer.
+// core.BytesAt turns the address back into a pointer without claiming an
+// alignment it need not have (Go's checkptr rejects that).
 func cbytes(p C.uintptr_t, n C.int) []byte {
 	if n <= 0 || p == 0 {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(core.MbufAt(uintptr(p)))), int(n))
+	return core.BytesAt(uintptr(p), int(n))
 }
 
 //export mbufgo_copym

@@ -94,8 +94,9 @@ init_once_fn(void)
 	/* the base last: until it is set, no pointer is live */
 	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
 	    __ATOMIC_RELEASE);
-	__atomic_store_n(&mbuf__arena.fast,
-	    (mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&mbuf__arena.fast, (mbuf__sh->flags &
+	    (MBUF_SHARED_SLOWPATH | MBUF_SHARED_FASTPATH_OFF)) == 0,
+	    __ATOMIC_RELEASE);
 	pthread_key_create(&thread_key, thread_exit);
 	mbuf__owners_init();
 }
@@ -324,23 +325,9 @@ take_orphans(int kind, void **dst, int want)
 
 /* ---- magazines (the protocol is in fastpath.h) -------------------------- */
 
-/* may t's caches be used by a call now (not nested, not after fork)? */
-static inline int
-mag_usable(struct mbuf_thread *t)
-{
-	return t->idle == 1 && t->stop != MBUF_STOP_FORKED;
-}
-
-/*
- * May this call only use t's caches, and not the core: nested in a signal
- * handler, a child of fork(), or on the signal stack?  (MBUF_ENTER would
- * refuse; the callers' Go paths are where it is reported, once.)
- */
-static inline int
-cache_only(struct mbuf_thread *t)
-{
-	return !mag_usable(t) || mbuf__on_sigstack(t);
-}
+/* in fastpath.h, for hotpath.c too */
+#define	mag_usable	mbuf__mag_usable
+#define	cache_only	mbuf__cache_only
 
 /* the count of a magazine, read inside a section (a stealer may set STOP) */
 static inline int
@@ -634,7 +621,7 @@ clget_slow(struct mbuf *m, int how)
 	char *c;
 
 	if (t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
+	    !mbuf__how_ok(how) || !mbuf__mb_is_live(m) ||
 	    (m->m_flags & M_EXT) != 0) {
 		clget_go(m, how);
 		return;
@@ -658,7 +645,7 @@ m_clget(struct mbuf *m, int how)
 	int n;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
-	    (unsigned)how <= (unsigned)M_NOWAIT && mbuf__mb_is_live(m) &&
+	    mbuf__how_ok(how) && mbuf__mb_is_live(m) &&
 	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
 		n = t->ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
@@ -1076,9 +1063,12 @@ pool_cache_put(pool_cache_t pc, void *object)
 	}
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
+		/* not the mbuf an ext_free was handed: the core reports it */
 		mbuf__mag_leave(t);
-		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
-		    "released by its ext_free callback", object);
+		if (MBUF_ENTER("pool_cache_put")) {
+			mbufgo_pool_cache_put((uintptr_t)object);
+			MBUF_FLUSH();
+		}
 		return;
 	}
 	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
@@ -1103,15 +1093,10 @@ mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 
 	if (!MBUF_ENTER("MEXTMALLOC"))
 		return;
-	ok = mbufgo_check_mbuf((uintptr_t)m, "MEXTMALLOC");
+	ok = mbufgo_check_storage_target((uintptr_t)m, "MEXTMALLOC");
 	MBUF_FLUSH();
 	if (!ok)
 		return;
-	if ((m->m_flags & M_EXT) != 0) {
-		mbuf__violation("MEXTMALLOC", "mbuf %p already has external "
-		    "storage", (void *)m);
-		return;
-	}
 	(void)how;
 	buf = malloc(size > 0 ? size : 1);
 	if (buf == NULL)
@@ -1121,7 +1106,7 @@ mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 		return;
 	}
 	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size,
-	    (uintptr_t)mbtypes[m->m_type <= MT_OOBDATA ? m->m_type : MT_DATA],
+	    (uintptr_t)mbtypes[mbuf__type_index(m->m_type)],
 	    0, 0);
 	MBUF_FLUSH();
 	m->m_flags |= M_EXT_RW;

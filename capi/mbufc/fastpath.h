@@ -78,8 +78,7 @@ mbuf__fast_ok(void)
 static inline int
 mbuf__valid_args(int how, int type)
 {
-	return (unsigned)how <= (unsigned)M_NOWAIT &&
-	    (unsigned)(type - 1) < 255u;
+	return mbuf__how_ok(how) && mbuf__type_ok(type);
 }
 
 /* the fields MGET sets (core.InitMbuf is the Go twin) */
@@ -93,7 +92,7 @@ mbuf__init_mbuf(struct mbuf *m, int type)
 	m->m_len = 0;
 	m->m_type = (short)type;
 	m->m_paddr = M_PADDR_INVALID;
-	m->m_owner = &unknown_mowners[type <= MT_OOBDATA ? type : MT_DATA];
+	m->m_owner = &unknown_mowners[mbuf__type_index(type)];
 	m->m_ext_ref = m;
 }
 
@@ -164,6 +163,26 @@ mbuf__hand_out(struct mbuf *m, int type)
 {
 	*mbuf__mb_state(m) = MBUF_STATE_LIVE;
 	mbuf__init_mbuf(m, type);
+}
+
+/* may t's caches be used by a call now (not nested, not after fork)? */
+static inline int
+mbuf__mag_usable(const struct mbuf_thread *t)
+{
+	return t->idle == 1 && t->stop != MBUF_STOP_FORKED;
+}
+
+/*
+ * May this call only use t's caches, and not the core: nested in a signal
+ * handler, a child of fork(), or on the signal stack?  (MBUF_ENTER would
+ * refuse; the callers' Go paths are where it is reported, once.)  An
+ * allocation from the caches that failed otherwise failed for want of
+ * memory, counted once by the refill.
+ */
+static inline int
+mbuf__cache_only(const struct mbuf_thread *t)
+{
+	return !mbuf__mag_usable(t) || mbuf__on_sigstack(t);
 }
 
 MBUF_HIDDEN struct mbuf *mbuf__alloc_mbuf_slow(struct mbuf_thread *t,

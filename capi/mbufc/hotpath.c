@@ -3,30 +3,42 @@
  *
  * A crossing into Go costs more than any of these operations in the
  * kernel or in DPDK (PERFORMANCE.md), so their common case runs here over
- * the memory the Go core owns.  Each function checks its arguments the
- * way the core does, handles the common case, and hands everything else
- * (allocation-heavy or shape-changing cases, tags, debug mode) to the
- * core's complete implementation through one mbufgo_* call.
+ * the memory the Go core owns.  Each function checks its arguments with
+ * the predicates of checks.h (twins of the core's checks), handles the
+ * common case, and hands everything else (a broken precondition,
+ * allocation-heavy or shape-changing cases, tags, debug mode) to the
+ * core's complete implementation through one mbufgo_* call.  A fast path
+ * never reports: every violation is worded once, in the core.  Each
+ * checks the mbufs it uses, as the core does: those holding the bytes
+ * [0, need) it works on (mbuf__prefix).
  *
  * Here: m_copydata, m_adj, m_move_pkthdr, m_pullup, m_copyback, m_copym,
- * m_prepend, m_split, m_pulldown.  Any argument a fast path does not like
- * goes to the core unreported, so every violation is worded once, there.
- * docs/performance.md says which cases stay here and why.
+ * m_prepend, m_split, m_pulldown.  docs/performance.md says which cases
+ * stay here and why.
  */
 #include <string.h>
 
 #include "internal.h"
-#include "fastpath.h"
+#include "checks.h"
 #include "_cgo_export.h"
 
 /*
- * The calls into the core, bracketed (MBUF_ENTER/MBUF_FLUSH) and out of
- * line: the fast paths then keep their arguments in registers and reach
- * the core by a tail call (inlined, the bracket cost m_adj's fast path 12
- * instructions under callgrind, and m_prepend's 10).
+ * int arithmetic on fields the caller may have set to anything
+ * (pkthdr.len): wraps like the core's int32, never overflows in C.
+ */
+static inline int
+wrap_add(int a, long b)
+{
+	return (int)((unsigned int)a + (unsigned int)b);
+}
+
+/*
+ * The core's complete implementations, out of line.  MBUF_ENTER refuses
+ * (and reports) a call the core may not take now: nested in a signal
+ * handler, or in a child of fork().
  */
 static MBUF_COLD void
-core_copydata(struct mbuf *m, int off, int len, void *cp)
+copydata_go(const struct mbuf *m, int off, int len, const void *cp)
 {
 	if (!MBUF_ENTER("m_copydata"))
 		return;
@@ -35,7 +47,7 @@ core_copydata(struct mbuf *m, int off, int len, void *cp)
 }
 
 static MBUF_COLD void
-core_adj(struct mbuf *mp, int req_len)
+adj_go(struct mbuf *mp, int req_len)
 {
 	if (!MBUF_ENTER("m_adj"))
 		return;
@@ -44,7 +56,7 @@ core_adj(struct mbuf *mp, int req_len)
 }
 
 static MBUF_COLD void
-core_move_pkthdr(struct mbuf *to, struct mbuf *from)
+move_pkthdr_go(struct mbuf *to, struct mbuf *from)
 {
 	if (!MBUF_ENTER("m_move_pkthdr"))
 		return;
@@ -52,8 +64,44 @@ core_move_pkthdr(struct mbuf *to, struct mbuf *from)
 	MBUF_FLUSH();
 }
 
+static MBUF_COLD struct mbuf *
+pullup_go(struct mbuf *n, int len)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_pullup"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
+	MBUF_FLUSH();
+	return r;
+}
+
+static MBUF_COLD struct mbuf *
+split_go(struct mbuf *m0, int len0, int how)
+{
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_split"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_split((uintptr_t)m0, len0, how);
+	MBUF_FLUSH();
+	return r;
+}
+
+static MBUF_COLD struct mbuf *
+pulldown_go(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf *x;
+
+	if (!MBUF_ENTER("m_pulldown"))
+		return NULL;
+	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
+	MBUF_FLUSH();
+	return x;
+}
+
 static MBUF_COLD void
-core_copyback(struct mbuf *m0, int off, int len, const void *cp)
+copyback_go(struct mbuf *m0, int off, int len, const void *cp)
 {
 	if (!MBUF_ENTER("m_copyback"))
 		return;
@@ -61,146 +109,86 @@ core_copyback(struct mbuf *m0, int off, int len, const void *cp)
 	MBUF_FLUSH();
 }
 
-/* the body of a core call that returns a chain; fn names it */
-#define	CORE_CHAIN_CALL(fn, call)					\
-	do {								\
-		struct mbuf *r_;					\
-									\
-		if (!MBUF_ENTER(fn))					\
-			return NULL;					\
-		r_ = (struct mbuf *)(call);				\
-		MBUF_FLUSH();						\
-		return r_;						\
-	} while (0)
-
 static MBUF_COLD struct mbuf *
-core_pullup(struct mbuf *n, int len)
+copym_go(struct mbuf *m, int off, int len, int how)
 {
-	CORE_CHAIN_CALL("m_pullup", mbufgo_pullup((uintptr_t)n, len));
+	struct mbuf *r;
+
+	if (!MBUF_ENTER("m_copym"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_copym((uintptr_t)m, off, len, how);
+	MBUF_FLUSH();
+	return r;
 }
 
 static MBUF_COLD struct mbuf *
-core_split(struct mbuf *m0, int len0, int how)
+prepend_go(struct mbuf *m, int len, int how)
 {
-	CORE_CHAIN_CALL("m_split", mbufgo_split((uintptr_t)m0, len0, how));
-}
+	struct mbuf *r;
 
-static MBUF_COLD struct mbuf *
-core_pulldown(struct mbuf *m, int off, int len, int *offp)
-{
-	CORE_CHAIN_CALL("m_pulldown",
-	    mbufgo_pulldown((uintptr_t)m, off, len, offp));
-}
-
-static MBUF_COLD struct mbuf *
-core_copym(struct mbuf *m, int off, int len, int how)
-{
-	CORE_CHAIN_CALL("m_copym", mbufgo_copym((uintptr_t)m, off, len, how));
-}
-
-static MBUF_COLD struct mbuf *
-core_prepend(struct mbuf *m, int len, int how)
-{
-	CORE_CHAIN_CALL("m_prepend", mbufgo_prepend((uintptr_t)m, len, how));
-}
-
-/* a chain member the fast path may touch, or 0 (the core then reports) */
-static inline int
-live(const struct mbuf *m)
-{
-	return m != NULL && mbuf__mb_is_live(m);
-}
-
-/* the chain's byte count if every member is live, else -1 */
-static inline long
-chain_len(const struct mbuf *m)
-{
-	long total = 0;
-
-	for (; m != NULL; m = m->m_next) {
-		if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
-			return -1;
-		total += m->m_len;
-	}
-	return total;
+	if (!MBUF_ENTER("m_prepend"))
+		return NULL;
+	r = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
+	MBUF_FLUSH();
+	return r;
 }
 
 /*
- * The chain case of m_copydata, in one pass, checking each mbuf before
- * reading it: a bad member midway leaves the chain untouched and cp
- * written only within the len bytes the caller provided; the core then
- * reports it.
+ * Each operation below runs its common case inline when the first mbuf
+ * serves it (checked once, inline), goes on in a *_rest function when
+ * more mbufs are needed (the head already checked: mbuf__prefix_rest
+ * checks the others), and calls the core for everything else.
  */
-static __attribute__((noinline)) void
-copydata_chain(struct mbuf *m, int off, int len, char *cp)
-{
-	struct mbuf *m0 = m;
-	int o = off, l = len, n;
 
-	for (; o > 0; m = m->m_next) {
-		if (MBUF_UNLIKELY(!live(m)))
-			goto core;
-		if (o < m->m_len)
-			break;
-		o -= m->m_len;
+/* m_copydata past the first mbuf (checked by the caller) */
+static __attribute__((noinline)) void
+copydata_rest(const struct mbuf *m, int off, int len, char *cp)
+{
+	long need = (long)off + len;
+	int n;
+
+	if (mbuf__prefix_rest(m, need) < need) {
+		copydata_go(m, off, len, cp);
+		return;
 	}
-	for (; l > 0; m = m->m_next) {
-		if (MBUF_UNLIKELY(!live(m)))
-			goto core;
-		n = m->m_len - o < l ? m->m_len - o : l;
-		memcpy(cp, mtod(m, char *) + o, (size_t)n);
+	/* all checked: copy */
+	for (; off > 0 && off >= m->m_len; m = m->m_next)
+		off -= m->m_len;
+	for (; len > 0; m = m->m_next) {
+		n = m->m_len - off < len ? m->m_len - off : len;
+		memcpy(cp, mtod(m, char *) + off, (size_t)n);
 		cp += n;
-		l -= n;
-		o = 0;
+		len -= n;
+		off = 0;
 	}
-	return;
-core:
-	core_copydata(m0, off, len, cp);
 }
 
 void
 m_copydata(struct mbuf *m, int off, int len, void *cp)
 {
-	/* all of it in the first mbuf: a single memcpy */
-	if (MBUF_LIKELY(mbuf__fast_ok() && off >= 0 && len >= 0 &&
-	    cp != NULL && live(m) && (long)off + len <= m->m_len)) {
-		memcpy(cp, mtod(m, char *) + off, (size_t)len);
+	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 &&
+	    len >= 0 && mbuf__member_ok(m))) {
+		if (MBUF_LIKELY((long)off + len <= m->m_len)) {
+			/* all of it in the first mbuf: a single memcpy */
+			memcpy(cp, mtod(m, char *) + off, (size_t)len);
+			return;
+		}
+		copydata_rest(m, off, len, cp);
 		return;
 	}
-	if (MBUF_UNLIKELY(!mbuf__fast_ok() || off < 0 || len < 0 ||
-	    (cp == NULL && len > 0))) {
-		core_copydata(m, off, len, cp);
-		return;
-	}
-	copydata_chain(m, off, len, cp);
+	copydata_go(m, off, len, cp);
 }
 
-void
-m_adj(struct mbuf *mp, int req_len)
+/* m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked */
+static __attribute__((noinline)) void
+adj_rest(struct mbuf *mp, int req_len)
 {
 	struct mbuf *m;
-	int len, count;
+	long len, count;
 
-	if (mp == NULL)
-		return;
-	/* one mbuf that holds more than the trim: a header strip */
-	if (MBUF_LIKELY(mbuf__fast_ok() && live(mp) && mp->m_next == NULL &&
-	    req_len < mp->m_len && req_len >= -mp->m_len)) {
-		if (req_len >= 0) {
-			mp->m_data += req_len;
-			mp->m_len -= req_len;
-		} else
-			mp->m_len += req_len;
-		if (mp->m_flags & M_PKTHDR)
-			mp->m_pkthdr.len -= req_len >= 0 ? req_len : -req_len;
-		return;
-	}
-	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
-		core_adj(mp, req_len);
-		return;
-	}
-	if (MBUF_UNLIKELY(chain_len(mp) < 0)) {
-		core_adj(mp, req_len);	/* reports */
+	if (mbuf__prefix_rest(mp,
+	    req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN) < 0) {
+		adj_go(mp, req_len);
 		return;
 	}
 	if (req_len >= 0) {
@@ -211,17 +199,18 @@ m_adj(struct mbuf *mp, int req_len)
 				len -= m->m_len;
 				m->m_len = 0;
 			} else {
-				m->m_len -= len;
+				m->m_len -= (int)len;
 				m->m_data += len;
 				len = 0;
 			}
 		}
 		if (mp->m_flags & M_PKTHDR)
-			mp->m_pkthdr.len -= req_len - len;
+			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
+			    -(req_len - len));
 		return;
 	}
 	/* from the tail: if the last mbuf covers it, that is all */
-	len = -req_len;
+	len = -(long)req_len;
 	count = 0;
 	for (m = mp; ; m = m->m_next) {
 		count += m->m_len;
@@ -229,17 +218,17 @@ m_adj(struct mbuf *mp, int req_len)
 			break;
 	}
 	if (m->m_len >= len) {
-		m->m_len -= len;
+		m->m_len -= (int)len;
 		if (mp->m_flags & M_PKTHDR)
-			mp->m_pkthdr.len -= len;
+			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len, -len);
 		return;
 	}
 	count = count > len ? count - len : 0;
 	if (mp->m_flags & M_PKTHDR)
-		mp->m_pkthdr.len = count;
+		mp->m_pkthdr.len = wrap_add(0, count);
 	for (m = mp; m != NULL; m = m->m_next) {
 		if (m->m_len >= count) {
-			m->m_len = count;
+			m->m_len = (int)count;
 			break;
 		}
 		count -= m->m_len;
@@ -250,14 +239,35 @@ m_adj(struct mbuf *mp, int req_len)
 }
 
 void
+m_adj(struct mbuf *mp, int req_len)
+{
+	if (mp == NULL)
+		return;
+	if (MBUF_LIKELY(mbuf__fast_ok() && mbuf__member_ok(mp))) {
+		/* the first mbuf holds more than the trim (from the tail: alone) */
+		if (MBUF_LIKELY(req_len < mp->m_len && req_len >= -mp->m_len &&
+		    (req_len >= 0 || mp->m_next == NULL))) {
+			if (req_len >= 0) {
+				mp->m_data += req_len;
+				mp->m_len -= req_len;
+			} else
+				mp->m_len += req_len;
+			if (mp->m_flags & M_PKTHDR)
+				mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
+				    req_len >= 0 ? -(long)req_len : req_len);
+			return;
+		}
+		adj_rest(mp, req_len);
+		return;
+	}
+	adj_go(mp, req_len);
+}
+
+void
 m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 {
-	if (MBUF_UNLIKELY(!mbuf__fast_ok() || !live(to) || !live(from) ||
-	    (to->m_flags & M_EXT) != 0 || (from->m_flags & M_PKTHDR) == 0 ||
-	    ((to->m_flags & M_PKTHDR) != 0 &&
-	    SLIST_FIRST(&to->m_pkthdr.tags) != NULL))) {
-		/* the core reports which rule was broken */
-		core_move_pkthdr(to, from);
+	if (MBUF_UNLIKELY(!mbuf__fast_ok() || !mbuf__header_move_ok(to, from))) {
+		move_pkthdr_go(to, from);
 		return;
 	}
 	to->m_pkthdr = from->m_pkthdr;	/* the tags move with it */
@@ -267,35 +277,21 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 }
 
 /*
- * m_pullup when the first mbuf is plain, has room for len bytes from its
- * m_data and is followed by more: pull bytes forward in place, up to
- * max(len, max_protohdr), freeing mbufs that empty.  Chains too short for
- * len and every other shape go to the core.
+ * m_pullup when the first mbuf (checked) is plain, has room for len bytes
+ * from its m_data, is followed by more and holds fewer: pull bytes forward
+ * in place, up to max(len, max_protohdr), freeing mbufs that empty.
+ * Chains too short for len (a failure the core counts) go to the core.
  */
-static int
-pullup_fast(struct mbuf *n, int len, struct mbuf **res)
+static __attribute__((noinline)) struct mbuf *
+pullup_rest(struct mbuf *m, int len)
 {
-	struct mbuf *m = n, *s;
-	int need, have = 0, space, count;
+	struct mbuf *n, *s;
+	int space, count;
 
-	if (!mbuf__fast_ok() || !live(n) || len < 0 ||
-	    (n->m_flags & M_EXT) != 0 || n->m_next == NULL ||
-	    n->m_data + len >= &n->m_dat[MLEN])
-		return 0;
-	if (n->m_len >= len) {
-		*res = n;
-		return 1;
-	}
-	need = len - n->m_len;
-	for (s = n->m_next; s != NULL && have < need; s = s->m_next) {
-		if (!live(s))
-			return 0;
-		have += s->m_len;
-	}
-	if (have < need)
-		return 0;	/* fails and frees: the core counts MPFail */
+	if (mbuf__prefix_rest(m, len) < len)
+		return pullup_go(m, len);
 	n = m->m_next;
-	len = need;
+	len -= m->m_len;
 	space = (int)(&m->m_dat[MLEN] - (m->m_data + m->m_len));
 	do {
 		count = len > max_protohdr ? len : max_protohdr;
@@ -320,18 +316,21 @@ pullup_fast(struct mbuf *n, int len, struct mbuf **res)
 		}
 	} while (len > 0 && n != NULL);
 	m->m_next = n;
-	*res = m;
-	return 1;
+	return m;
 }
 
 struct mbuf *
 m_pullup(struct mbuf *n, int len)
 {
-	struct mbuf *r;
-
-	if (MBUF_LIKELY(pullup_fast(n, len, &r)))
-		return r;
-	return core_pullup(n, len);
+	/* the first mbuf plain, not alone, with room for len bytes */
+	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__member_ok(n) &&
+	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
+	    (uintptr_t)(n->m_data - (char *)n->m_dat) + (unsigned)len < MLEN)) {
+		if (MBUF_LIKELY(n->m_len >= len))
+			return n;	/* already there */
+		return pullup_rest(n, len);
+	}
+	return pullup_go(n, len);
 }
 
 /*
@@ -343,15 +342,12 @@ static int
 split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 {
 	struct mbuf_thread *t = mbuf__self;
-	struct mbuf *m, *n, *s;
+	struct mbuf *m, *n;
 	int len = len0, remain, hdr;
 
-	if (t == NULL || !mbuf__fast_ok() || len0 < 0 ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !live(m0))
+	if (t == NULL || !mbuf__fast_ok() || len0 < 0 || !mbuf__how_ok(how) ||
+	    mbuf__prefix(m0, len0) < 0)
 		return 0;
-	for (s = m0; s != NULL; s = s->m_next)
-		if (!live(s))
-			return 0;
 	for (m = m0; m != NULL && len > m->m_len; m = m->m_next)
 		len -= m->m_len;
 	if (m == NULL) {
@@ -368,20 +364,23 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		*res = n;
 		return 1;
 	}
-	n = mbuf__alloc_mbuf(t, how, hdr ? m0->m_type : m->m_type,
-	    "m_split");
-	if (n == NULL)
-		return 0;
+	n = mbuf__alloc_mbuf(t, how, hdr ? m0->m_type : m->m_type, "m_split");
+	if (n == NULL) {
+		if (mbuf__cache_only(t))
+			return 0;	/* the core's path reports it */
+		*res = NULL;	/* counted once, by the refill */
+		return 1;
+	}
 	if (hdr) {
 		mbuf__init_pkthdr(n);
-		n->m_owner = m0->m_owner;
+		mbuf__claim_for(n, m0->m_owner);
 		n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
-		n->m_pkthdr.len = m0->m_pkthdr.len - len0;
+		n->m_pkthdr.len = wrap_add(m0->m_pkthdr.len, -(long)len0);
 		m0->m_pkthdr.len = len0;
 		if ((m->m_flags & M_EXT) == 0)
 			MH_ALIGN(n, remain);
 	} else {
-		n->m_owner = m->m_owner;
+		mbuf__claim_for(n, m->m_owner);
 		M_ALIGN(n, remain);
 	}
 	if (m->m_flags & M_EXT) {
@@ -406,35 +405,51 @@ m_split(struct mbuf *m0, int len0, int how)
 
 	if (MBUF_LIKELY(split_fast(m0, len0, how, &r)))
 		return r;
-	return core_split(m0, len0, how);
+	return split_go(m0, len0, how);
 }
 
-/* m_pulldown when the region is already contiguous in writable storage */
+/*
+ * m_pulldown when the region is already contiguous in writable storage:
+ * past the first mbuf (checked), up to the first mbuf with bytes past off.
+ */
+static __attribute__((noinline)) struct mbuf *
+pulldown_rest(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf *x;
+	int o = off;
+
+	if (mbuf__prefix_rest(m, (long)off + (len > 0 ? len : 1)) >= 0) {
+		for (x = m; x != NULL && o > 0 && o >= x->m_len; x = x->m_next)
+			o -= x->m_len;
+		while (x != NULL && x->m_len == 0)
+			x = x->m_next;
+		if (x != NULL && (o == 0 || offp != NULL) &&
+		    len <= x->m_len - o && !M_READONLY(x)) {
+			if (offp != NULL)
+				*offp = o;
+			return x;
+		}
+	}
+	return pulldown_go(m, off, len, offp);
+}
+
 struct mbuf *
 m_pulldown(struct mbuf *m, int off, int len, int *offp)
 {
-	struct mbuf *x, *s;
-	int o = off;
-
-	if (MBUF_LIKELY(mbuf__fast_ok() && live(m) && off >= 0 && len >= 0 &&
-	    len <= MCLBYTES)) {
-		for (s = m; s != NULL && live(s); s = s->m_next)
-			;
-		if (s == NULL) {
-			for (x = m; x != NULL && o > 0 && o >= x->m_len;
-			    x = x->m_next)
-				o -= x->m_len;
-			while (x != NULL && x->m_len == 0)
-				x = x->m_next;
-			if (x != NULL && (o == 0 || offp != NULL) &&
-			    len <= x->m_len - o && !M_READONLY(x)) {
+	if (MBUF_LIKELY(mbuf__fast_ok() && off >= 0 && len >= 0 &&
+	    len <= MCLBYTES && mbuf__member_ok(m))) {
+		if (MBUF_LIKELY(off < m->m_len)) {
+			/* it starts in the first mbuf: there, if it fits */
+			if ((long)off + len <= m->m_len && !M_READONLY(m) &&
+			    (off == 0 || offp != NULL)) {
 				if (offp != NULL)
-					*offp = o;
-				return x;
+					*offp = off;
+				return m;
 			}
-		}
+		} else
+			return pulldown_rest(m, off, len, offp);
 	}
-	return core_pulldown(m, off, len, offp);
+	return pulldown_go(m, off, len, offp);
 }
 
 /*
@@ -442,39 +457,39 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
  * Extending the chain, or writing into read-only storage (a panic in
  * the 2007 code), is the core's business.
  */
-static int
-copyback_fast(struct mbuf *m0, int off, int len, const char *cp)
+static __attribute__((noinline)) void
+copyback_rest(struct mbuf *m0, int off, int len, const char *cp)
 {
 	struct mbuf *m;
+	long need = (long)off + len;
 	int o = off, l = len, n;
 
-	if (off < 0 || len <= 0)
-		return 0;
-	for (m = m0; m != NULL && o >= m->m_len; m = m->m_next) {
-		if (!live(m))
-			return 0;
+	if (mbuf__prefix_rest(m0, need) < need)
+		goto core;
+	for (m = m0; o >= m->m_len; m = m->m_next)
 		o -= m->m_len;
-	}
 	for (; l > 0; m = m->m_next) {
-		if (m == NULL || !live(m))
-			return 0;
 		n = m->m_len - o < l ? m->m_len - o : l;
 		if (n > 0 && M_READONLY(m))
-			return 0;
+			goto core;
 		l -= n;
 		o = 0;
 	}
 	/* all checked: now write */
-	for (m = m0; off >= m->m_len; m = m->m_next)
-		off -= m->m_len;
-	for (; len > 0; m = m->m_next) {
-		n = m->m_len - off < len ? m->m_len - off : len;
-		memcpy(mtod(m, char *) + off, cp, (size_t)n);
+	for (m = m0, o = off; o >= m->m_len; m = m->m_next)
+		o -= m->m_len;
+	for (l = len; l > 0; m = m->m_next) {
+		n = m->m_len - o < l ? m->m_len - o : l;
+		memcpy(mtod(m, char *) + o, cp, (size_t)n);
 		cp += n;
-		len -= n;
-		off = 0;
+		l -= n;
+		o = 0;
 	}
-	return 1;
+	if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len < need)
+		m0->m_pkthdr.len = wrap_add(0, need);
+	return;
+core:
+	copyback_go(m0, off, len, cp);
 }
 
 void
@@ -482,58 +497,69 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 {
 	if (m0 == NULL)
 		return;
-	if (MBUF_LIKELY(mbuf__fast_ok()) && copyback_fast(m0, off, len, cp)) {
-		if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len < off + len)
-			m0->m_pkthdr.len = off + len;
-		return;
+	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 && len > 0 &&
+	    mbuf__member_ok(m0))) {
+		if (MBUF_LIKELY((long)off + len <= m0->m_len &&
+		    !M_READONLY(m0))) {
+			/* into the first mbuf */
+			memcpy(mtod(m0, char *) + off, cp, (size_t)len);
+			if ((m0->m_flags & M_PKTHDR) &&
+			    m0->m_pkthdr.len < off + len)
+				m0->m_pkthdr.len = off + len;
+			return;
+		}
+		if ((long)off + len > m0->m_len) {
+			copyback_rest(m0, off, len, cp);
+			return;
+		}
 	}
-	core_copyback(m0, off, len, cp);
+	copyback_go(m0, off, len, cp);
 }
 
 /*
  * m_copym of chains without tags: new mbufs from this thread's cache,
  * ext storage shared by reference (MCLADDREFERENCE), small data copied,
- * in one pass.  Anything odd (tags, a bad member, a short chain, no
- * memory, an empty result) undoes the partial copy and returns 0, so the
- * core does the call, reports and counts MCFail.
+ * in one pass.  Returns 1 with the result (NULL when memory ran out:
+ * the partial copy undone and MCFail counted, as the core does), or 0
+ * for the core (tags, a broken precondition, an empty result).
  */
 static int
 copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *top = NULL, *n, **np = &top;
+	long need = len == M_COPYALL ? MBUF_WHOLE_CHAIN : (long)off0 + len;
+	long total;
 	int off = off0, copyhdr, rem;
 
-	if (t == NULL || !mbuf__fast_ok() || off < 0 || len < 0 ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !live(m))
+	if (t == NULL || !mbuf__fast_ok() || m == NULL || off < 0 || len < 0 ||
+	    !mbuf__how_ok(how) || (total = mbuf__prefix(m, need)) < off ||
+	    (len != M_COPYALL && total < need))
 		return 0;
 	copyhdr = off == 0 && (m->m_flags & M_PKTHDR) != 0;
 	if (copyhdr && SLIST_FIRST(&m->m_pkthdr.tags) != NULL)
 		return 0;
-	for (; off > 0; m = m->m_next) {
-		if (!live(m))
-			return 0;
-		if (off < m->m_len)
-			break;
+	for (; off > 0 && off >= m->m_len; m = m->m_next)
 		off -= m->m_len;
-	}
-	for (rem = len; rem > 0; np = &n->m_next) {
-		if (m == NULL) {
-			if (rem == M_COPYALL)
-				break;
-			goto undo;
+	for (rem = len; rem > 0 && m != NULL; np = &n->m_next) {
+		if ((n = mbuf__alloc_mbuf(t, how, m->m_type, "m_copym")) ==
+		    NULL) {
+			m_freem(top);
+			if (mbuf__cache_only(t))
+				return 0;	/* the core's path reports it */
+			__atomic_add_fetch(&MCFail, 1, __ATOMIC_RELAXED);
+			*res = NULL;	/* counted once, by the refill */
+			return 1;
 		}
-		if (!live(m) ||
-		    (n = mbuf__alloc_mbuf(t, how, m->m_type, "m_copym")) == NULL)
-			goto undo;
-		n->m_owner = m->m_owner;
+		mbuf__claim_for(n, m->m_owner);
 		*np = n;
 		if (copyhdr) {
 			n->m_pkthdr = m->m_pkthdr;
 			n->m_flags = m->m_flags & M_COPYFLAGS;
 			n->m_data = n->m_pktdat;
 			if (len == M_COPYALL)
-				n->m_pkthdr.len -= off0;
+				n->m_pkthdr.len = wrap_add(n->m_pkthdr.len,
+				    -(long)off0);
 			else
 				n->m_pkthdr.len = len;
 			copyhdr = 0;
@@ -557,12 +583,9 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 		}
 	}
 	if (top == NULL)
-		return 0;
+		return 0;	/* empty: the core counts MCFail */
 	*res = top;
 	return 1;
-undo:
-	m_freem(top);
-	return 0;
 }
 
 struct mbuf *
@@ -572,7 +595,7 @@ m_copym(struct mbuf *m, int off, int len, int how)
 
 	if (MBUF_LIKELY(copym_fast(m, off, len, how, &r)))
 		return r;
-	return core_copym(m, off, len, how);
+	return copym_go(m, off, len, how);
 }
 
 struct mbuf *
@@ -581,11 +604,21 @@ m_prepend(struct mbuf *m, int len, int how)
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *mn;
 
-	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || !live(m) ||
-	    len < 0 || len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN) ||
-	    (unsigned)how > (unsigned)M_NOWAIT ||
-	    (mn = mbuf__alloc_mbuf(t, how, m->m_type, "m_prepend")) == NULL)) {
-		return core_prepend(m, len, how);
+	/* the head is all it uses (and the rest only if it frees the chain) */
+	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || m == NULL ||
+	    !mbuf__how_ok(how) || len < 0 || !mbuf__member_ok(m) ||
+	    len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN))) {
+		return prepend_go(m, len, how);
+	}
+	if ((mn = mbuf__alloc_mbuf(t, how, m->m_type, "m_prepend")) == NULL) {
+		if (mbuf__cache_only(t))
+			return prepend_go(m, len, how);	/* reports it */
+		/* fails as the core does, counted once (by the refill) */
+		if (mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)
+			mbuf__report_chain("m_prepend", m);
+		else
+			m_freem(m);
+		return NULL;
 	}
 	if (m->m_flags & M_PKTHDR) {
 		mn->m_pkthdr = m->m_pkthdr;
@@ -593,7 +626,7 @@ m_prepend(struct mbuf *m, int len, int how)
 		mn->m_data = mn->m_pktdat;
 		m->m_flags &= ~M_PKTHDR;
 	} else
-		mn->m_owner = m->m_owner;
+		mbuf__claim_for(mn, m->m_owner);
 	mn->m_next = m;
 	if (len < MHLEN)
 		MH_ALIGN(mn, len);

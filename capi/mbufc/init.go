@@ -104,8 +104,6 @@ func anyString(r any) string {
 	return "unexpected panic"
 }
 
-func mb(p C.uintptr_t) *core.Mbuf   { return core.MbufAt(uintptr(p)) }
-func cptr(m *core.Mbuf) C.uintptr_t { return C.uintptr_t(core.Addr(m)) }
-func slots(p C.uintptr_t, n C.int) []uintptr {
-	return unsafe.Slice((*uintptr)(unsafe.Pointer(core.MbufAt(uintptr(p)))), int(n))
-}
+func mb(p C.uintptr_t) *core.Mbuf            { return core.MbufAt(uintptr(p)) }
+func cptr(m *core.Mbuf) C.uintptr_t          { return C.uintptr_t(core.Addr(m)) }
+func slots(p C.uintptr_t, n C.int) []uintptr { return core.WordsAt(uintptr(p), int(n)) }

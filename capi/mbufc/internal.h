@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "mbuf.h"
+#include "core_gen.h"
+#include "rules.h"
 
 #define	MBUF_LIKELY(x)		__builtin_expect(!!(x), 1)
 #define	MBUF_UNLIKELY(x)	__builtin_expect(!!(x), 0)
@@ -35,25 +37,18 @@ struct mbuf_shared {
 	uintptr_t	cl_base, cl_end;	/* cluster arena */
 	uint8_t		*mb_state;		/* one state byte per mbuf slot */
 	uint8_t		*cl_state;		/* one state byte per cluster */
-	uint32_t	flags;			/* MBUF_SHARED_SLOWPATH */
+	uint32_t	flags;			/* MBUF_SHARED_* */
 	uint32_t	_pad;
-	int64_t		go_types[256];		/* live mbufs by type, Go side */
+	int64_t		go_types[MBUF_NUM_TYPES]; /* live mbufs by type, Go side */
 };
 /* 48 and 56 on LP64, 24 and 32 on ILP32; go_types 8-aligned on both, as
- * Go's 64-bit atomics on i386 require */
+ * Go's 64-bit atomics on i386 require (core/layout_test.go pins Go's) */
 _Static_assert(offsetof(struct mbuf_shared, flags) == 6 * sizeof(uintptr_t),
     "shared.flags");
 _Static_assert(offsetof(struct mbuf_shared, go_types) == 6 * sizeof(uintptr_t) + 8,
     "shared.go_types");
-
-#define	MBUF_SHARED_SLOWPATH	0x1	/* every call goes through Go */
-
-/* slot states (core/arena.go), one cache line apart (core.stateStride) */
-#define	MBUF_STATE_STRIDE_SHIFT	6
-#define	MBUF_STATE_FREE		0
-#define	MBUF_STATE_LIVE		1
-#define	MBUF_STATE_ZOMBIE	2
-#define	MBUF_STATE_FREEING	3
+_Static_assert(MBUF_STATE_STRIDE == 1 << MBUF_STATE_STRIDE_SHIFT,
+    "state stride");
 
 /*
  * The per-thread cache: magazines of free slots and this thread's counts.
@@ -201,6 +196,8 @@ mbuf__callout_end(const char *call)
 /* report a violation found in C: the panic handler, or a soft error */
 MBUF_HIDDEN void mbuf__violation(const char *func, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* a chain the C checks refused: the core words the violation */
+MBUF_HIDDEN void mbuf__report_chain(const char *func, const struct mbuf *m);
 /*
  * The end of a call begun by MBUF_ENTER: report what Go found, if
  * anything (and on a thread's first calls, learn its signal stack).

@@ -10,28 +10,8 @@
 #include <sys/uio.h>
 
 #include "internal.h"
-#include "fastpath.h"
-
-/* is m a live mbuf of ours?  (range check and state byte, as fastpath.c) */
-static int
-iov_mbuf_ok(const char *func, const struct mbuf *m)
-{
-	if (MBUF_UNLIKELY(m == NULL)) {
-		mbuf__violation(func, "NULL mbuf");
-		return 0;
-	}
-	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m))) {
-		mbuf__violation(func, "mbuf %p is not allocated (freed, or "
-		    "never handed out)", (const void *)m);
-		return 0;
-	}
-	if (MBUF_UNLIKELY(m->m_len < 0)) {
-		mbuf__violation(func, "mbuf %p has m_len %d", (const void *)m,
-		    m->m_len);
-		return 0;
-	}
-	return 1;
-}
+#include "checks.h"
+#include "_cgo_export.h"
 
 int
 m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov)
@@ -49,11 +29,12 @@ m_to_iovec(const struct mbuf *m, struct iovec *iov, int maxiov)
 		errno = EINVAL;
 		return -1;
 	}
+	if (MBUF_UNLIKELY(mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)) {
+		mbuf__report_chain("m_to_iovec", m);
+		errno = EINVAL;
+		return -1;
+	}
 	for (; m != NULL; m = m->m_next) {
-		if (!iov_mbuf_ok("m_to_iovec", m)) {
-			errno = EINVAL;
-			return -1;
-		}
 		if (m->m_len == 0)
 			continue;
 		if (n == maxiov) {
@@ -77,10 +58,16 @@ rx_chain(const char *func, int len, int how, struct iovec *iov, int *niov)
 	struct mbuf *top, *m, **mp = &top;
 	int left = len, n = 0;
 
-	if (MBUF_UNLIKELY(len < 0 || len > M_IOVEC_MAXLEN ||
-	    (how != M_DONTWAIT && how != M_WAIT))) {
-		mbuf__violation(func, "len %d (0..%d), how %d", len,
-		    M_IOVEC_MAXLEN, how);
+	if (MBUF_UNLIKELY(!mbuf__how_ok(how))) {
+		if (MBUF_ENTER(func)) {	/* the core words it */
+			mbufgo_check_how(how, (char *)func);
+			MBUF_FLUSH();
+		}
+		errno = EINVAL;
+		return NULL;
+	}
+	if (MBUF_UNLIKELY(len < 0 || len > M_IOVEC_MAXLEN)) {
+		mbuf__violation(func, "len %d (0..%d)", len, M_IOVEC_MAXLEN);
 		errno = EINVAL;
 		return NULL;
 	}

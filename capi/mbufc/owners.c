@@ -37,8 +37,7 @@ owners_lock_list(void)
 void
 mowner_init(struct mbuf *m, int type)
 {
-	struct mowner *mo = &unknown_mowners[type >= 0 && type <= MT_OOBDATA ?
-	    type : MT_DATA];
+	struct mowner *mo = &unknown_mowners[mbuf__type_index(type)];
 
 	m->m_owner = mo;
 	BUMP(mo->mo_claims);

@@ -21,16 +21,21 @@
 
 #include "internal.h"
 #include "fastpath.h"
+#include "checks.h"
 #include "_cgo_export.h"
 
 #define	CHAIN_MAX	(1 << 22)	/* bound on a chain walk: the mbuf arena */
 
+/* the core's how rule (rules.h), the core's wording when it fails */
 static int
 how_ok(const char *func, int how)
 {
-	if (how == M_DONTWAIT || how == M_WAIT)
+	if (MBUF_LIKELY(mbuf__how_ok(how)))
 		return 1;
-	mbuf__violation(func, "bad how %d (want M_DONTWAIT or M_WAIT)", how);
+	if (MBUF_ENTER(func)) {
+		mbufgo_check_how(how, (char *)func);
+		MBUF_FLUSH();
+	}
 	return 0;
 }
 
@@ -102,8 +107,8 @@ mbuf_packet_to_bytes(const struct mbuf *m, void *buf, int buflen)
 {
 	const char *fn = "mbuf_packet_to_bytes";
 	char *cp = buf;
-	long total = 0;
-	int n, count = 0;
+	long total = 0, len;
+	int n;
 
 	if (buflen < 0 || (buf == NULL && buflen > 0)) {
 		mbuf__violation(fn, "buf %p, buflen %d", buf, buflen);
@@ -112,26 +117,22 @@ mbuf_packet_to_bytes(const struct mbuf *m, void *buf, int buflen)
 	mbuf__init();
 	if (!live_or_report(m, fn))
 		return -1;
-	for (; m != NULL; m = m->m_next) {
-		if (!live_or_report(m, fn))
-			return -1;
-		if (m->m_len < 0 || ++count > CHAIN_MAX) {
-			mbuf__violation(fn, "mbuf %p: m_len %d%s", (const void *)m,
-			    m->m_len, count > CHAIN_MAX ? " (cycle)" : "");
-			return -1;
-		}
-		if (total < buflen) {
-			n = buflen - total < m->m_len ? (int)(buflen - total) :
-			    m->m_len;
-			memcpy(cp + total, m->m_data, (size_t)n);
-		}
-		total += m->m_len;
-		if (total > INT_MAX) {
-			mbuf__violation(fn, "chain longer than INT_MAX");
-			return -1;
-		}
+	/* every mbuf is read: each live, its bytes in its buffer, no loop */
+	if ((len = mbuf__prefix(m, MBUF_WHOLE_CHAIN)) < 0) {
+		mbuf__report_chain(fn, m);
+		return -1;
 	}
-	return (int)total;
+	if (len > INT_MAX) {
+		mbuf__violation(fn, "chain longer than INT_MAX");
+		return -1;
+	}
+	for (; m != NULL && total < buflen; m = m->m_next) {
+		n = buflen - total < m->m_len ? (int)(buflen - total) :
+		    m->m_len;
+		memcpy(cp + total, m->m_data, (size_t)n);
+		total += n;
+	}
+	return (int)len;
 }
 
 int
@@ -829,7 +830,7 @@ mbuf_py_byte(struct mbuf **mp, int i)
 {
 	struct pycall c;
 	struct mbuf *m;
-	unsigned char v;
+	unsigned char v = 0;
 	long plen, at;
 	int r;
 
@@ -840,9 +841,9 @@ mbuf_py_byte(struct mbuf **mp, int i)
 	at = i < 0 ? (long)i + plen : i;
 	if (at < 0 || at >= plen)
 		return py_put(&c, m, MBUF_PY_RANGE);
-	if (at < m->m_len)
-		v = (unsigned char)m->m_data[at];	/* the head was checked */
-	else
+	if (at < m->m_len && mbuf__data_ok(m))
+		v = (unsigned char)m->m_data[at];
+	else			/* checks what it reads: a violation sets the result */
 		m_copydata(m, (int)at, 1, &v);
 	return py_put(&c, m, v);
 }

@@ -47,6 +47,20 @@ func TestGeneratedModuleIsFresh(t *testing.T) {
 	}
 }
 
+// The committed C header of shared core values must be what the core
+// says now: a change to a state, the stride, the shared block or a rule
+// bound in Go without make generate fails here.
+func TestGeneratedCHeaderIsFresh(t *testing.T) {
+	path := filepath.Join(root, "capi/mbufc/core_gen.h")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := CHeader(); !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale (run make generate):\n--- file:\n%s\n--- core says:\n%s", path, got, want)
+	}
+}
+
 // Generating twice gives the same bytes (no map order, no host paths).
 func TestGenerationIsReproducible(t *testing.T) {
 	a := Python(api(t))

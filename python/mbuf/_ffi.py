@@ -896,6 +896,8 @@ FUNCTIONS = (
     ("mbuf_debug_mode", c_int, (), False),
     # mbuf_debug_flush: function(void)
     ("mbuf_debug_flush", None, (), False),
+    # mbuf_set_fastpath: function(int) returning int
+    ("mbuf_set_fastpath", c_int, (c_int,), False),
     # m_to_iovec: function(pointer to struct mbuf, pointer to struct iovec, int) returning int
     ("m_to_iovec", c_int, (c_void_p, c_void_p, c_int), False),
     # m_from_readv: function(int, int, int) returning pointer to struct mbuf

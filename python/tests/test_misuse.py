@@ -2,13 +2,15 @@
 
 Every case of c_tests/test_misuse.c that Python can reach, by the same
 name: the call raises MbufError with the library's message, the process
-stays alive, nothing is left allocated.  Then the errno cases of
+stays alive, nothing is left allocated; each with the C fast paths on and
+off (mbuf_set_fastpath), which must give the same message.  Then the errno cases of
 kern.mbuf, debug mode and the leak report at exit (in child processes,
 since both are read when the library loads).
 """
 import ctypes
 import errno
 import os
+import re
 import subprocess
 import sys
 
@@ -419,6 +421,97 @@ def c_drain_null():
 
 
 # name -> (case, fragments of the message), as in c_tests/test_misuse.c
+# broken chains and aliases: the C fast paths check these as the core does
+# (a call checks the mbufs it uses: the ranges below reach the second one)
+
+def pkt2():
+    """a header mbuf of 10 bytes followed by a plain one of 10"""
+    m, n = pkt(10), lib.m_get(D, DATA)
+    M(n).m_hdr.mh_len = 10
+    M(m).m_hdr.mh_next = n
+    M(m).M_dat.MH.MH_pkthdr.len = 20
+    return m
+
+
+def with_broken(fn, *args, second_len=None, cycle=False, data_shift=0, head_len=None, freed_second=False):
+    """fn(m, *args) on pkt2() broken one way, repaired and freed afterwards"""
+    m = pkt2()
+    n = M(m).m_hdr.mh_next
+    if freed_second:
+        lib.m_free(n)
+    if second_len is not None:
+        M(n).m_hdr.mh_len = second_len
+    if cycle:
+        M(n).m_hdr.mh_next = n
+    if head_len is not None:
+        M(m).m_hdr.mh_len = head_len
+    M(m).m_hdr.mh_data += data_shift
+    try:
+        return raises(fn, m, *args)
+    finally:
+        M(m).m_hdr.mh_data -= data_shift
+        M(m).m_hdr.mh_len = 10
+        if freed_second:
+            M(m).m_hdr.mh_next = None
+        else:
+            M(n).m_hdr.mh_len = 0
+            M(n).m_hdr.mh_next = None
+        lib.m_freem(m)
+
+
+def c_move_pkthdr_self():
+    return with_pkt(10, lambda m: lib.m_move_pkthdr(m, m))
+
+
+def c_copydata_neg_m_len():
+    return with_broken(lib.m_copydata, 5, 10, scratch, second_len=-5)
+
+
+def c_copyback_neg_m_len():
+    return with_broken(lib.m_copyback, 8, 4, scratch, second_len=-5)
+
+
+def c_copym_neg_m_len():
+    return with_broken(lib.m_copym, 0, mbuf.M_COPYALL, D, second_len=-5)
+
+
+def c_split_neg_m_len():
+    return with_broken(lib.m_split, 12, D, second_len=-5)
+
+
+def c_pulldown_neg_m_len():
+    off = ctypes.c_int()
+    return with_broken(lib.m_pulldown, 8, 4, ctypes.byref(off), second_len=-5)
+
+
+def c_adj_len_too_long():
+    return with_broken(lib.m_adj, 2, head_len=ffi.MLEN + 1)
+
+
+def c_copydata_data_outside():
+    return with_broken(lib.m_copydata, 0, 4, scratch, data_shift=-200)
+
+
+def c_adj_cycle():
+    return with_broken(lib.m_adj, -5, cycle=True)
+
+
+def c_copym_cycle():
+    return with_broken(lib.m_copym, 5, 20, D, cycle=True)
+
+
+def c_copyback_null_src():
+    return with_pkt(10, lib.m_copyback, 0, 4, None)
+
+
+def c_pullup_freed_in_chain():
+    return with_broken(lib.m_pullup, 14, freed_second=True)
+
+
+def c_copydata_freed_in_chain():
+    return with_broken(lib.m_copydata, 5, 10, scratch, freed_second=True)
+
+
 CASES = {
     "free_null": (c_free_null, ["m_free: NULL mbuf"]),
     "double_free": (c_double_free, ["m_free: mbuf 0x", "is not allocated"]),
@@ -482,6 +575,19 @@ CASES = {
     "tag_prepend_twice": (c_tag_prepend_twice, ["m_tag_prepend: tag 0x", "is already on this tag list"]),
     "move_pkthdr_ext": (c_move_pkthdr_ext, ["m_move_pkthdr: destination 0x", "has external storage"]),
     "devget_neg": (c_devget_neg, ["m_devget: totlen -1, off0 0"]),
+    "move_pkthdr_self": (c_move_pkthdr_self, ["m_move_pkthdr: source and destination are the same mbuf 0x"]),
+    "copydata_neg_m_len": (c_copydata_neg_m_len, ["m_copydata: mbuf 0x", "has a negative m_len -5"]),
+    "copyback_neg_m_len": (c_copyback_neg_m_len, ["m_copyback: mbuf 0x", "has a negative m_len -5"]),
+    "copym_neg_m_len": (c_copym_neg_m_len, ["m_copym: mbuf 0x", "has a negative m_len -5"]),
+    "split_neg_m_len": (c_split_neg_m_len, ["m_split: mbuf 0x", "has a negative m_len -5"]),
+    "pulldown_neg_m_len": (c_pulldown_neg_m_len, ["m_pulldown: mbuf 0x", "has a negative m_len -5"]),
+    "adj_len_too_long": (c_adj_len_too_long, ["m_adj: mbuf 0x", "has m_len 457, more than its buffer holds"]),
+    "copydata_data_outside": (c_copydata_data_outside, ["m_copydata: mbuf 0x", "+ m_len 10 lies outside its buffer"]),
+    "adj_cycle": (c_adj_cycle, ["m_adj: chain has a cycle"]),
+    "copym_cycle": (c_copym_cycle, ["m_copym: chain has a cycle"]),
+    "copyback_null_src": (c_copyback_null_src, ["m_copyback: NULL source for 4 bytes"]),
+    "pullup_freed_in_chain": (c_pullup_freed_in_chain, ["m_pullup: mbuf 0x", "is not allocated"]),
+    "copydata_freed_in_chain": (c_copydata_freed_in_chain, ["m_copydata: mbuf 0x", "is not allocated"]),
 }
 
 
@@ -489,14 +595,34 @@ def live():
     return lib.mbuf_leak_count()
 
 
+def normalized(msg):
+    """msg with its addresses numbered in order of appearance"""
+    seen = []
+
+    def number(m):
+        if m.group(0) not in seen:
+            seen.append(m.group(0))
+        return "#%d" % (seen.index(m.group(0)) + 1)
+    return re.sub(r"0x[0-9a-f]+", number, msg)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_misuse_raises_and_leaves_nothing(name):
+    """each case with the C fast paths on, then off: the same message"""
     fn, want = CASES[name]
-    before = live()
-    msg = fn()
-    for frag in want:
-        assert frag in msg, "%s: %r lacks %r" % (name, msg, frag)
-    assert live() == before, "%s left objects allocated" % name
+    msgs = []
+    for fast in (1, 0):
+        was = lib.mbuf_set_fastpath(fast)
+        try:
+            before = live()
+            msg = fn()
+        finally:
+            lib.mbuf_set_fastpath(was)
+        for frag in want:
+            assert frag in msg, "%s: %r lacks %r" % (name, msg, frag)
+        assert live() == before, "%s left objects allocated" % name
+        msgs.append(normalized(msg))
+    assert msgs[0] == msgs[1], "%s: fast paths on and off differ: %r" % (name, msgs)
     # the process is alive and the library still works
     with Packet(b"still fine") as p:
         assert bytes(p) == b"still fine"
