@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/select.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -26,82 +25,21 @@
 /* ---- running a child ------------------------------------------------------ */
 
 /*
- * Run this program with "--child NAME" and extra environment settings
+ * Run this program with "--child NAME" in an environment without the
+ * library's debug and leak-report switches, plus env's settings
  * (NULL-terminated); collect stderr and stdout into out.  Returns the wait
- * status; a child still running after CHILD_TIMEOUT seconds is killed and
- * reported as such in out.
+ * status (SIGKILL for a child still running after CHILD_TIMEOUT seconds).
  */
 static int
 run_child(const char *name, const char *const *env, char *out, size_t outsz)
 {
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)tu_self, (char *)"--child", (char *)name, NULL };
-	char *envp[256];
-	size_t n = 0;
-	ssize_t r;
-	int p[2], i, k = 0, status = 0;
-	time_t deadline = time(NULL) + CHILD_TIMEOUT;
-	pid_t pid;
+	const char *changes[16] = { "MBUF_DEBUG", "MBUF_LEAK_REPORT" };
+	size_t k = 2;
 
-	for (i = 0; environ[i] != NULL && k < 240; i++)
-		if (strncmp(environ[i], "MBUF_DEBUG=", 11) != 0 &&
-		    strncmp(environ[i], "MBUF_LEAK_REPORT=", 17) != 0)
-			envp[k++] = environ[i];
-	for (i = 0; env != NULL && env[i] != NULL && k < 254; i++)
-		envp[k++] = (char *)env[i];
-	envp[k] = NULL;
-	if (pipe(p) != 0) {
-		perror("pipe");
-		exit(2);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, envp) != 0) {
-		perror("posix_spawn");
-		exit(2);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	/* read until EOF, or until the deadline passes */
-	for (;;) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		int fl;
-
-		if (time(NULL) > deadline) {
-			kill(pid, SIGKILL);
-			snprintf(out + n, outsz - n, "\n[killed: no exit after %d s]\n",
-			    CHILD_TIMEOUT);
-			n += strlen(out + n);
-			break;
-		}
-		fl = 0;
-		if (n < outsz - 1) {
-			struct timeval tv = { 0, 100 * 1000 };
-			fd_set rd;
-
-			FD_ZERO(&rd);
-			FD_SET(p[0], &rd);
-			if (select(p[0] + 1, &rd, NULL, NULL, &tv) > 0) {
-				r = read(p[0], out + n, outsz - 1 - n);
-				if (r <= 0)
-					break;
-				n += (size_t)r;
-				fl = 1;
-			}
-		} else
-			nanosleep(&ts, NULL);
-		if (!fl && waitpid(pid, &status, WNOHANG) == pid) {
-			pid = 0;
-			break;
-		}
-	}
-	out[n] = '\0';
-	close(p[0]);
-	if (pid != 0)
-		waitpid(pid, &status, 0);
-	return status;
+	while (env != NULL && *env != NULL && k < 15)
+		changes[k++] = *env++;
+	changes[k] = NULL;
+	return tu_run_child_env(name, CHILD_TIMEOUT, changes, out, outsz);
 }
 
 /* the child exited 0 (and said nothing alarming) */
