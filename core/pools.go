@@ -16,7 +16,7 @@ const (
 	mbufsPerChunk     = 2048    // 1 MiB committed at a time
 	clustersPerChunk  = 512
 	MaxClusters       = clusterSlots
-	mownerSize        = 96
+	mownerSize        = unsafe.Sizeof(Mowner{}) // 96 on LP64, 64 on ILP32
 	limitWarnInterval = time.Minute
 	limitWarnMessage  = "WARNING: mclpool limit reached; increase NMBCLUSTERS"
 	numUnknownOwners  = MT_OOBDATA + 1
@@ -287,14 +287,14 @@ func (p *Pools) InitMbuf(m *Mbuf, typ int) {
 	m.Type = int16(typ)
 	m.Paddr = PaddrInvalid
 	m.Owner = p.unknownOwner(typ)
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 }
 
 // InitPkthdr turns a fresh mbuf into a packet header as MGETHDR does.
 func InitPkthdr(m *Mbuf) {
 	m.Data = m.PktDatAddr()
 	m.Flags = M_PKTHDR
-	*m.Pkt() = PktHdr{}
+	copyPktHdr(m.Pkt(), &PktHdr{})
 }
 
 func (p *Pools) unknownOwner(typ int) uintptr {
@@ -375,7 +375,7 @@ func (p *Pools) clget(m *Mbuf, how int) {
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
 }
@@ -414,7 +414,7 @@ func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
 	}
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Free: free, Arg: arg, Size: size, MType: mtype, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT
 }
@@ -491,7 +491,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		if embedded {
 			return
 		}
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -500,7 +500,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
 		p.extFree(holder)
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -657,5 +657,5 @@ func AddReference(o, n *Mbuf) {
 	n.Flags |= o.Flags & M_EXTCOPYFLAGS
 	h := *o.ExtRefPtr()
 	atomic.AddUint32(&h.ExtStorage().RefCnt, 1)
-	*n.ExtRefPtr() = h
+	setPtr(n.ExtRefPtr(), h)
 }

@@ -144,8 +144,11 @@ int
 mbuf_leak_report(FILE *fp)
 {
 	int n = 0;
-	char *s = mbufgo_leak_report(&n);
+	char *s;
 
+	if (!MBUF_ENTER("mbuf_leak_report"))
+		return -1;
+	s = mbufgo_leak_report(&n);
 	MBUF_FLUSH();
 	if (s != NULL) {
 		fputs(s, fp != NULL ? fp : stderr);
@@ -157,8 +160,11 @@ mbuf_leak_report(FILE *fp)
 int
 mbuf_leak_count(void)
 {
-	int n = mbufgo_leak_count();
+	int n;
 
+	if (!MBUF_ENTER("mbuf_leak_count"))
+		return -1;
+	n = mbufgo_leak_count();
 	MBUF_FLUSH();
 	return n;
 }
@@ -166,12 +172,20 @@ mbuf_leak_count(void)
 int
 mbuf_debug_mode(void)
 {
-	return mbufgo_debug_mode();
+	int r;
+
+	if (!MBUF_ENTER("mbuf_debug_mode"))
+		return 0;
+	r = mbufgo_debug_mode();
+	MBUF_FLUSH();
+	return r;
 }
 
 void
 mbuf_debug_flush(void)
 {
+	if (!MBUF_ENTER("mbuf_debug_flush"))
+		return;
 	mbufgo_debug_flush();
 	MBUF_FLUSH();
 }
@@ -181,6 +195,8 @@ leak_at_exit(void)
 {
 	int n;
 
+	if (mbuf__forked)
+		return;		/* a child of fork(): the core cannot be asked */
 	if (mbuf_debug_mode() != 0)
 		mbuf_debug_flush();	/* a last check of the quarantine */
 	n = mbuf_leak_count();

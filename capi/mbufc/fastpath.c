@@ -10,8 +10,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 #include "fastpath.h"
@@ -23,6 +27,8 @@ __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")
 
 #define	KIND_MBUF	0
 #define	KIND_CLUSTER	1
+#define	MAG_SLOTS(kind)	((kind) == KIND_MBUF ? MBUF_MB_SLOTS : MBUF_CL_SLOTS)
+#define	MAG_BATCH(kind)	((kind) == KIND_MBUF ? MBUF_MB_BATCH : MBUF_CL_BATCH)
 
 /* ---- initialisation and the thread registry ------------------------- */
 
@@ -30,6 +36,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_key_t thread_key;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mbuf_thread *registry;
+int mbuf__forked;
 
 /*
  * Slots left behind by exited threads wait here for the next refill;
@@ -66,13 +73,46 @@ init_once_fn(void)
 void
 mbuf__init(void)
 {
-	pthread_once(&init_once, init_once_fn);
+	/* in a child of fork() the core cannot be reached: callers refuse */
+	if (!mbuf__forked)
+		pthread_once(&init_once, init_once_fn);
 }
 
 void
 mbinit(void)
 {
-	mbuf__init();
+	if (MBUF_ENTER("mbinit")) {
+		mbuf__init();
+		MBUF_FLUSH();
+	}
+}
+
+/*
+ * fork() copies only the calling thread: in the child, the Go runtime's
+ * other threads are gone (a call into Go may wait for them forever) and
+ * any lock another thread held stays held.  The child handler marks the
+ * process, and the forking thread's caches, so that every call that
+ * needs them refuses and reports (MBUF_ENTER, mbuf__mag_enter); calls that
+ * only read or edit mbufs in place go on working on the child's copy.
+ * Registered at load time: a child forked before any call knows it too.
+ */
+static void
+forked_child(void)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	mbuf__forked = 1;
+	if (t != NULL) {	/* the only thread left: plain stores */
+		t->stop = MBUF_STOP_FORKED;
+		t->nmb |= MBUF_MAG_STOP;
+		t->ncl |= MBUF_MAG_STOP;
+	}
+}
+
+__attribute__((constructor)) static void
+watch_fork(void)
+{
+	pthread_atfork(NULL, NULL, forked_child);
 }
 
 struct mbuf_thread *
@@ -80,10 +120,14 @@ mbuf__thread_slow(void)
 {
 	struct mbuf_thread *t;
 
+	if (mbuf__forked)
+		return NULL;	/* registry_lock may belong to a thread gone */
 	mbuf__init();
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
+	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0)
 		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->idle = 1;
+	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
 	if (registry != NULL)
@@ -93,6 +137,58 @@ mbuf__thread_slow(void)
 	pthread_setspecific(thread_key, t);
 	mbuf__self = t;
 	return t;
+}
+
+/*
+ * Learn the thread's alternate signal stack (see mbuf__on_sigstack): on
+ * its first call, and after the first call into Go returns (the runtime
+ * installs one then if the thread had none).
+ */
+void
+mbuf__probe_sigstack(struct mbuf_thread *t)
+{
+	stack_t ss;
+
+	t->sig_probes++;
+	if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_DISABLE) == 0) {
+		t->sig_lo = (uintptr_t)ss.ss_sp;
+		t->sig_hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+		t->sig_probes = 2;
+	}
+}
+
+int
+mbuf__enter_slow(const char *fn)
+{
+	struct mbuf_thread *t;
+
+	if (mbuf__forked) {
+		mbuf__violation(fn, "called in a child of fork(); libmbuf "
+		    "cannot be used after fork() without exec");
+		return 0;
+	}
+	t = mbuf__thread();
+	if (t == NULL)
+		return 1;	/* no memory for this thread's state: no mark */
+	if (t->idle != 1) {
+		mbuf__violation(fn, "called from a signal handler that "
+		    "interrupted %s on the same thread (libmbuf calls are not "
+		    "async-signal-safe)", t->call != NULL ? t->call :
+		    "an allocation or free");
+		return 0;
+	}
+	if (t->sig_probes < 2)
+		mbuf__probe_sigstack(t);
+	if (mbuf__on_sigstack(t)) {
+		mbuf__violation(fn, "called from a signal handler, and it "
+		    "needs the Go runtime, which cannot be entered there (only "
+		    "allocations and frees served by the thread's cache can)");
+		return 0;
+	}
+	t->call = fn;
+	__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 1;
 }
 
 static void
@@ -125,8 +221,8 @@ thread_exit(void *arg)
 	int i;
 
 	pthread_mutex_lock(&registry_lock);
-	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb);
-	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl);
+	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl & ~MBUF_MAG_STOP);
 	for (i = 0; i < 256; i++)
 		orphan_mtypes[i] += t->mtypes[i];
 	if (t->prev != NULL)
@@ -159,121 +255,267 @@ take_orphans(int kind, void **dst, int want)
 	return n;
 }
 
-/* ---- magazines --------------------------------------------------------- */
+/* ---- magazines (the protocol is in fastpath.h) -------------------------- */
 
-/* top a magazine up by at most one batch; returns how many were added */
+/* may t's caches be used by a call now (not nested, not after fork)? */
+static inline int
+mag_usable(struct mbuf_thread *t)
+{
+	return t->idle == 1 && t->stop != MBUF_STOP_FORKED;
+}
+
+/*
+ * May this call only use t's caches, and not the core: nested in a signal
+ * handler, a child of fork(), or on the signal stack?  (MBUF_ENTER would
+ * refuse; the callers' Go paths are where it is reported, once.)
+ */
+static inline int
+cache_only(struct mbuf_thread *t)
+{
+	return !mag_usable(t) || mbuf__on_sigstack(t);
+}
+
+/* the count of a magazine, read inside a section (a stealer may set STOP) */
+static inline int
+mag_count(const int *np)
+{
+	return *np & ~MBUF_MAG_STOP;
+}
+
+/*
+ * Open a section on t's magazines for a slow path, with neither count
+ * stopped: a steal under way is waited out (the stealer holds
+ * registry_lock until it clears the bits).  Returns 0, with nothing open,
+ * if the caches may not be used now (nested call, fork()).
+ */
 static int
-refill(struct mbuf_thread *t, int kind, int how)
+mag_enter_wait(struct mbuf_thread *t)
+{
+	for (;;) {
+		if (!mbuf__mag_enter(t))
+			return 0;
+		if (((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0)
+			return 1;
+		mbuf__mag_leave(t);
+		if (t->stop == MBUF_STOP_FORKED)
+			return 0;
+		pthread_mutex_lock(&registry_lock);
+		pthread_mutex_unlock(&registry_lock);
+	}
+}
+
+/* push slots into a magazine of t (in a section); the excess goes back */
+static void
+mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 {
 	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
 	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
-	int want = MBUF_CACHE_SLOTS - *np, n = 0;
+	int have = mag_count(np), k = MAG_SLOTS(kind) - have;
 
-	if (want > MBUF_BATCH)
-		want = MBUF_BATCH;
-	if (want <= 0)
-		return 0;
+	if (k > n)
+		k = n;
+	memcpy(mag + have, v, (size_t)k * sizeof(void *));
+	*np = have + k;
+	if (k < n)
+		mbufgo_give(kind, (uintptr_t)(v + k), n - k);
+}
+
+/*
+ * Top one of t's magazines up by a batch for the call fn; returns how
+ * many slots were added (0: none to be had).  The batch is fetched
+ * outside any section, since the core may run drain hooks that free into
+ * this very cache, and appended afterwards.
+ */
+static MBUF_COLD int
+refill(struct mbuf_thread *t, int kind, int how, const char *fn)
+{
+	void *batch[MBUF_MAX_BATCH];
+	int n = 0;
+
+	if (mbuf__on_sigstack(t) || !MBUF_ENTER(fn))
+		return 0;	/* no locks, no Go in a signal handler */
 	if (orphans_pending)
-		n = take_orphans(kind, mag + *np, want);
+		n = take_orphans(kind, batch, MAG_BATCH(kind));
 	if (n == 0)
-		n = mbufgo_take(kind, how, (uintptr_t)(mag + *np), want);
-	*np += n;
+		n = mbufgo_take(kind, how, (uintptr_t)batch, MAG_BATCH(kind));
+	MBUF_FLUSH();
+	if (n == 0)
+		return 0;
+	if (mag_enter_wait(t)) {
+		mag_append(t, kind, batch, n);
+		mbuf__mag_leave(t);
+	} else
+		mbufgo_give(kind, (uintptr_t)batch, n);
 	return n;
 }
 
-int
-mbuf__refill_mbufs(struct mbuf_thread *t, int how)
-{
-	refill(t, KIND_MBUF, how);
-	return t->nmb;
-}
-
-/* the magazine is full: give its older half back to the depot */
+/* the magazine is full (in a section): give its older half to the depot */
 static void
 drain_half(struct mbuf_thread *t, int kind)
 {
 	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
 	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	int have = mag_count(np);
 
-	mbufgo_give(kind, (uintptr_t)mag, MBUF_BATCH);
-	memmove(mag, mag + MBUF_BATCH,
-	    (size_t)(*np - MBUF_BATCH) * sizeof(void *));
-	*np -= MBUF_BATCH;
+	mbufgo_give(kind, (uintptr_t)mag, MAG_BATCH(kind));
+	memmove(mag, mag + MAG_BATCH(kind),
+	    (size_t)(have - MAG_BATCH(kind)) * sizeof(void *));
+	*np = have - MAG_BATCH(kind);
+}
+
+MBUF_COLD struct mbuf *
+mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
+    const char *fn)
+{
+	struct mbuf *m;
+	int n;
+
+	for (;;) {
+		if (!mag_enter_wait(t))
+			return NULL;
+		if ((n = mag_count(&t->nmb)) > 0) {
+			m = t->mb[n - 1];
+			t->nmb = n - 1;
+			mbuf__count(t, type, 1);
+			mbuf__mag_leave(t);
+			mbuf__hand_out(m, type);
+			return m;
+		}
+		mbuf__mag_leave(t);
+		if (refill(t, KIND_MBUF, how, fn) == 0)
+			return NULL;
+	}
+}
+
+static MBUF_COLD char *
+alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
+{
+	char *c;
+	int n;
+
+	for (;;) {
+		if (!mag_enter_wait(t))
+			return NULL;
+		if ((n = mag_count(&t->ncl)) > 0) {
+			c = t->cl[n - 1];
+			t->ncl = n - 1;
+			mbuf__mag_leave(t);
+			return c;
+		}
+		mbuf__mag_leave(t);
+		if (refill(t, KIND_CLUSTER, how, fn) == 0)
+			return NULL;
+	}
+}
+
+/* a free cluster from t's cache (refilled if empty); NULL as for mbufs */
+MBUF_INLINE char *
+alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
+{
+	char *c;
+	int n;
+
+	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
+		n = t->ncl;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
+			c = t->cl[n - 1];
+			t->ncl = n - 1;
+			mbuf__mag_leave(t);
+			return c;
+		}
+		mbuf__mag_leave(t);
+	}
+	return alloc_cluster_slow(t, how, fn);
 }
 
 /* ---- allocation ---------------------------------------------------------- */
 
-/* hand out the top of t's (non-empty) mbuf magazine as MGET/MGETHDR do */
-static inline struct mbuf *
-pop_mbuf(struct mbuf_thread *t, int type, int hdr)
+/* the core's allocation, for everything the caches do not do */
+static MBUF_COLD struct mbuf *
+get_go(int how, int type, int hdr, const char *fn)
 {
-	struct mbuf *m = t->mb[--t->nmb];
+	struct mbuf *m;
 
-	mbuf__take_mbuf(t, m, type);
+	if (!MBUF_ENTER(fn))
+		return NULL;
+	m = (struct mbuf *)mbufgo_get(how, type, hdr);
+	MBUF_FLUSH();
+	return m;
+}
+
+/* get() when the cache cannot serve it on the spot */
+static MBUF_COLD struct mbuf *
+get_slow(int how, int type, int hdr, const char *fn)
+{
+	struct mbuf_thread *t = mbuf__thread();
+	struct mbuf *m;
+
+	if (t == NULL || !mbuf__valid_args(how, type) || !mbuf__fast_ok() ||
+	    !mag_usable(t))
+		return get_go(how, type, hdr, fn);
+	m = mbuf__alloc_mbuf_slow(t, how, type, fn);
+	if (m == NULL)		/* no memory, or the Go path reports why not */
+		return cache_only(t) ? get_go(how, type, hdr, fn) : NULL;
 	if (hdr)
 		mbuf__init_pkthdr(m);
 	return m;
 }
 
-static struct mbuf *
-get_slow(int how, int type, int hdr)
-{
-	struct mbuf_thread *t = mbuf__thread();
-	struct mbuf *m;
-
-	if (!mbuf__valid_args(how, type) || t == NULL || !mbuf__fast_ok()) {
-		m = (struct mbuf *)mbufgo_get(how, type, hdr);
-		MBUF_FLUSH();
-		return m;
-	}
-	if (t->nmb == 0 && refill(t, KIND_MBUF, how) == 0)
-		return NULL;
-	return pop_mbuf(t, type, hdr);
-}
-
-static inline struct mbuf *
-get_fast(int how, int type, int hdr)
+/* MGET / MGETHDR: the top of this thread's mbuf magazine */
+MBUF_INLINE struct mbuf *
+get(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *m;
+	uint8_t *state;
+	int n;
 
-	if (MBUF_UNLIKELY(t == NULL || t->nmb == 0 ||
-	    !mbuf__valid_args(how, type) || !mbuf__fast_ok()))
-		return get_slow(how, type, hdr);
-	return pop_mbuf(t, type, hdr);
+	if (MBUF_UNLIKELY(t == NULL || !mbuf__valid_args(how, type) ||
+	    !mbuf__fast_ok() || !mbuf__mag_enter(t)))
+		return get_slow(how, type, hdr, fn);
+	n = t->nmb;
+	if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
+		mbuf__mag_leave(t);
+		return get_slow(how, type, hdr, fn);
+	}
+	m = t->mb[n - 1];
+	state = mbuf__mb_state(m);	/* before the count: see free_fast */
+	t->nmb = n - 1;
+	mbuf__count(t, type, 1);
+	mbuf__mag_leave(t);
+	*state = MBUF_STATE_LIVE;
+	mbuf__init_mbuf(m, type);
+	if (hdr)
+		mbuf__init_pkthdr(m);
+	return m;
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_get(int how, int type)
 {
-	return get_fast(how, type, 0);
+	return get(how, type, 0, "m_get");
 }
 
-struct mbuf *
+MBUF_ENTRY struct mbuf *
 m_gethdr(int how, int type)
 {
-	return get_fast(how, type, 1);
+	return get(how, type, 1, "m_gethdr");
 }
 
 struct mbuf *
 m_getclr(int how, int type)
 {
-	struct mbuf *m = get_fast(how, type, 0);
+	struct mbuf *m = get(how, type, 0, "m_getclr");
 
 	if (m != NULL)
 		memset(m->m_dat, 0, MLEN);
 	return m;
 }
 
-/* attach a cluster from this thread's magazine; 0 if none could be had */
-static inline int
-clget_cached(struct mbuf_thread *t, struct mbuf *m, int how)
+/* the fields MCLGET sets to make the cluster buf m's storage */
+MBUF_INLINE void
+set_cluster(struct mbuf *m, char *buf)
 {
-	char *buf;
-
-	if (MBUF_UNLIKELY(t->ncl == 0) && refill(t, KIND_CLUSTER, how) == 0)
-		return 0;
-	buf = t->cl[--t->ncl];
-	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
 	m->m_ext_ref = m;
 	m->m_ext_storage.ext_lock.mtx_word = 0;
 	m->m_ext_storage.ext_refcnt = 1;
@@ -287,55 +529,152 @@ clget_cached(struct mbuf_thread *t, struct mbuf *m, int how)
 	m->m_data = buf;
 	m->m_flags = (m->m_flags & ~M_EXTCOPYFLAGS) |
 	    M_EXT | M_EXT_CLUSTER | M_EXT_RW;
-	return 1;
 }
 
-void
+/* make the free cluster buf m's storage, as MCLGET does */
+MBUF_INLINE void
+attach_cluster(struct mbuf *m, char *buf)
+{
+	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
+	set_cluster(m, buf);
+}
+
+static MBUF_COLD void
+clget_go(struct mbuf *m, int how)
+{
+	if (!MBUF_ENTER("m_clget"))
+		return;
+	mbufgo_clget((uintptr_t)m, how);
+	MBUF_FLUSH();
+}
+
+/* m_clget when the cache cannot serve it on the spot */
+static MBUF_COLD void
+clget_slow(struct mbuf *m, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+	char *c;
+
+	if (t == NULL || !mbuf__fast_ok() ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
+	    (m->m_flags & M_EXT) != 0) {
+		clget_go(m, how);
+		return;
+	}
+	c = alloc_cluster_slow(t, how, "m_clget");
+	if (c != NULL)
+		attach_cluster(m, c);
+	else if (cache_only(t))
+		clget_go(m, how);	/* reports */
+}
+
+/*
+ * The common case alone, so that it needs no stack frame; everything
+ * else (checks included) is clget_slow's.
+ */
+MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
+	char *c;
+	int n;
 
-	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
-	    (m->m_flags & M_EXT) != 0)) {
-		mbufgo_clget((uintptr_t)m, how);
-		MBUF_FLUSH();
-		return;
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
+	    (unsigned)how <= (unsigned)M_NOWAIT && mbuf__mb_is_live(m) &&
+	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
+		n = t->ncl;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
+			c = t->cl[n - 1];
+			t->ncl = n - 1;
+			mbuf__mag_leave(t);
+			attach_cluster(m, c);
+			return;
+		}
+		mbuf__mag_leave(t);
 	}
-	clget_cached(t, m, how);
+	clget_slow(m, how);
 }
 
-struct mbuf *
-m_getcl(int how, int type, int flags)
+static MBUF_COLD struct mbuf *
+getcl_go(int how, int type, int flags)
 {
-	struct mbuf_thread *t;
 	struct mbuf *m;
 
-	if (MBUF_UNLIKELY(mbuf__thread() == NULL || !mbuf__fast_ok() ||
-	    !mbuf__valid_args(how, type))) {
-		m = (struct mbuf *)mbufgo_getcl(how, type, flags);
-		MBUF_FLUSH();
-		return m;
-	}
-	m = get_fast(how, type, (flags & M_PKTHDR) != 0);
-	if (m == NULL)
+	if (!MBUF_ENTER("m_getcl"))
 		return NULL;
-	t = mbuf__self;
-	if (MBUF_UNLIKELY(!clget_cached(t, m, how))) {
-		m_free(m);
-		return NULL;
-	}
+	m = (struct mbuf *)mbufgo_getcl(how, type, flags);
+	MBUF_FLUSH();
 	return m;
+}
+
+static MBUF_COLD struct mbuf *
+getcl_slow(int how, int type, int flags)
+{
+	struct mbuf_thread *t = mbuf__thread();
+	struct mbuf *m;
+	char *c;
+
+	if (t == NULL || !mbuf__valid_args(how, type) || !mbuf__fast_ok() ||
+	    !mag_usable(t))
+		return getcl_go(how, type, flags);
+	/* on failure: no memory, or the Go path reports why not */
+	if ((m = mbuf__alloc_mbuf(t, how, type, "m_getcl")) == NULL)
+		return cache_only(t) ? getcl_go(how, type, flags) : NULL;
+	if (flags & M_PKTHDR)
+		mbuf__init_pkthdr(m);
+	if ((c = alloc_cluster(t, how, "m_getcl")) == NULL) {
+		m_free(m);
+		return cache_only(t) ? getcl_go(how, type, flags) : NULL;
+	}
+	attach_cluster(m, c);
+	return m;
+}
+
+MBUF_ENTRY struct mbuf *
+m_getcl(int how, int type, int flags)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *m;
+	uint8_t *ms, *cs;
+	char *c;
+	int nm, nc;
+
+	if (MBUF_LIKELY(t != NULL && mbuf__valid_args(how, type) &&
+	    mbuf__fast_ok() && mbuf__mag_enter(t))) {
+		nm = t->nmb;
+		nc = t->ncl;
+		if (MBUF_LIKELY(MBUF_CAN_POP(nm, MBUF_MB_SLOTS) && MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
+			m = t->mb[nm - 1];
+			t->nmb = nm - 1;
+			c = t->cl[nc - 1];
+			t->ncl = nc - 1;
+			mbuf__count(t, type, 1);
+			mbuf__mag_leave(t);
+			/* both state bytes first: see free_own_cluster */
+			ms = mbuf__mb_state(m);
+			cs = mbuf__cl_state(c);
+			*ms = MBUF_STATE_LIVE;
+			*cs = MBUF_STATE_LIVE;
+			mbuf__init_mbuf(m, type);
+			if (flags & M_PKTHDR)
+				mbuf__init_pkthdr(m);
+			set_cluster(m, c);
+			return m;
+		}
+		mbuf__mag_leave(t);
+	}
+	return getcl_slow(how, type, flags);
 }
 
 /* n allocations through the fast path; stops at the first failure */
 static int
-get_bulk(int how, int type, int hdr, struct mbuf **out, int n)
+get_bulk(int how, int type, int hdr, struct mbuf **out, int n,
+    const char *fn)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if ((out[i] = get_fast(how, type, hdr)) == NULL)
+		if ((out[i] = get(how, type, hdr, fn)) == NULL)
 			break;
 	return i;
 }
@@ -343,13 +682,13 @@ get_bulk(int how, int type, int hdr, struct mbuf **out, int n)
 int
 m_get_bulk(int how, int type, struct mbuf **out, int n)
 {
-	return get_bulk(how, type, 0, out, n);
+	return get_bulk(how, type, 0, out, n, "m_get_bulk");
 }
 
 int
 m_gethdr_bulk(int how, int type, struct mbuf **out, int n)
 {
-	return get_bulk(how, type, 1, out, n);
+	return get_bulk(how, type, 1, out, n, "m_gethdr_bulk");
 }
 
 int
@@ -360,24 +699,44 @@ m_mballoc(int nmb, int how)
 	return 1;
 }
 
-/* ---- freeing -------------------------------------------------------------- */
+/* ---- freeing (all of it inside a section) --------------------------------- */
 
-static inline void
-put_mbuf(struct mbuf_thread *t, struct mbuf *m)
+/*
+ * Make room in t's magazines for nmb mbuf and ncl cluster slots (in a
+ * section), giving the older half of a full one back to the core; 0 if
+ * that cannot be done now (in a signal handler: no Go there).
+ */
+static MBUF_COLD int
+make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
-	*mbuf__mb_state(m) = MBUF_STATE_FREE;
-	if (MBUF_UNLIKELY(t->nmb == MBUF_CACHE_SLOTS))
+	if (mbuf__on_sigstack(t))
+		return 0;
+	if (mag_count(&t->nmb) + nmb > MBUF_MB_SLOTS)
 		drain_half(t, KIND_MBUF);
-	t->mb[t->nmb++] = m;
+	if (mag_count(&t->ncl) + ncl > MBUF_CL_SLOTS)
+		drain_half(t, KIND_CLUSTER);
+	return 1;
 }
 
-static inline void
+/* push a slot (free_fast checked the room) */
+MBUF_INLINE void
+put_mbuf(struct mbuf_thread *t, struct mbuf *m)
+{
+	int n = mag_count(&t->nmb);
+
+	*mbuf__mb_state(m) = MBUF_STATE_FREE;
+	t->mb[n] = m;
+	t->nmb = n + 1;
+}
+
+MBUF_INLINE void
 put_cluster(struct mbuf_thread *t, char *buf)
 {
+	int n = mag_count(&t->ncl);
+
 	*mbuf__cl_state(buf) = MBUF_STATE_FREE;
-	if (MBUF_UNLIKELY(t->ncl == MBUF_CACHE_SLOTS))
-		drain_half(t, KIND_CLUSTER);
-	t->cl[t->ncl++] = buf;
+	t->cl[n] = buf;
+	t->ncl = n + 1;
 }
 
 /*
@@ -386,7 +745,7 @@ put_cluster(struct mbuf_thread *t, char *buf)
  * last reference finds it a zombie and may free it.  Returns 0 (nothing
  * done) if the storage is not a plain cluster or looks damaged.
  */
-static inline int
+MBUF_INLINE int
 cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 {
 	struct mbuf *h = m->m_ext_ref;
@@ -426,14 +785,50 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /*
- * Free m on the fast path if it is the common case: a live mbuf without
- * tags whose storage, if any, is a cluster (shared or not).  Returns 0
- * (nothing done) when the core must handle it.
+ * Free the holder of a cluster nobody shares (the common free of a packet
+ * buffer): the storage checks of cluster_unref less those the holder
+ * needs not (its own slot and state are checked), no atomic write, both
+ * slots pushed in one go.  0 (nothing done) in every other case.  All
+ * loads come before the first state byte store: a char store may alias
+ * anything, and the compiler would load the arena and counts again.
  */
-static inline int
+MBUF_INLINE int
+free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
+{
+	char *buf = m->m_ext_storage.ext_buf;
+	int nm = t->nmb, nc = t->ncl;
+	uint8_t *ms, *cs;
+
+	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
+	    !MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
+	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS) ||
+	    !mbuf__cl_is_live(buf) ||
+	    __atomic_load_n(&m->m_ext_storage.ext_refcnt,
+	    __ATOMIC_ACQUIRE) != 1))
+		return 0;
+	ms = mbuf__mb_state(m);
+	cs = mbuf__cl_state(buf);
+	mbuf__count(t, m->m_type, -1);
+	*cs = MBUF_STATE_FREE;
+	*ms = MBUF_STATE_FREE;
+	t->cl[nc] = buf;
+	t->ncl = nc + 1;
+	t->mb[nm] = m;
+	t->nmb = nm + 1;
+	return 1;
+}
+
+/*
+ * Free m on the fast path if it is the common case: a live mbuf without
+ * tags whose storage, if any, is a cluster (shared or not), with room in
+ * the magazines.  Returns 0 (nothing done) when the slow path must make
+ * room (free_room) or the core must handle it.
+ */
+MBUF_INLINE int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
-	int flags;
+	uint8_t *state;
+	int flags, n;
 
 	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
 		return 0;
@@ -444,34 +839,93 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		return 0;
 	if (flags & M_EXT) {
 		short type = m->m_type;
+		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
 
+		if (MBUF_LIKELY(nmb == 1 && free_own_cluster(t, m, flags)))
+			return 1;
+
+		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb, MBUF_MB_SLOTS) ||
+		    !MBUF_CAN_PUSH(t->ncl, 1, MBUF_CL_SLOTS)))
+			return 0;	/* full or stopped: the slow path */
 		if (!cluster_unref(t, m))
 			return 0;
 		mbuf__count(t, type, -1);
 		return 1;
 	}
+	n = t->nmb;
+	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1, MBUF_MB_SLOTS)))
+		return 0;
+	/* the state byte's address before the count's store, which may
+	 * alias the arena's bounds (int64_t and uintptr_t) */
+	state = mbuf__mb_state(m);
 	mbuf__count(t, m->m_type, -1);
-	put_mbuf(t, m);
+	*state = MBUF_STATE_FREE;
+	t->mb[n] = m;
+	t->nmb = n + 1;
 	return 1;
 }
 
-struct mbuf *
+/* free_fast, after making room in the magazines if that was the reason */
+static MBUF_COLD int
+free_room(struct mbuf_thread *t, struct mbuf *m)
+{
+	if (!make_room(t, 2, 1))
+		return 0;		/* in a signal handler: the core reports */
+	return free_fast(t, m);
+}
+
+/*
+ * The rest of m_free / m_freem when the fast path stopped at m: in a
+ * section (waiting out a steal), with room made; what the caches cannot
+ * do goes to the core, which also reports a nested call or fork().
+ */
+static MBUF_COLD struct mbuf *
+free_slow(struct mbuf *m, int chain, const char *fn)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *n = NULL;
+
+	if (t != NULL && m != NULL && mbuf__fast_ok() && mag_enter_wait(t)) {
+		do {
+			n = m->m_next;
+			if (!free_fast(t, m) && !free_room(t, m))
+				break;
+			m = chain ? n : NULL;
+		} while (m != NULL);
+		mbuf__mag_leave(t);
+		if (m == NULL)		/* all done */
+			return chain ? NULL : n;
+	}
+	if (!MBUF_ENTER(fn))
+		return NULL;
+	if (chain) {
+		mbufgo_freem((uintptr_t)m);
+		n = NULL;
+	} else
+		n = (struct mbuf *)mbufgo_free((uintptr_t)m);
+	MBUF_FLUSH();
+	return n;
+}
+
+MBUF_ENTRY struct mbuf *
 m_free(struct mbuf *m)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *n;
 
-	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() && m != NULL)) {
+	if (MBUF_LIKELY(t != NULL && m != NULL && mbuf__fast_ok() &&
+	    mbuf__mag_enter(t))) {
 		n = m->m_next;
-		if (free_fast(t, m))
+		if (MBUF_LIKELY(free_fast(t, m))) {
+			mbuf__mag_leave(t);
 			return n;
+		}
+		mbuf__mag_leave(t);
 	}
-	n = (struct mbuf *)mbufgo_free((uintptr_t)m);
-	MBUF_FLUSH();
-	return n;
+	return free_slow(m, 0, "m_free");
 }
 
-void
+MBUF_ENTRY void
 m_freem(struct mbuf *m)
 {
 	struct mbuf_thread *t = mbuf__self;
@@ -479,18 +933,18 @@ m_freem(struct mbuf *m)
 
 	if (m == NULL)
 		return;
-	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok())) {
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
+	    mbuf__mag_enter(t))) {
 		for (; m != NULL; m = n) {
 			n = m->m_next;
-			if (!free_fast(t, m))
+			if (MBUF_UNLIKELY(!free_fast(t, m)))
 				break;
 		}
-		if (m == NULL)
+		mbuf__mag_leave(t);
+		if (MBUF_LIKELY(m == NULL))
 			return;
 	}
-	/* one crossing frees whatever is left of the chain */
-	mbufgo_freem((uintptr_t)m);
-	MBUF_FLUSH();
+	free_slow(m, 1, "m_freem");
 }
 
 void
@@ -514,6 +968,8 @@ m_freem_bulk(struct mbuf **chains, int n)
 void
 m_ext_free(struct mbuf *m)
 {
+	if (!MBUF_ENTER("m_ext_free"))
+		return;
 	mbufgo_ext_free((uintptr_t)m);
 	MBUF_FLUSH();
 }
@@ -532,18 +988,31 @@ pool_cache_put(pool_cache_t pc, void *object)
 		    (void *)pc);
 		return;
 	}
-	if (!mbuf__fast_ok()) {		/* debug mode: the core quarantines it */
+	/* debug mode (the core quarantines it), or no cache to use now */
+	if (t == NULL || !mbuf__fast_ok() || !mag_enter_wait(t)) {
+		if (!MBUF_ENTER("pool_cache_put"))
+			return;
 		mbufgo_pool_cache_put((uintptr_t)object);
 		MBUF_FLUSH();
 		return;
 	}
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
+		mbuf__mag_leave(t);
 		mbuf__violation("pool_cache_put", "%p is not an mbuf being "
 		    "released by its ext_free callback", object);
 		return;
 	}
+	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
+		mbuf__mag_leave(t);
+		if (MBUF_ENTER("pool_cache_put")) {	/* refuses: reports */
+			mbufgo_pool_cache_put((uintptr_t)object);
+			MBUF_FLUSH();
+		}
+		return;
+	}
 	put_mbuf(t, object);
+	mbuf__mag_leave(t);
 }
 
 /* ---- storage helpers behind the macros ------------------------------------ */
@@ -552,11 +1021,14 @@ void
 mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 {
 	void *buf;
+	int ok;
 
-	if (!mbufgo_check_mbuf((uintptr_t)m, "MEXTMALLOC")) {
-		MBUF_FLUSH();
+	if (!MBUF_ENTER("MEXTMALLOC"))
 		return;
-	}
+	ok = mbufgo_check_mbuf((uintptr_t)m, "MEXTMALLOC");
+	MBUF_FLUSH();
+	if (!ok)
+		return;
 	if ((m->m_flags & M_EXT) != 0) {
 		mbuf__violation("MEXTMALLOC", "mbuf %p already has external "
 		    "storage", (void *)m);
@@ -566,6 +1038,10 @@ mbuf_extmalloc(struct mbuf *m, size_t size, int how)
 	buf = malloc(size > 0 ? size : 1);
 	if (buf == NULL)
 		return;
+	if (!MBUF_ENTER("MEXTMALLOC")) {
+		free(buf);
+		return;
+	}
 	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size,
 	    (uintptr_t)mbtypes[m->m_type <= MT_OOBDATA ? m->m_type : MT_DATA],
 	    0, 0);
@@ -577,17 +1053,23 @@ void
 mbuf_extadd(struct mbuf *m, void *buf, size_t size, struct malloc_type *type,
     void (*free_fn)(struct mbuf *, void *, size_t, void *), void *arg)
 {
+	if (!MBUF_ENTER("MEXTADD"))
+		return;
 	mbufgo_extadd((uintptr_t)m, (uintptr_t)buf, size, (uintptr_t)type,
 	    (uintptr_t)free_fn, (uintptr_t)arg);
 	MBUF_FLUSH();
 }
 
+/* an ext_free callback, called by the core: user code, which may call us */
 void
 mbuf__call_ext_free(uintptr_t fn, uintptr_t m, uintptr_t buf, uintptr_t size,
     uintptr_t arg)
 {
+	const char *busy = mbuf__callout_begin();
+
 	((void (*)(struct mbuf *, void *, size_t, void *))fn)(
 	    (struct mbuf *)m, (void *)buf, (size_t)size, (void *)arg);
+	mbuf__callout_end(busy);
 }
 
 void
@@ -599,6 +1081,8 @@ mbuf__free_malloc(uintptr_t buf)
 void
 mbuf_chtype(struct mbuf *m, int type)
 {
+	if (!MBUF_ENTER("MCHTYPE"))
+		return;
 	mbufgo_chtype((uintptr_t)m, type);
 	MBUF_FLUSH();
 }
@@ -622,10 +1106,13 @@ mbuf_register_drain(void (*fn)(void *), void *arg)
 		mbuf__violation("mbuf_register_drain", "NULL drain function");
 		return EINVAL;
 	}
+	if (!MBUF_ENTER("mbuf_register_drain"))
+		return EPERM;
 	pthread_mutex_lock(&drain_lock);
 	nd = realloc(drains, (size_t)(ndrains + 1) * sizeof(*nd));
 	if (nd == NULL) {
 		pthread_mutex_unlock(&drain_lock);
+		MBUF_FLUSH();
 		return ENOMEM;
 	}
 	drains = nd;
@@ -633,6 +1120,7 @@ mbuf_register_drain(void (*fn)(void *), void *arg)
 	drains[ndrains].arg = arg;
 	ndrains++;
 	pthread_mutex_unlock(&drain_lock);
+	MBUF_FLUSH();
 	return 0;
 }
 
@@ -641,6 +1129,8 @@ mbuf_unregister_drain(void (*fn)(void *), void *arg)
 {
 	int i, found = ENOENT;
 
+	if (!MBUF_ENTER("mbuf_unregister_drain"))
+		return EPERM;
 	pthread_mutex_lock(&drain_lock);
 	for (i = 0; i < ndrains; i++) {
 		if (drains[i].fn == fn && drains[i].arg == arg) {
@@ -652,6 +1142,7 @@ mbuf_unregister_drain(void (*fn)(void *), void *arg)
 		}
 	}
 	pthread_mutex_unlock(&drain_lock);
+	MBUF_FLUSH();
 	return found;
 }
 
@@ -663,55 +1154,213 @@ mbuf_unregister_drain(void (*fn)(void *), void *arg)
 static void
 give_orphans(void)
 {
-	void *batch[MBUF_BATCH];
+	void *batch[MBUF_MAX_BATCH];
 	int kind, n;
 
 	for (kind = KIND_MBUF; kind <= KIND_CLUSTER; kind++)
-		while ((n = take_orphans(kind, batch, MBUF_BATCH)) > 0)
+		while ((n = take_orphans(kind, batch, MBUF_MAX_BATCH)) > 0)
 			mbufgo_give(kind, (uintptr_t)batch, n);
 }
 
+/* ---- recovering other threads' caches at a pool's limit ------------------- */
+
+#define	STEAL_ROUNDS	4	/* tries for threads found inside the library */
+
+struct stolen {
+	void	**v;
+	int	n, cap;
+};
+
+/* room for n more slots; 0 if there is no memory for it */
+static int
+stolen_room(struct stolen *s, int n)
+{
+	void **nv;
+
+	if (s->n + n <= s->cap)
+		return 1;
+	if ((nv = realloc(s->v, (size_t)(s->n + n) * sizeof(void *))) == NULL)
+		return 0;
+	s->v = nv;
+	s->cap = s->n + n;
+	return 1;
+}
+
+/* take the magazine behind np/mag (its owner is outside the library) */
+static void
+take_magazine(struct stolen *s, int *np, void **mag)
+{
+	int n = __atomic_load_n(np, __ATOMIC_ACQUIRE) & ~MBUF_MAG_STOP;
+
+	memcpy(s->v + s->n, mag, (size_t)n * sizeof(void *));
+	s->n += n;
+	__atomic_store_n(np, MBUF_MAG_STOP, __ATOMIC_RELAXED);
+}
+
 /*
- * The pool drain hook.  The core runs it (core/reclaim.go): the C side
- * below, then the Go hooks, never re-entered on one thread, so that a
- * hook that allocates at the limit gets a clean failure instead of
- * recursing.
+ * Do both of t's counts still carry the stop bit?  A section of t that
+ * read a count before the bit was set and wrote it back after has cleared
+ * it: then a later section of t may not see the bit either, and t's
+ * magazines must be left alone this round.  (The bit, once lost, stays
+ * lost: only the stealer sets it.)
+ */
+static int
+still_stopped(struct mbuf_thread *t)
+{
+	return (__atomic_load_n(&t->nmb, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
+}
+
+/*
+ * Is t covered by the barrier of this round?  With membarrier, all are;
+ * else ask the scheduler (barrier.c): not running, or switched out since
+ * the stop bits were set (checked again after a short wait).
+ */
+static int
+covered(struct mbuf_thread *t, int all, struct mbuf_sched *before)
+{
+	struct mbuf_sched now;
+
+	if (all)
+		return 1;
+	if (!before->known)
+		return 0;
+	if (!before->running)
+		return 1;
+	return mbuf__sched_state(t->tid, &now) &&
+	    (!now.running || now.switches != before->switches);
+}
+
+/*
+ * One round of the magazine protocol's stealer (fastpath.h): stop every
+ * other thread's magazines, one barrier, take those of the threads found
+ * outside the library, release.  Returns how many threads with cached
+ * slots were found inside the library (or not covered): worth a retry.
+ */
+static int
+steal_round(struct stolen s[2])
+{
+	struct mbuf_thread *t, *self = mbuf__self;
+	struct mbuf_sched *sched = NULL;
+	int nthreads = 0, all, i, missed = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (t = registry; t != NULL; t = t->next)
+		nthreads++;
+	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_MB_SLOTS) ||
+	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CL_SLOTS) ||
+	    (sched = calloc((size_t)nthreads, sizeof(*sched))) == NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		return 0;
+	}
+	for (t = registry; t != NULL; t = t->next) {
+		if (t == self)
+			continue;
+		__atomic_store_n(&t->stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
+		__atomic_or_fetch(&t->nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+	}
+	all = mbuf__barrier_all();
+	for (t = registry, i = 0; !all && t != NULL; t = t->next, i++)
+		if (t != self)
+			sched[i].known = mbuf__sched_state(t->tid, &sched[i]);
+	if (!all)
+		usleep(2000);	/* let running threads be switched out */
+	for (t = registry, i = 0; t != NULL; t = t->next, i++) {
+		if (t == self)
+			continue;
+		if (__atomic_load_n(&t->idle, __ATOMIC_ACQUIRE) == 1 &&
+		    still_stopped(t) && covered(t, all, &sched[i])) {
+			take_magazine(&s[KIND_MBUF], &t->nmb, t->mb);
+			take_magazine(&s[KIND_CLUSTER], &t->ncl, t->cl);
+		} else if (((__atomic_load_n(&t->nmb, __ATOMIC_RELAXED) |
+		    __atomic_load_n(&t->ncl, __ATOMIC_RELAXED)) &
+		    ~MBUF_MAG_STOP) != 0)
+			missed++;
+	}
+	for (t = registry; t != NULL; t = t->next) {
+		if (t == self)
+			continue;
+		__atomic_and_fetch(&t->nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	free(sched);
+	return missed;
+}
+
+/*
+ * At a pool's limit (m_reclaim): recover the slots cached by the other
+ * live threads, which count against nmbclusters, and give them to the
+ * depots.  A thread inside a library call keeps its cache this round; a
+ * few rounds are tried for those, so the wait is bounded.
+ */
+static void
+steal_caches(void)
+{
+	struct stolen s[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+	int kind, round;
+
+	for (round = 0; round < STEAL_ROUNDS; round++) {
+		if (steal_round(s) == 0)
+			break;
+		sched_yield();
+	}
+	for (kind = KIND_MBUF; kind <= KIND_CLUSTER; kind++) {
+		if (s[kind].n > 0)
+			mbufgo_give(kind, (uintptr_t)s[kind].v, s[kind].n);
+		free(s[kind].v);
+	}
+}
+
+/*
+ * m_reclaim: the core runs the drain (core/reclaim.go): the C side below,
+ * then the Go hooks, never re-entered on one thread, so that a hook that
+ * allocates at the limit gets a clean failure instead of recursing.
  */
 void
 m_reclaim(void *arg, int flags)
 {
 	(void)arg;
 	(void)flags;
+	if (!MBUF_ENTER("m_reclaim"))
+		return;
 	mbufgo_reclaim();
 	MBUF_FLUSH();
 }
 
 /*
- * The C side of m_reclaim: orphaned caches back to the depots, then every
- * registered C hook.  Hooks run without the lock held, so they may free
- * mbufs or register hooks.
+ * The C side of m_reclaim: the caches of the other live threads and of
+ * exited ones back to the depots, then every registered C hook.  Hooks
+ * run without the lock held, so they may free mbufs or register hooks,
+ * and as user code (a callout), so they may call the library.
  */
 void
 mbuf__drain_hooks(void)
 {
 	struct drain_hook *copy = NULL;
+	const char *busy;
 	int i, n;
 
+	steal_caches();
 	give_orphans();
 	pthread_mutex_lock(&drain_lock);
 	n = ndrains;
 	if (n > 0 && (copy = malloc((size_t)n * sizeof(*copy))) != NULL)
 		memcpy(copy, drains, (size_t)n * sizeof(*copy));
 	pthread_mutex_unlock(&drain_lock);
+	busy = mbuf__callout_begin();
 	for (i = 0; copy != NULL && i < n; i++)
 		copy[i].fn(copy[i].arg);
+	mbuf__callout_end(busy);
 	free(copy);
 }
 
 /* ---- statistics --------------------------------------------------------- */
 
 void
-mbuf_stats_sync(void)
+mbuf__stats_sync(void)
 {
 	struct mbuf_thread *t;
 	int64_t sum[256];
@@ -729,4 +1378,13 @@ mbuf_stats_sync(void)
 	for (i = 0; i < 256; i++)
 		mbstat.m_mtypes[i] = (unsigned short)sum[i];
 	pthread_mutex_unlock(&registry_lock);
+}
+
+void
+mbuf_stats_sync(void)
+{
+	if (!MBUF_ENTER("mbuf_stats_sync"))
+		return;
+	mbuf__stats_sync();
+	MBUF_FLUSH();
 }

@@ -10,7 +10,9 @@
 
 #include "internal.h"
 
-#define	MSIZE_SHIFT	9
+/* log2(MSIZE): 9 on LP64, 8 on ILP32 (MSIZE 256), a constant either way */
+#define	MSIZE_SHIFT	__builtin_ctz(MSIZE)
+_Static_assert((1 << MSIZE_SHIFT) == MSIZE, "MSIZE is a power of two");
 #define	MCL_SHIFT	MCLSHIFT
 
 /*
@@ -103,16 +105,95 @@ mbuf__init_pkthdr(struct mbuf *m)
 	memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
 }
 
-/* hand out the mbuf slot m (just popped from t's magazine) as type */
-static inline void
-mbuf__take_mbuf(struct mbuf_thread *t, struct mbuf *m, int type)
+/*
+ * THE MAGAZINE PROTOCOL.  A thread's magazines (mb[]/nmb, cl[]/ncl) and
+ * its mtypes[] counts are changed by their owner inside a section:
+ *
+ *	if (--t->idle != 0)	-> t->idle = 0; slow path: a signal handler
+ *				   interrupted a library call on this thread
+ *	n = t->nmb;		   (after a compiler barrier)
+ *	if (n is not in [1, slots]) -> t->idle = 1; slow path: empty, or
+ *				   MBUF_MAG_STOP (a steal, or fork())
+ *	m = t->mb[n - 1]; t->nmb = n - 1; t->mtypes[type]++;
+ *	t->idle = 1;		   (a release store)
+ *
+ * (a push checks n < slots the same way).  mbuf__mag_enter() and
+ * mbuf__mag_leave() are the first and last lines.  A section never blocks
+ * and never calls user code; it may call into Go only to give slots back
+ * (which never calls back).  Popped slots are handed out (state byte,
+ * fields) after the section; slots are pushed after their state is free.
+ *
+ * The only other writer is a stealer (steal_caches() in fastpath.c),
+ * which recovers the caches of idle threads when a pool is at its limit:
+ * it ors MBUF_MAG_STOP into every thread's counts, issues membarrier(2)
+ * (a full barrier on every running thread of the process), empties the
+ * magazines of the threads whose idle it reads 1, and clears the bit.
+ * The barrier pairs the owner's (store idle, load count) with the
+ * stealer's (store count, load idle): either the owner sees the bit and
+ * keeps out, or the stealer sees the owner inside and keeps out.  The
+ * owner pays no fence and no extra load: three instructions a section.
+ * Code that pops or pushes anywhere (hotpath.c, an inline MGET) follows
+ * these lines.
+ */
+MBUF_INLINE int
+mbuf__mag_enter(struct mbuf_thread *t)
+{
+	/* one read-modify-write instruction where the target has one */
+	if (MBUF_UNLIKELY(--t->idle != 0)) {
+		t->idle = 0;	/* nested: the interrupted call's mark again */
+		return 0;	/* (the slow path reports it) */
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 1;
+}
+
+MBUF_INLINE void
+mbuf__mag_leave(struct mbuf_thread *t)
+{
+	__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+}
+
+/* a count that allows a pop: in [1, slots], no MBUF_MAG_STOP */
+#define	MBUF_CAN_POP(n, slots)	((unsigned)(n) - 1 < (slots))
+/* a count that allows k pushes: n + k <= slots, no MBUF_MAG_STOP */
+#define	MBUF_CAN_PUSH(n, k, slots) ((unsigned)(n) + (k) <= (slots))
+
+/* hand out the mbuf slot m, popped from a magazine, as MGET does */
+MBUF_INLINE void
+mbuf__hand_out(struct mbuf *m, int type)
 {
 	*mbuf__mb_state(m) = MBUF_STATE_LIVE;
-	mbuf__count(t, type, 1);
 	mbuf__init_mbuf(m, type);
 }
 
-/* top t's mbuf magazine up by one batch; returns the new count */
-MBUF_HIDDEN int mbuf__refill_mbufs(struct mbuf_thread *t, int how);
+MBUF_HIDDEN struct mbuf *mbuf__alloc_mbuf_slow(struct mbuf_thread *t,
+    int how, int type, const char *fn);
+
+/*
+ * One mbuf of the given type for the call fn, from t's cache (refilled
+ * from the core when empty), with the fields MGET sets.  NULL when none
+ * could be had, or when the cache may not be used now (a call nested in a
+ * signal handler, a child of fork()): the caller's Go path reports those.
+ */
+MBUF_INLINE struct mbuf *
+mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
+{
+	struct mbuf *m;
+	int n;
+
+	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
+		n = t->nmb;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
+			m = t->mb[n - 1];
+			t->nmb = n - 1;
+			mbuf__count(t, type, 1);
+			mbuf__mag_leave(t);
+			mbuf__hand_out(m, type);
+			return m;
+		}
+		mbuf__mag_leave(t);
+	}
+	return mbuf__alloc_mbuf_slow(t, how, type, fn);
+}
 
 #endif /* LIBMBUF_CAPI_FASTPATH_H */

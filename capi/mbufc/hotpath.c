@@ -70,6 +70,8 @@ copydata_chain(struct mbuf *m, int off, int len, char *cp)
 	}
 	return;
 core:
+	if (!MBUF_ENTER("m_copydata"))
+		return;
 	mbufgo_copydata((uintptr_t)m0, off, len, (uintptr_t)cp);
 	MBUF_FLUSH();
 }
@@ -85,6 +87,8 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 	}
 	if (MBUF_UNLIKELY(!mbuf__fast_ok() || off < 0 || len < 0 ||
 	    (cp == NULL && len > 0))) {
+		if (!MBUF_ENTER("m_copydata"))
+			return;
 		mbufgo_copydata((uintptr_t)m, off, len, (uintptr_t)cp);
 		MBUF_FLUSH();
 		return;
@@ -113,11 +117,15 @@ m_adj(struct mbuf *mp, int req_len)
 		return;
 	}
 	if (MBUF_UNLIKELY(!mbuf__fast_ok())) {
+		if (!MBUF_ENTER("m_adj"))
+			return;
 		mbufgo_adj((uintptr_t)mp, req_len);
 		MBUF_FLUSH();
 		return;
 	}
 	if (MBUF_UNLIKELY(chain_len(mp) < 0)) {
+		if (!MBUF_ENTER("m_adj"))
+			return;
 		mbufgo_adj((uintptr_t)mp, req_len);	/* reports */
 		MBUF_FLUSH();
 		return;
@@ -176,6 +184,8 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 	    ((to->m_flags & M_PKTHDR) != 0 &&
 	    SLIST_FIRST(&to->m_pkthdr.tags) != NULL))) {
 		/* the core reports which rule was broken */
+		if (!MBUF_ENTER("m_move_pkthdr"))
+			return;
 		mbufgo_move_pkthdr((uintptr_t)to, (uintptr_t)from);
 		MBUF_FLUSH();
 		return;
@@ -246,6 +256,8 @@ m_pullup(struct mbuf *n, int len)
 
 	if (MBUF_LIKELY(pullup_fast(n, len, &r)))
 		return r;
+	if (!MBUF_ENTER("m_pullup"))
+		return NULL;
 	r = (struct mbuf *)mbufgo_pullup((uintptr_t)n, len);
 	MBUF_FLUSH();
 	return r;
@@ -285,11 +297,11 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		*res = n;
 		return 1;
 	}
-	if (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0)
+	n = mbuf__alloc_mbuf(t, how, hdr ? m0->m_type : m->m_type,
+	    "m_split");
+	if (n == NULL)
 		return 0;
-	n = t->mb[--t->nmb];
 	if (hdr) {
-		mbuf__take_mbuf(t, n, m0->m_type);
 		mbuf__init_pkthdr(n);
 		n->m_owner = m0->m_owner;
 		n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
@@ -298,7 +310,6 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		if ((m->m_flags & M_EXT) == 0)
 			MH_ALIGN(n, remain);
 	} else {
-		mbuf__take_mbuf(t, n, m->m_type);
 		n->m_owner = m->m_owner;
 		M_ALIGN(n, remain);
 	}
@@ -324,6 +335,8 @@ m_split(struct mbuf *m0, int len0, int how)
 
 	if (MBUF_LIKELY(split_fast(m0, len0, how, &r)))
 		return r;
+	if (!MBUF_ENTER("m_split"))
+		return NULL;
 	r = (struct mbuf *)mbufgo_split((uintptr_t)m0, len0, how);
 	MBUF_FLUSH();
 	return r;
@@ -354,6 +367,8 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
 			}
 		}
 	}
+	if (!MBUF_ENTER("m_pulldown"))
+		return NULL;
 	x = (struct mbuf *)mbufgo_pulldown((uintptr_t)m, off, len, offp);
 	MBUF_FLUSH();
 	return x;
@@ -409,6 +424,8 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 			m0->m_pkthdr.len = off + len;
 		return;
 	}
+	if (!MBUF_ENTER("m_copyback"))
+		return;
 	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
 	MBUF_FLUSH();
 }
@@ -447,10 +464,8 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 			goto undo;
 		}
 		if (!live(m) ||
-		    (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0))
+		    (n = mbuf__alloc_mbuf(t, how, m->m_type, "m_copym")) == NULL)
 			goto undo;
-		n = t->mb[--t->nmb];
-		mbuf__take_mbuf(t, n, m->m_type);
 		n->m_owner = m->m_owner;
 		*np = n;
 		if (copyhdr) {
@@ -497,6 +512,8 @@ m_copym(struct mbuf *m, int off, int len, int how)
 
 	if (MBUF_LIKELY(copym_fast(m, off, len, how, &r)))
 		return r;
+	if (!MBUF_ENTER("m_copym"))
+		return NULL;
 	r = (struct mbuf *)mbufgo_copym((uintptr_t)m, off, len, how);
 	MBUF_FLUSH();
 	return r;
@@ -511,13 +528,13 @@ m_prepend(struct mbuf *m, int len, int how)
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || !live(m) ||
 	    len < 0 || len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN) ||
 	    (unsigned)how > (unsigned)M_NOWAIT ||
-	    (t->nmb == 0 && mbuf__refill_mbufs(t, how) == 0))) {
+	    (mn = mbuf__alloc_mbuf(t, how, m->m_type, "m_prepend")) == NULL)) {
+		if (!MBUF_ENTER("m_prepend"))
+			return NULL;
 		mn = (struct mbuf *)mbufgo_prepend((uintptr_t)m, len, how);
 		MBUF_FLUSH();
 		return mn;
 	}
-	mn = t->mb[--t->nmb];
-	mbuf__take_mbuf(t, mn, m->m_type);
 	if (m->m_flags & M_PKTHDR) {
 		mn->m_pkthdr = m->m_pkthdr;
 		mn->m_flags = m->m_flags & M_COPYFLAGS;

@@ -59,13 +59,15 @@ mbuf_sysctl(const int *name, unsigned int namelen, void *oldp,
 {
 	int error = ENOENT;
 
-	mbuf__init();
 	if (name == NULL || namelen == 0)
 		return EINVAL;
 	if (oldp != NULL && oldlenp == NULL)
 		return EINVAL;
 	if (namelen != 1 && name[0] != MBUF_MOWNERS)
 		return ENOTDIR;
+	if (!MBUF_ENTER("mbuf_sysctl"))
+		return EPERM;
+	mbuf__init();
 	pthread_mutex_lock(&sysctl_lock);
 	switch (name[0]) {
 	case MBUF_MSIZE:
@@ -89,7 +91,7 @@ mbuf_sysctl(const int *name, unsigned int namelen, void *oldp,
 			error = EPERM;
 			break;
 		}
-		mbuf_stats_sync();
+		mbuf__stats_sync();
 		error = lookup(oldp, oldlenp, &mbstat, sizeof(mbstat));
 		break;
 	case MBUF_MOWNERS:
@@ -104,5 +106,6 @@ mbuf_sysctl(const int *name, unsigned int namelen, void *oldp,
 		break;
 	}
 	pthread_mutex_unlock(&sysctl_lock);
+	MBUF_FLUSH();
 	return error;
 }

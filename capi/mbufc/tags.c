@@ -15,8 +15,11 @@
 struct m_tag *
 m_tag_get(int type, int len, int wait)
 {
-	struct m_tag *t = TAG(mbufgo_tag_get(type, len, wait));
+	struct m_tag *t;
 
+	if (!MBUF_ENTER("m_tag_get"))
+		return NULL;
+	t = TAG(mbufgo_tag_get(type, len, wait));
 	MBUF_FLUSH();
 	return t;
 }
@@ -24,6 +27,8 @@ m_tag_get(int type, int len, int wait)
 void
 m_tag_free(struct m_tag *t)
 {
+	if (!MBUF_ENTER("m_tag_free"))
+		return;
 	mbufgo_tag_free((uintptr_t)t);
 	MBUF_FLUSH();
 }
@@ -31,6 +36,8 @@ m_tag_free(struct m_tag *t)
 void
 m_tag_prepend(struct mbuf *m, struct m_tag *t)
 {
+	if (!MBUF_ENTER("m_tag_prepend"))
+		return;
 	mbufgo_tag_prepend((uintptr_t)m, (uintptr_t)t);
 	MBUF_FLUSH();
 }
@@ -38,6 +45,8 @@ m_tag_prepend(struct mbuf *m, struct m_tag *t)
 void
 m_tag_unlink(struct mbuf *m, struct m_tag *t)
 {
+	if (!MBUF_ENTER("m_tag_unlink"))
+		return;
 	mbufgo_tag_unlink((uintptr_t)m, (uintptr_t)t);
 	MBUF_FLUSH();
 }
@@ -45,6 +54,8 @@ m_tag_unlink(struct mbuf *m, struct m_tag *t)
 void
 m_tag_delete(struct mbuf *m, struct m_tag *t)
 {
+	if (!MBUF_ENTER("m_tag_delete"))
+		return;
 	mbufgo_tag_delete((uintptr_t)m, (uintptr_t)t);
 	MBUF_FLUSH();
 }
@@ -52,6 +63,8 @@ m_tag_delete(struct mbuf *m, struct m_tag *t)
 void
 m_tag_delete_chain(struct mbuf *m, struct m_tag *t)
 {
+	if (!MBUF_ENTER("m_tag_delete_chain"))
+		return;
 	mbufgo_tag_delete_chain((uintptr_t)m, (uintptr_t)t);
 	MBUF_FLUSH();
 }
@@ -60,6 +73,8 @@ void
 m_tag_delete_nonpersistent(struct mbuf *m)
 {
 	/* 2007: no tag is persistent */
+	if (!MBUF_ENTER("m_tag_delete_nonpersistent"))
+		return;
 	mbufgo_tag_delete_chain((uintptr_t)m, 0);
 	MBUF_FLUSH();
 }
@@ -67,8 +82,11 @@ m_tag_delete_nonpersistent(struct mbuf *m)
 struct m_tag *
 m_tag_find(const struct mbuf *m, int type, struct m_tag *t)
 {
-	struct m_tag *r = TAG(mbufgo_tag_find((uintptr_t)m, type, (uintptr_t)t));
+	struct m_tag *r;
 
+	if (!MBUF_ENTER("m_tag_find"))
+		return NULL;
+	r = TAG(mbufgo_tag_find((uintptr_t)m, type, (uintptr_t)t));
 	MBUF_FLUSH();
 	return r;
 }
@@ -76,8 +94,11 @@ m_tag_find(const struct mbuf *m, int type, struct m_tag *t)
 struct m_tag *
 m_tag_copy(struct m_tag *t)
 {
-	struct m_tag *r = TAG(mbufgo_tag_copy((uintptr_t)t));
+	struct m_tag *r;
 
+	if (!MBUF_ENTER("m_tag_copy"))
+		return NULL;
+	r = TAG(mbufgo_tag_copy((uintptr_t)t));
 	MBUF_FLUSH();
 	return r;
 }
@@ -85,8 +106,11 @@ m_tag_copy(struct m_tag *t)
 int
 m_tag_copy_chain(struct mbuf *to, struct mbuf *from)
 {
-	int r = mbufgo_tag_copy_chain((uintptr_t)to, (uintptr_t)from);
+	int r;
 
+	if (!MBUF_ENTER("m_tag_copy_chain"))
+		return 0;
+	r = mbufgo_tag_copy_chain((uintptr_t)to, (uintptr_t)from);
 	MBUF_FLUSH();
 	return r;
 }
@@ -94,6 +118,8 @@ m_tag_copy_chain(struct mbuf *to, struct mbuf *from)
 void
 m_tag_init(struct mbuf *m)
 {
+	if (!MBUF_ENTER("m_tag_init"))
+		return;
 	mbufgo_tag_init((uintptr_t)m);
 	MBUF_FLUSH();
 }
@@ -105,8 +131,11 @@ m_tag_first(struct mbuf *m)
 	    mbuf__mb_is_live(m) && (m->m_flags & M_PKTHDR) != 0))
 		return SLIST_FIRST(&m->m_pkthdr.tags);
 	{
-		struct m_tag *r = TAG(mbufgo_tag_first((uintptr_t)m));
+		struct m_tag *r;
 
+		if (!MBUF_ENTER("m_tag_first"))
+			return NULL;
+		r = TAG(mbufgo_tag_first((uintptr_t)m));
 		MBUF_FLUSH();
 		return r;
 	}
@@ -119,8 +148,11 @@ m_tag_next(struct mbuf *m, struct m_tag *t)
 	if (MBUF_LIKELY(t != NULL))
 		return SLIST_NEXT(t, m_tag_link);
 	{
-		struct m_tag *r = TAG(mbufgo_tag_next((uintptr_t)m, 0));
+		struct m_tag *r;
 
+		if (!MBUF_ENTER("m_tag_next"))
+			return NULL;
+		r = TAG(mbufgo_tag_next((uintptr_t)m, 0));
 		MBUF_FLUSH();
 		return r;
 	}
@@ -129,15 +161,21 @@ m_tag_next(struct mbuf *m, struct m_tag *t)
 mbuf_tag_free_t
 mbuf_set_foreign_tag_free(mbuf_tag_free_t fn)
 {
-	mbuf_tag_free_t old = (mbuf_tag_free_t)mbufgo_set_foreign_tag_free(
-	    (uintptr_t)fn);
+	mbuf_tag_free_t old;
 
+	if (!MBUF_ENTER("mbuf_set_foreign_tag_free"))
+		return NULL;
+	old = (mbuf_tag_free_t)mbufgo_set_foreign_tag_free((uintptr_t)fn);
 	MBUF_FLUSH();
 	return old;
 }
 
+/* the user's hook, called by the core: user code, which may call us */
 void
 mbuf__call_tag_free(uintptr_t fn, uintptr_t t)
 {
+	const char *busy = mbuf__callout_begin();
+
 	((mbuf_tag_free_t)fn)((struct m_tag *)t);
+	mbuf__callout_end(busy);
 }

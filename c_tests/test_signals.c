@@ -1,0 +1,270 @@
+/*
+ * Signal handlers that allocate and free: the "interrupt context" of
+ * ported code.  A worker thread allocates and frees in a tight loop (the
+ * per-thread caches, and now and then a call into the core) while another
+ * thread sends it SIGUSR1 as fast as it can for a fixed time; the handler
+ * allocates and frees too.
+ *
+ * The contract (README, "Signals"): a library call made by a handler that
+ * interrupted a library call on the same thread is refused and reported
+ * through the panic handler, with nothing changed; a handler that
+ * interrupted the thread outside the library may use the allocation calls.
+ * Never a slot handed out twice: on the old library the handler's pop and
+ * the interrupted one returned the same mbuf, which showed up as a
+ * clobbered token, "m_free: ... is not allocated", or a hang.  The storm
+ * runs in a child with a deadline; the child checks every token, the
+ * violations reported, mbstat and the live counts at the end.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "testutil.h"
+
+#define	STORM_SECONDS	1.5
+#define	HOLD		4	/* packets the worker holds at once */
+
+static volatile sig_atomic_t stop_worker;
+static volatile long nested, needs_go, other, handler_allocs;
+static char other_msg[512];
+static pthread_t worker_thread;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* called in the handler (nested calls) or in the worker: no stdio */
+static void
+on_panic(const char *func, const char *msg)
+{
+	if (strstr(msg, "called from a signal handler that interrupted") !=
+	    NULL)
+		__atomic_add_fetch(&nested, 1, __ATOMIC_RELAXED);
+	else if (strstr(msg, "called from a signal handler, and it needs "
+	    "the Go runtime") != NULL)
+		__atomic_add_fetch(&needs_go, 1, __ATOMIC_RELAXED);
+	else if (__atomic_add_fetch(&other, 1, __ATOMIC_RELAXED) == 1)
+		snprintf(other_msg, sizeof(other_msg), "%s: %s", func, msg);
+}
+
+/*
+ * The handler keeps what it allocates until a later run frees it, so its
+ * pops and pushes do not pair up (an alloc and a free of the same mbuf
+ * would leave an interrupted pop none the wiser).  A free it was refused
+ * (nested, or needing Go) is retried by the main thread at the end.
+ */
+#define	HELD	8
+static struct mbuf *held[HELD];
+static uint64_t held_token[HELD];
+static struct mbuf *refused[1 << 16];
+static int nrefused;
+static long handler_runs, handler_bad;
+
+static long
+reports(void)
+{
+	return __atomic_load_n(&nested, __ATOMIC_RELAXED) +
+	    __atomic_load_n(&needs_go, __ATOMIC_RELAXED) +
+	    __atomic_load_n(&other, __ATOMIC_RELAXED);
+}
+
+static void
+handler_free(struct mbuf *m)
+{
+	long before = reports();
+
+	m_freem(m);
+	if (reports() != before && nrefused < (int)(sizeof(refused) /
+	    sizeof(refused[0])))
+		refused[nrefused++] = m;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno, i = (int)(handler_runs++ % HELD);
+	uint64_t token = 0xabcd000000000000ull | (uint64_t)handler_runs;
+	struct mbuf *m;
+
+	(void)sig;
+	m = (handler_runs & 1) ? m_get(M_DONTWAIT, MT_DATA) :
+	    m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	if (m != NULL) {
+		*mtod(m, uint64_t *) = token;
+		handler_allocs++;
+	}
+	if (held[i] != NULL) {
+		if (*mtod(held[i], uint64_t *) != held_token[i])
+			handler_bad++;
+		handler_free(held[i]);
+	}
+	held[i] = m;
+	held_token[i] = token;
+	errno = saved;
+}
+
+/* one of the allocation shapes, with the token written into its data */
+static struct mbuf *
+alloc_one(unsigned k, uint64_t token)
+{
+	struct mbuf *m = NULL;
+
+	switch (k % 4) {
+	case 0:
+		m = m_get(M_DONTWAIT, MT_DATA);
+		break;
+	case 1:
+		m = m_gethdr(M_DONTWAIT, MT_DATA);
+		if (m != NULL) {
+			MCLGET(m, M_DONTWAIT);
+			if ((m->m_flags & M_EXT) == 0) {
+				m_freem(m);
+				m = NULL;
+			}
+		}
+		break;
+	case 2:
+		m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+		break;
+	case 3:
+		m = m_get(M_DONTWAIT, MT_DATA);
+		if (m != NULL && (m->m_next = m_get(M_DONTWAIT, MT_DATA)) ==
+		    NULL) {
+			m_freem(m);
+			m = NULL;
+		}
+		if (m != NULL)
+			*mtod(m->m_next, uint64_t *) = ~token;
+		break;
+	}
+	if (m != NULL) {
+		*mtod(m, uint64_t *) = token;
+		m->m_len = sizeof(token);
+	}
+	return m;
+}
+
+static int
+token_ok(struct mbuf *m, uint64_t token)
+{
+	return *mtod(m, uint64_t *) == token && (m->m_next == NULL ||
+	    *mtod(m->m_next, uint64_t *) == ~token);
+}
+
+static long worker_ops, worker_bad, worker_fails;
+static int worker_ready;
+
+static void *
+worker(void *arg)
+{
+	struct mbuf *m[HOLD], *d;
+	uint64_t token = 0;
+	unsigned k = 0;
+	int i;
+
+	(void)arg;
+	/* a thread's first calls must not be made in a handler */
+	m_freem(m_get(M_DONTWAIT, MT_DATA));
+	__atomic_store_n(&worker_ready, 1, __ATOMIC_RELEASE);
+	while (!stop_worker) {
+		for (i = 0; i < HOLD; i++) {
+			m[i] = alloc_one(k++, ++token);
+			if (m[i] == NULL)
+				worker_fails++;
+		}
+		for (i = 0; i < HOLD; i++)
+			if (m[i] != NULL && !token_ok(m[i], token - HOLD + 1 + i))
+				worker_bad++;
+		/* now and then a call into the core: m_dup always goes there */
+		if ((k & 31) == 0 && m[0] != NULL &&
+		    (d = m_dup(m[0], 0, M_COPYALL, M_DONTWAIT)) != NULL) {
+			if (*mtod(d, uint64_t *) != *mtod(m[0], uint64_t *))
+				worker_bad++;
+			m_freem(d);
+		}
+		for (i = 0; i < HOLD; i++) {
+			if (i & 1)
+				m_freem(m[i]);
+			else if (m[i] != NULL)
+				m_freem(m_free(m[i]));
+		}
+		worker_ops++;
+	}
+	return NULL;
+}
+
+static void
+child_storm(void)
+{
+	struct sigaction sa;
+	long signals = 0;
+	double end;
+
+	alarm(60);
+	mbuf_set_panic_handler(on_panic);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_ONSTACK;	/* as Go requires of every handler */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&worker_thread, NULL, worker, NULL);
+	while (!__atomic_load_n(&worker_ready, __ATOMIC_ACQUIRE))
+		sched_yield();
+	end = now() + STORM_SECONDS;
+	while (now() < end) {
+		pthread_kill(worker_thread, SIGUSR1);
+		signals++;
+	}
+	stop_worker = 1;
+	pthread_join(worker_thread, NULL);
+	/* no more signals: what the handler holds or could not free */
+	for (int i = 0; i < HELD; i++) {
+		if (held[i] != NULL &&
+		    *mtod(held[i], uint64_t *) != held_token[i])
+			handler_bad++;
+		m_freem(held[i]);
+	}
+	for (int i = 0; i < nrefused; i++)
+		m_freem(refused[i]);
+	printf("signals %ld, worker rounds %ld, worker failed allocs %ld, "
+	    "handler allocs %ld, nested calls reported %ld, calls needing Go "
+	    "reported %ld, other violations %ld, clobbered tokens %ld+%ld\n",
+	    signals, worker_ops, worker_fails, handler_allocs, nested,
+	    needs_go, other, worker_bad, handler_bad);
+	if (other != 0)
+		printf("first other violation: %s\n", other_msg);
+	mbuf_set_panic_handler(NULL);
+	if (worker_bad == 0 && handler_bad == 0 && other == 0 && nested > 0 &&
+	    worker_ops > 0 && handler_allocs > 0 &&
+	    tu_all_types_zero() && mbuf_leak_count() == 0)
+		printf("storm: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
+static const struct tu_death_case children[] = {
+	{ "storm", child_storm },
+	{ NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	char out[16384];
+	int status;
+
+	TU_CHILD_MAIN(argc, argv, children);
+	status = tu_run_child("storm", 90, out, sizeof(out));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "storm: ok") != NULL);
+	if (strstr(out, "storm: ok") == NULL || !WIFEXITED(status))
+		fprintf(stderr, "storm: status %#x, output:\n%s\n", status, out);
+	return tu_finish("test_signals");
+}
