@@ -79,7 +79,7 @@ VALGRIND := GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 valgrind -q --error-exitcod
 
 # A test that loads the library itself with dlopen() (test_dlclose) is not
 # linked with it: TEST_LINK picks the flags for a test by its name.
-DLOPEN_TESTS := test_dlclose
+DLOPEN_TESTS := test_dlclose test_rlimit
 TEST_LINK = $(if $(filter $(1),$(DLOPEN_TESTS)),\
 	-DLIBMBUF_SO='"$(abspath $(BUILD))/$(SONAME)"' -ldl -lpthread,$(LDFLAGS_TEST))
 

@@ -14,6 +14,9 @@
  * failure here, not the end of the test run), started with a timeout.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -287,6 +290,64 @@ child_forgetful_at_exit(void)
 	return 0;
 }
 
+/* ---- the leak report on a thread whose signal stack is gone ----------------- */
+
+static pthread_t main_thread;
+
+/* send the Go runtime's preemption signal to the main thread, until exit */
+static void *
+preempt_main_forever(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_kill(main_thread, SIGURG);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/*
+ * What Python does to its main thread when faulthandler is on: install an
+ * alternate signal stack, let the Go runtime adopt it (the first call into
+ * Go), then at finalisation disable it and free the memory.  The leak
+ * report at exit then runs Go code on that thread; any signal the Go
+ * runtime takes there (SIGURG, its preemption signal, arrives many times
+ * a second in a busy process; here a thread sends it without pause) found
+ * no signal stack: "signal 23 received on thread with no signal stack",
+ * the process dies with status 2 and no report.
+ */
+static int
+child_stale_sigaltstack_at_exit(void)
+{
+	stack_t ss = { .ss_size = 64 << 10 };
+	pthread_t t;
+	int i;
+
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0) {
+		perror("sigaltstack");
+		return 2;
+	}
+	/* Go adopts the stack of this thread at its first call */
+	for (i = 0; i < 3000; i++)
+		CHECK(m_get(M_DONTWAIT, MT_DATA) != NULL);	/* leaked */
+	CHECK_EQ(mbuf_leak_count(), 3000);
+	/* Py_Finalize: faulthandler disables its stack and frees it */
+	ss.ss_flags = SS_DISABLE;
+	if (sigaltstack(&ss, NULL) != 0) {
+		perror("sigaltstack");
+		return 2;
+	}
+	munmap(ss.ss_sp, ss.ss_size);
+	main_thread = pthread_self();
+	if (pthread_create(&t, NULL, preempt_main_forever, NULL) != 0) {
+		perror("pthread_create");
+		return 2;
+	}
+	return tu_failures == 0 ? 0 : 1;	/* exit: the report runs */
+}
+
 /* ---- the parent ------------------------------------------------------------ */
 
 static void
@@ -311,6 +372,14 @@ at_exit_tests(void)
 	if (tu_failures > 0)
 		fprintf(stderr, "forgetful_at_exit: status %#x:\n%s\n", st, out);
 
+	st = run_child("stale_sigaltstack_at_exit", leak_env, out, sizeof(out));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
+	CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated at exit") != NULL);
+	CHECK(strstr(out, "no signal stack") == NULL);
+	if (tu_failures > 0)
+		fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n%.4000s\n",
+		    st, out);
+
 	/* debug mode: the report of a double free does not fault on 0x10 */
 	st = run_child("bad_owner_debug", debug_env, out, sizeof(out));
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
@@ -330,6 +399,7 @@ static const struct {
 	{ "bad_owner_debug", child_bad_owner_debug },
 	{ "forgetful_ext_free", child_forgetful_ext_free },
 	{ "forgetful_at_exit", child_forgetful_at_exit },
+	{ "stale_sigaltstack_at_exit", child_stale_sigaltstack_at_exit },
 };
 
 int

@@ -9,6 +9,7 @@
 
 #include <mbuf.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,8 +251,10 @@ tu_run_child_env(const char *name, int timeout, const char *const *env,
 
 			r = read(p[0], sink, sizeof(sink));
 		}
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
-			open_pipe = 0;
+			open_pipe = 0;	/* end of file: the child is gone */
 	}
 	out[n] = '\0';
 	close(p[0]);

@@ -2,7 +2,8 @@ package core
 
 import (
 	"fmt"
-	"syscall"
+	"sync/atomic"
+	"time"
 )
 
 // Object states, one byte per slot, kept beside each arena. A C caller's
@@ -20,82 +21,110 @@ const (
 	stateFreeing byte = 3 // handed to a custom ext_free callback
 )
 
-// arena is a contiguous reservation of fixed-size slots (mbufs or
-// clusters). Address space is reserved once, PROT_NONE, and committed a
-// chunk at a time, so valid slots never move and range checks stay cheap.
+// arena is a contiguous run of fixed-size slots (mbufs or clusters) and
+// their state bytes, each in an address window of its own (window.go)
+// that is fixed for the life of the process, so slots never move and
+// "is this one of ours" stays a range check. Memory is mapped into the
+// windows a chunk at a time, slots and state bytes together; only that
+// committed prefix is inside the arena. It only grows.
 type arena struct {
-	name     string
-	mem      []byte // the whole reservation
-	base     uintptr
-	objSize  uintptr
-	shift    uint
-	nobj     int    // capacity in slots
-	nCommit  int    // slots committed so far (a prefix)
-	perChunk int    // slots committed at a time
-	stateMem []byte // one state byte per slot, stateStride bytes apart
+	name      string
+	slots     window // the slots: slot i at base + i<<shift
+	states    window // their state bytes: slot i's at stateBase + i*stateStride
+	base      uintptr
+	stateBase uintptr
+	objSize   uintptr
+	shift     uint
+	nobj      int          // capacity in slots (what the windows hold)
+	nCommit   atomic.Int64 // slots mapped so far (a prefix); grows under the depot lock
+	perChunk  int          // slots mapped at a time
+
+	// The last failure to map a chunk, kept for growRetry: a program that
+	// goes on allocating at a limit fails fast, without a system call or
+	// a Go allocation per attempt (the Go runtime may be short of address
+	// space too). Under the depot lock.
+	failErr error
+	failAt  time.Time
 }
 
-func newArena(name string, objSize, nobj, perChunk int) (*arena, error) {
-	mem, err := syscall.Mmap(-1, 0, objSize*nobj, syscall.PROT_NONE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
-	if err != nil {
-		return nil, fmt.Errorf("reserve %s arena: %w", name, err)
-	}
-	st, err := syscall.Mmap(-1, 0, nobj*stateStride, syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
-	if err != nil {
-		syscall.Munmap(mem)
-		return nil, fmt.Errorf("reserve %s state: %w", name, err)
-	}
+// growRetry is how long a failure to grow stands before mapping is tried
+// again (memory may have been freed meanwhile).
+const growRetry = 100 * time.Millisecond
+
+func newArena(name string, objSize int, slots, states window, perChunk int) *arena {
 	shift := uint(0)
 	for 1<<shift < objSize {
 		shift++
 	}
-	return &arena{name: name, mem: mem, base: addrOf(mem), objSize: uintptr(objSize),
-		shift: shift, nobj: nobj, perChunk: perChunk, stateMem: st}, nil
+	nobj := min(int(slots.size>>shift), int(states.size/stateStride))
+	return &arena{name: name, slots: slots, states: states, base: slots.base,
+		stateBase: states.base, objSize: uintptr(objSize), shift: shift,
+		nobj: nobj, perChunk: perChunk}
 }
 
-// grow commits the next chunk and returns the addresses of its slots.
+// committed is the number of slots mapped so far.
+func (a *arena) committed() int { return int(a.nCommit.Load()) }
+
+// grow maps the next chunk (its slots and their state bytes) and returns
+// the addresses of its slots. The caller holds the depot lock.
 func (a *arena) grow() ([]uintptr, error) {
-	n := a.perChunk
-	if a.nCommit+n > a.nobj {
-		n = a.nobj - a.nCommit
+	if a.failErr != nil && time.Since(a.failAt) < growRetry {
+		return nil, a.failErr
 	}
+	out, err := a.mapChunk()
+	if err != nil {
+		a.failErr, a.failAt = err, time.Now()
+		return nil, err
+	}
+	a.failErr = nil
+	return out, nil
+}
+
+func (a *arena) mapChunk() ([]uintptr, error) {
+	have := a.committed()
+	n := min(a.perChunk, a.nobj-have)
 	if n <= 0 {
-		return nil, fmt.Errorf("%s arena is full (%d slots)", a.name, a.nobj)
+		return nil, fmt.Errorf("the %s arena is full (%d slots)", a.name, a.nobj)
 	}
-	lo := a.nCommit * int(a.objSize)
-	hi := lo + n*int(a.objSize)
-	if err := syscall.Mprotect(a.mem[lo:hi], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
-		return nil, fmt.Errorf("commit %s arena: %w", a.name, err)
+	lo, size := uintptr(have)<<a.shift, uintptr(n)<<a.shift
+	if err := a.slots.commit(lo, size); err != nil {
+		return nil, fmt.Errorf("cannot map more %ss (%d mapped): %w", a.name, have, err)
+	}
+	if err := a.states.commit(uintptr(have)*stateStride, uintptr(n)*stateStride); err != nil {
+		a.slots.uncommit(lo, size)
+		return nil, fmt.Errorf("cannot map more %s states (%d mapped): %w", a.name, have, err)
 	}
 	out := make([]uintptr, n)
 	for i := range out {
 		// Highest address first, so a LIFO free list hands out low ones.
-		out[i] = a.base + uintptr(a.nCommit+n-1-i)<<a.shift
+		out[i] = a.base + uintptr(have+n-1-i)<<a.shift
 	}
-	a.nCommit += n
+	// Published last: a slot is inside the arena once its state is mapped.
+	a.nCommit.Store(int64(have + n))
 	return out, nil
 }
 
 // slot returns p's slot index and whether p is exactly a slot start.
 func (a *arena) slot(p uintptr) (idx int, inside, aligned bool) {
 	off := p - a.base
-	if p < a.base || off >= uintptr(a.nobj)<<a.shift {
+	if p < a.base || off >= uintptr(a.committed())<<a.shift {
 		return 0, false, false
 	}
 	return int(off >> a.shift), true, off&(a.objSize-1) == 0
 }
 
-func (a *arena) state(idx int) byte           { return a.stateMem[idx*stateStride] }
-func (a *arena) setState(idx int, s byte)     { a.stateMem[idx*stateStride] = s }
+func (a *arena) stateAddr(idx int) *byte      { return (*byte)(ptr(a.stateBase + uintptr(idx)*stateStride)) }
+func (a *arena) state(idx int) byte           { return *a.stateAddr(idx) }
+func (a *arena) setState(idx int, s byte)     { *a.stateAddr(idx) = s }
 func (a *arena) setStateOf(p uintptr, s byte) { i, _, _ := a.slot(p); a.setState(i, s) }
-func (a *arena) end() uintptr                 { return a.base + uintptr(a.nobj)<<a.shift }
 
-// liveCount counts slots in state s (used by leak checks and tests).
+// end is the first address past the committed slots.
+func (a *arena) end() uintptr { return a.base + uintptr(a.committed())<<a.shift }
+
+// count counts committed slots in state s (used by leak checks and tests).
 func (a *arena) count(s byte) int {
 	n := 0
-	for i := 0; i < a.nCommit; i++ {
+	for i, c := 0, a.committed(); i < c; i++ {
 		if a.state(i) == s {
 			n++
 		}

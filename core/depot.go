@@ -14,6 +14,9 @@ type depot struct {
 	out   int
 	limit func() int // hard limit on out; nil or <= 0 means none
 	lowat int        // keep at least this many free slots committed
+
+	grew       func()              // a chunk was mapped (publish the extent)
+	growFailed func(*arena, error) // an allocation fell short for want of one
 }
 
 // take moves up to len(dst) free slots into dst and returns how many; it
@@ -29,8 +32,13 @@ func (d *depot) take(dst []uintptr) int {
 	}
 	n := 0
 	for n < want {
-		if len(d.free) == 0 && !d.growLocked() {
-			break
+		if len(d.free) == 0 {
+			if err := d.growLocked(); err != nil {
+				if n == 0 && d.growFailed != nil {
+					d.growFailed(d.a, err)
+				}
+				break
+			}
 		}
 		k := min(want-n, len(d.free))
 		copy(dst[n:n+k], d.free[len(d.free)-k:])
@@ -44,21 +52,45 @@ func (d *depot) take(dst []uintptr) int {
 	return n
 }
 
-// give returns slots to the depot.
-func (d *depot) give(src []uintptr) {
+// give returns slots to the depot. It reports the room left after it
+// (how many more slots take could hand out) and the capacity (the hard
+// limit, or the arena's size).
+func (d *depot) give(src []uintptr) (room, capacity int) {
 	d.mu.Lock()
 	d.free = append(d.free, src...)
 	d.out -= len(src)
+	capacity = d.a.nobj
+	if d.limit != nil {
+		if l := d.limit(); l > 0 && l < capacity {
+			capacity = l
+		}
+	}
+	room = capacity - d.out
 	d.mu.Unlock()
+	return room, capacity
 }
 
-func (d *depot) growLocked() bool {
+func (d *depot) growLocked() error {
 	more, err := d.a.grow()
 	if err != nil {
-		return false
+		return err
 	}
 	d.free = append(d.free, more...)
-	return true
+	if d.grew != nil {
+		d.grew()
+	}
+	return nil
+}
+
+// atLimit reports whether the hard limit is what stops allocation now.
+func (d *depot) atLimit() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.limit == nil {
+		return false
+	}
+	l := d.limit()
+	return l > 0 && d.out >= l
 }
 
 // counts reports slots outside the depot and free inside it.
@@ -71,7 +103,7 @@ func (d *depot) counts() (out, free int) {
 func (d *depot) setLowat(n int) {
 	d.mu.Lock()
 	d.lowat = n
-	for len(d.free) < d.lowat && d.growLocked() {
+	for len(d.free) < d.lowat && d.growLocked() == nil {
 	}
 	d.mu.Unlock()
 }

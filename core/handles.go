@@ -27,7 +27,7 @@ const _ = uint(stateStride - genOffset - 4)
 // is not an mbuf slot of these pools.
 func (p *Pools) genOf(m *Mbuf) (*uint32, *byte) {
 	off := Addr(m) - p.pc.mbBase
-	if off >= p.pc.mbSpan || off&(MSIZE-1) != 0 {
+	if off >= p.pc.mbSpan.Load() || off&(MSIZE-1) != 0 {
 		return nil, nil
 	}
 	line := unsafe.Add(p.pc.mbState, off/MSIZE*stateStride)

@@ -53,7 +53,7 @@ func (p *Pools) censusMbufs() []mbufRec {
 	defer d.mu.Unlock()
 	a := d.a
 	var out []mbufRec
-	for i := 0; i < a.nCommit; i++ {
+	for i, n := 0, a.committed(); i < n; i++ {
 		s := a.state(i)
 		if s != stateLive && s != stateZombie && s != stateFreeing {
 			continue
@@ -79,7 +79,7 @@ func (p *Pools) censusClusters() []uintptr {
 	defer d.mu.Unlock()
 	c := d.a
 	var out []uintptr
-	for i := 0; i < c.nCommit; i++ {
+	for i, n := 0, c.committed(); i < n; i++ {
 		if c.state(i) == stateLive {
 			out = append(out, c.base+uintptr(i)<<c.shift)
 		}

@@ -50,7 +50,7 @@ func TestMovePkthdr(t *testing.T) {
 func liveMbufs(p *Pools) []*Mbuf {
 	var out []*Mbuf
 	a := p.mbufs.a
-	for i := 0; i < a.nCommit; i++ {
+	for i, n := 0, a.committed(); i < n; i++ {
 		if a.state(i) == stateLive {
 			out = append(out, MbufAt(a.base+uintptr(i)<<a.shift))
 		}

@@ -331,7 +331,7 @@ func (p *Pools) LiveOfType(t int) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := 0
-	for i := 0; i < d.a.nCommit; i++ {
+	for i, c := 0, d.a.committed(); i < c; i++ {
 		if d.a.state(i) == stateLive && MbufAt(d.a.base+uintptr(i)<<d.a.shift).Type == int16(t) {
 			n++
 		}

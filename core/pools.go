@@ -8,13 +8,21 @@ import (
 	"unsafe"
 )
 
-// Arena capacities: address space is reserved up front and committed as
-// needed, so these only bound growth.
+// Arena capacities: the most address space each arena may use, sized here
+// and nowhere else, for the word size. Memory is mapped into the arenas'
+// windows a chunk at a time as the pools grow (window.go), so these only
+// bound growth; but without an RLIMIT_AS the windows are reserved whole,
+// and an ILP32 process has only 3-4 GiB in all: there the windows and
+// their state bytes take 424 MiB (32 times the default NMBCLUSTERS of
+// clusters), against 6.4 GB on LP64 (TestWindowsFitTheAddressSpace).
 const (
-	mbufSlots         = 1 << 22 // 4 Mi mbufs, 2 GiB of address space
-	clusterSlots      = 1 << 21 // 2 Mi clusters, 4 GiB of address space
-	mbufsPerChunk     = 2048    // 1 MiB committed at a time
-	clustersPerChunk  = 512
+	lp64Shift         = 4 * (^uintptr(0) >> 63)           // 4 on 64-bit, 0 on 32-bit
+	mbufArenaBytes    = uintptr(128<<20) << lp64Shift     // 2 GiB (128 MiB on 32-bit)
+	clusterArenaBytes = uintptr(256<<20) << lp64Shift     // 4 GiB (256 MiB on 32-bit)
+	mbufSlots         = int(mbufArenaBytes / MSIZE)       // 4 Mi mbufs (512 Ki on i386)
+	clusterSlots      = int(clusterArenaBytes / MCLBYTES) // 2 Mi clusters (128 Ki)
+	mbufsPerChunk     = 2048                              // 1 MiB mapped at a time
+	clustersPerChunk  = 512                               // 1 MiB
 	MaxClusters       = clusterSlots
 	mownerSize        = unsafe.Sizeof(Mowner{}) // 96 on LP64, 64 on ILP32
 	limitWarnInterval = time.Minute
@@ -94,6 +102,8 @@ type Hooks struct {
 	OwnerName func(o uintptr) (string, bool)
 	// Symbol names a C function address for reports ("sym+0x0 (file)").
 	Symbol func(pc uintptr) string
+	// ArenaGrown tells the C fast path that Shared.MbEnd or ClEnd moved.
+	ArenaGrown func()
 }
 
 // Pools owns the mbuf and cluster depots and everything hung off them.
@@ -112,22 +122,22 @@ type Pools struct {
 
 	foreignMu   sync.Mutex
 	foreignFree func(t *MTag) // frees foreign tags (tags.go); nil: none
-	warnMu      sync.Mutex
-	lastWarn    time.Time
-	dbg         *debugState // debug mode (core/debug.go); nil when off
-	pc          pcaches     // per-P caches of free slots (core/pcache.go)
+
+	warnMu   sync.Mutex
+	lastWarn map[string]time.Time // rate limit of each warning
+	setupErr error                // why the arenas have no room, if they have none
+
+	dbg *debugState // debug mode (core/debug.go); nil when off
+	pc  pcaches     // per-P caches of free slots (core/pcache.go)
 }
 
 // New creates pools. g may be nil (private globals with NetBSD defaults).
-func New(g *Globals, h Hooks) (*Pools, error) {
-	mb, err := newArena("mbuf", MSIZE, mbufSlots, mbufsPerChunk)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := newArena("cluster", MCLBYTES, clusterSlots, clustersPerChunk)
-	if err != nil {
-		return nil, err
-	}
+// It does not fail for want of memory: pools whose arenas could not be set
+// up (no address space) fail every allocation cleanly, with a warning
+// saying why, rather than take the host process down.
+func New(g *Globals, h Hooks) (*Pools, error) { return newPools(g, h, windowsAuto) }
+
+func newPools(g *Globals, h Hooks, mode windowMode) (*Pools, error) {
 	p := &Pools{hooks: h}
 	static, err := newStatic(64 << 10)
 	if err != nil {
@@ -138,21 +148,59 @@ func New(g *Globals, h Hooks) (*Pools, error) {
 		g = privateGlobals(static)
 	}
 	p.g = *g
-	p.sh.MbBase, p.sh.MbEnd = mb.base, mb.end()
-	p.sh.ClBase, p.sh.ClEnd = cl.base, cl.end()
-	p.sh.MbState, p.sh.ClState = addrOf(mb.stateMem), addrOf(cl.stateMem)
-	p.mbufs = depot{a: mb}
-	p.clusters = depot{a: cl, limit: func() int { return int(atomic.LoadInt32(p.g.NMBClusters)) }}
+	ws, err := getWindows(mode, []uintptr{
+		mbufArenaBytes, uintptr(mbufSlots) * stateStride,
+		clusterArenaBytes, uintptr(clusterSlots) * stateStride,
+	})
+	if err != nil {
+		p.setupErr = err
+		ws = make([]window, 4) // empty: every allocation fails
+		p.warn("setup", func() string { return "WARNING: no mbufs can be allocated: " + err.Error() + limitNote() })
+	}
+	mb := newArena("mbuf", MSIZE, ws[0], ws[1], mbufsPerChunk)
+	cl := newArena("cluster", MCLBYTES, ws[2], ws[3], clustersPerChunk)
+	p.sh.MbBase, p.sh.MbEnd = mb.base, mb.base
+	p.sh.ClBase, p.sh.ClEnd = cl.base, cl.base
+	p.sh.MbState, p.sh.ClState = mb.stateBase, cl.stateBase
+	p.mbufs = depot{a: mb, grew: p.arenaGrown, growFailed: p.growFailed}
+	p.clusters = depot{a: cl, grew: p.arenaGrown, growFailed: p.growFailed,
+		limit: func() int { return int(atomic.LoadInt32(p.g.NMBClusters)) }}
 	p.mbufs.setLowat(int(*p.g.MbLowat))
 	p.clusters.setLowat(int(*p.g.MclLowat))
 	if err := p.tags.init(); err != nil {
 		return nil, err
 	}
 	p.initDebug(newDebugFromEnv())
+	// The per-P caches are an optimisation: without address space for
+	// them the pools work without (New never fails for want of memory).
 	if err := p.pc.init(p); err != nil {
-		return nil, err
+		p.warn("pcache", func() string {
+			return "WARNING: no per-P caches for Go callers: " + err.Error() + limitNote()
+		})
 	}
 	return p, nil
+}
+
+// arenaGrown publishes the arenas' new extent to the C fast path (under
+// the growing depot's lock).
+func (p *Pools) arenaGrown() {
+	p.pc.mbSpan.Store(p.mbufs.a.end() - p.mbufs.a.base)
+	atomic.StoreUintptr(&p.sh.MbEnd, p.mbufs.a.end())
+	atomic.StoreUintptr(&p.sh.ClEnd, p.clusters.a.end())
+	if p.hooks.ArenaGrown != nil {
+		p.hooks.ArenaGrown()
+	}
+}
+
+// growFailed warns (rate-limited) that an allocation failed because an
+// arena could not grow.
+func (p *Pools) growFailed(a *arena, err error) {
+	p.warn(a.name, func() string {
+		if p.setupErr != nil {
+			err = fmt.Errorf("no %ss: the arenas could not be set up: %w", a.name, p.setupErr)
+		}
+		return "WARNING: " + err.Error() + limitNote()
+	})
 }
 
 // privateGlobals allocates the kernel variables with their defaults.
@@ -246,6 +294,9 @@ func (p *Pools) CheckChain(fn string, m *Mbuf) {
 
 // takeOne gets one slot from d; on exhaustion it runs the drain hooks once
 // and retries (M_WAIT fails at the hard limit too, as PR_LIMITFAIL does).
+// With the per-P caches on, the kind is tight meanwhile and the retry waits
+// for slots on their way back (pcache.go), so that it fails only when no
+// slot is free anywhere.
 func (p *Pools) takeOne(d *depot, how int) uintptr {
 	var one [1]uintptr
 	if d.take(one[:]) == 1 {
@@ -254,27 +305,42 @@ func (p *Pools) takeOne(d *depot, how int) uintptr {
 	if how == M_WAIT {
 		atomic.AddUintptr(&p.g.Stat.Wait, 1)
 	}
-	p.Reclaim()
-	if d.take(one[:]) == 1 {
-		return one[0]
+	if p.pc.on {
+		if p.takeAtLimit(d, one[:]) {
+			return one[0]
+		}
+	} else {
+		p.Reclaim()
+		if d.take(one[:]) == 1 {
+			return one[0]
+		}
 	}
-	if d == &p.clusters {
+	if d == &p.clusters && d.atLimit() { // not when the arena could not grow
 		p.warnLimit()
 	}
 	atomic.AddUintptr(&p.g.Stat.Drops, 1)
 	return 0
 }
 
-func (p *Pools) warnLimit() {
+func (p *Pools) warnLimit() { p.warn("limit", func() string { return limitWarnMessage }) }
+
+// warn logs msg() through Hooks.Warn, at most once a minute per key; msg
+// is only called then (a program failing at the limit over and over
+// costs no formatting, and no memory).
+func (p *Pools) warn(key string, msg func() string) {
 	p.warnMu.Lock()
 	now := time.Now()
-	due := p.lastWarn.IsZero() || now.Sub(p.lastWarn) >= limitWarnInterval
+	last, seen := p.lastWarn[key]
+	due := !seen || now.Sub(last) >= limitWarnInterval
 	if due {
-		p.lastWarn = now
+		if p.lastWarn == nil {
+			p.lastWarn = make(map[string]time.Time)
+		}
+		p.lastWarn[key] = now
 	}
 	p.warnMu.Unlock()
 	if due && p.hooks.Warn != nil {
-		p.hooks.Warn(limitWarnMessage)
+		p.hooks.Warn(msg())
 	}
 }
 
@@ -374,7 +440,11 @@ func (p *Pools) clget(m *Mbuf, how int) {
 // attachCluster makes m the holder of cluster buf (MCLINITREFERENCE etc.).
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
-	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
+	// field by field, as the C fast path does: the page array of the
+	// union is never used, and clearing it cost more than the rest
+	e.Lock, e.RefCnt, e.Flags = 0, 1, 0
+	e.Buf, e.Free, e.Arg, e.Size = buf, 0, p.g.ClusterCache, MCLBYTES
+	e.MType, e.Paddr = 0, PaddrInvalid
 	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
@@ -458,8 +528,7 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 		p.deleteTags(fn, m, nil)
 	}
 	if m.Flags&M_EXT != 0 {
-		p.countType(int(m.Type), -1)
-		p.extFree(m)
+		p.extFree(m, int(m.Type))
 	} else {
 		p.putMbufOf(m, int(m.Type))
 	}
@@ -472,14 +541,17 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
 	}
-	p.countType(int(m.Type), -1)
-	p.extFree(m)
+	p.extFree(m, int(m.Type))
 }
 
 // extFree implements the 2007 holder/sharer rule. The holder (the mbuf
 // whose descriptor the storage uses) stays allocated as a zombie while
 // sharers remain; the last reference frees the storage, then the holder.
-func (p *Pools) extFree(m *Mbuf) {
+//
+// typ is m's type, counted as no longer live when m goes back to its
+// cache in the same step (one per-P critical section, not two); < 0 when
+// it was counted already (a zombie holder).
+func (p *Pools) extFree(m *Mbuf, typ int) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
 	if embedded {
@@ -489,35 +561,41 @@ func (p *Pools) extFree(m *Mbuf) {
 	}
 	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
 		if embedded {
+			if typ >= 0 {
+				p.countType(typ, -1) // freed, though its slot stays a zombie
+			}
 			return
 		}
 		setPtr(m.ExtRefPtr(), m)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	if !embedded {
 		// The holder is a zombie: dropping its last reference frees the
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
-		p.extFree(holder)
+		p.extFree(holder, -1)
 		setPtr(m.ExtRefPtr(), m)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	e := m.ExtStorage()
 	switch {
 	case m.Flags&M_EXT_CLUSTER != 0:
 		p.putCluster(e.Buf)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	case e.Free != 0:
 		// The callback frees the mbuf itself (pool_cache_put(mb_cache, m)).
+		if typ >= 0 {
+			p.countType(typ, -1)
+		}
 		p.mbufs.a.setStateOf(Addr(m), stateFreeing)
 		p.callExtFree(e.Free, Addr(m), e.Buf, e.Size, e.Arg)
 	default:
 		if p.hooks.FreeMalloc != nil {
 			p.hooks.FreeMalloc(e.Buf)
 		}
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	}
 }
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -13,14 +14,24 @@ type static struct {
 	off uintptr
 }
 
+// newStatic maps size bytes; if even that fails (no address space left),
+// it falls back on a block in the program's data, for the first caller.
 func newStatic(size int) (*static, error) {
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANON)
 	if err != nil {
-		return nil, err
+		if size > len(fallbackBlock)*8 || !fallbackStatic.CompareAndSwap(false, true) {
+			return nil, err
+		}
+		mem = unsafe.Slice((*byte)(unsafe.Pointer(&fallbackBlock[0])), len(fallbackBlock)*8)
 	}
 	return &static{mem: mem}, nil
 }
+
+var (
+	fallbackStatic atomic.Bool
+	fallbackBlock  [8 << 10]uint64 // 64 KiB, 8-byte aligned
+)
 
 func (s *static) alloc(n uintptr) unsafe.Pointer {
 	off := (s.off + 15) &^ 15

@@ -49,13 +49,3 @@ fuzz-pcap: $(FUZZ_PCAP_BIN)
 		$(BUILD)/fuzz/corpus_pcap fuzz/corpus_pcap >$(BUILD)/fuzz/pcap.log 2>&1; then \
 		grep -E '^Done|stat::number_of_executed_units|stat::new_units_added' $(BUILD)/fuzz/pcap.log; \
 	else tail -40 $(BUILD)/fuzz/pcap.log; exit 1; fi
-
-# Python's faulthandler (enabled by pytest) lends the main thread its
-# signal stack, which the Go runtime adopts at the first call into Go and
-# which Py_Finalize disables; the leak report (MBUF_LEAK_REPORT=1) then
-# runs Go code on that thread at exit, and a preemption signal arriving
-# there kills the process ("non-Go code disabled sigaltstack", 2 runs in
-# 12 of tests/test_pcap.py here, none in 12 without faulthandler).
-# Reported to the owners of signal handling; until the library guards
-# that exit path, the suite runs without faulthandler.
-test-python: export PYTEST_ADDOPTS = -p no:faulthandler

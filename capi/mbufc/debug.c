@@ -14,6 +14,7 @@
 #define	_GNU_SOURCE		/* dladdr */
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,32 @@ mbuf_debug_flush(void)
 	MBUF_FLUSH();
 }
 
+/*
+ * The Go runtime runs its signal handlers on the thread's alternate signal
+ * stack; on a thread that already had one when it first called into Go,
+ * it keeps using that one.  Python's faulthandler lends the main thread
+ * such a stack and, in Py_Finalize (before the atexit handlers run),
+ * disables and frees it: a signal that then reaches Go code on that
+ * thread (SIGURG, its preemption signal, is common) kills the process,
+ * "signal 23 received on thread with no signal stack".  So the report at
+ * exit first gives a thread without a stack one of the library's own.  It
+ * stays installed: from then on the runtime takes it for this thread's.
+ */
+static char exit_sigstack[64 << 10] __attribute__((aligned(64)));
+
+static void
+ensure_signal_stack(void)
+{
+	stack_t cur, ss;
+
+	if (sigaltstack(NULL, &cur) != 0 || (cur.ss_flags & SS_DISABLE) == 0)
+		return;
+	ss.ss_sp = exit_sigstack;
+	ss.ss_size = sizeof(exit_sigstack);
+	ss.ss_flags = 0;
+	(void)sigaltstack(&ss, NULL);
+}
+
 static void
 leak_at_exit(void)
 {
@@ -197,6 +224,7 @@ leak_at_exit(void)
 
 	if (mbuf__forked)
 		return;		/* a child of fork(): the core cannot be asked */
+	ensure_signal_stack();
 	if (mbuf_debug_mode() != 0)
 		mbuf_debug_flush();	/* a last check of the quarantine */
 	n = mbuf_leak_count();

@@ -63,16 +63,19 @@ func init() {
 			}
 			return C.GoString(&b[0]), true
 		},
+		ArenaGrown: func() { C.mbuf__arena_sync() },
 		Symbol: func(pc uintptr) string {
 			var b [256]C.char
 			C.mbuf__dbg_symbolize(C.uintptr_t(pc), &b[0], C.int(len(b)))
 			return C.GoString(&b[0])
 		},
 	}
+	// Never exit or abort the host from here: pools that could not map
+	// their arenas fail every allocation with a warning instead.
 	p, err := core.Init(g, h)
-	if err != nil {
-		os.Stderr.WriteString("libmbuf: cannot initialise: " + err.Error() + "\n")
-		os.Exit(70)
+	if err != nil { // the process already has its pools (a Go program)
+		os.Stderr.WriteString("libmbuf: " + err.Error() + ": using the existing pools\n")
+		p = core.Default()
 	}
 	pools = p
 }

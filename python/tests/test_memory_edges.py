@@ -152,6 +152,32 @@ ffi.mbuf.from_address(m).m_owner = 0x10
     assert "owner 0x10 (not an attached mowner)" in r.stderr, r.stderr
 
 
+def test_leak_report_at_exit_survives_faulthandler():
+    # faulthandler (pytest enables it) lends the main thread a signal stack
+    # that the Go runtime adopts, then Py_Finalize disables and frees it
+    # before the report runs at exit: a signal reaching Go code there killed
+    # the process ("signal 23 received on thread with no signal stack").
+    # A shell sends SIGURG, Go's preemption signal, without pause (until
+    # the child is reaped; it holds none of the child's pipes).
+    code = """
+import os, subprocess, sys
+sys.path.insert(0, %r)
+import mbuf
+from mbuf import lib
+subprocess.Popen(["/bin/sh", "-c", "while kill -URG %%d 2>/dev/null; do :; done" %% os.getpid()],
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+keep = [lib.m_get(mbuf.M_DONTWAIT, mbuf.MT_DATA) for _ in range(3000)]
+""" % os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    e = dict(os.environ)
+    e.pop("MBUF_DEBUG", None)
+    e["MBUF_LEAK_REPORT"] = "1"
+    r = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code], env=e,
+                       capture_output=True, text=True, timeout=120)
+    assert "no signal stack" not in r.stderr, r.stderr[:2000]
+    assert r.returncode == 97, (r.returncode, r.stderr[:2000])
+    assert "libmbuf: LEAK: 3000 objects still allocated at exit" in r.stderr, r.stderr[:2000]
+
+
 # ---- drain hooks ------------------------------------------------------------
 
 def test_drain_hook_that_allocates_gets_a_clean_failure():
