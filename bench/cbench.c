@@ -1,50 +1,35 @@
 /*
  * cbench: per-packet costs of libmbuf from C, each row with the ratio to a
  * baseline measured in the same run (the machine is shared and noisy):
- *   alloc rows  -> glibc malloc(256)+free (2-thread rows: the same, 2 threads)
+ *   alloc rows  -> glibc malloc(256)+free
+ *   2-thread rows -> the same operation in one thread
  *   copy rows   -> memcpy of the same size (not inlined)
  *   chain rows  -> the same operation written plainly in C over a minimal
  *                  buffer list (what a hand-rolled packet library would do)
- * Every figure is the median of RUNS timed runs after a warm-up run.
+ * Every figure is the median of 7 timed runs after a warm-up run
+ * (bench/harness.h, shared with the DPDK peer bench/dpdkbench.c);
+ * bench/ctable.py joins the two programs' rows into make bench's table.
  *
- *   cbench [--tsv] [--quick] [--only=SUBSTR]
+ *   cbench [--tsv] [--quick] [--only=SUBSTR] | --instr=N
  */
 #define _GNU_SOURCE 1
 #include <mbuf.h>
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include "harness.h"
 
-#define	SINK(p)		__asm__ __volatile__("" : : "r"(p) : "memory")
-
-static int runs = 7, tsv;
-static double target_ns = 20e6;
-static const char *only;
+/*
+ * libmbuf's own extensions, weak: the same program then runs against
+ * another build of the ABI (ctable.py --vs=LIB, e.g. the previous
+ * version of the library), which skips the rows it lacks.
+ */
+#pragma weak m_get_bulk
+#pragma weak m_free_bulk
 
 static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
 static void *(*volatile malloc_fn)(size_t) = malloc;
 static void (*volatile free_fn)(void *) = free;
 static unsigned char src[8192], dst[8192];
 static unsigned char *csrc;	/* MCLBYTES-aligned, as a cluster is */
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void
-fail(const char *what)
-{
-	fprintf(stderr, "cbench: %s\n", what);
-	exit(1);
-}
 
 /* ---- the plain C reference: a minimal buffer list -------------------------- */
 
@@ -241,7 +226,7 @@ clusters(int n, int each)
 	for (i = 0; i < n; i++) {
 		m = m_getcl(M_DONTWAIT, MT_DATA, i == 0 ? M_PKTHDR : 0);
 		if (m == NULL)
-			fail("m_getcl");
+			bench_fail("m_getcl");
 		memcpy(mtod(m, char *), src + i * each, (size_t)each);
 		m->m_len = each;
 		if (last != NULL)
@@ -331,7 +316,18 @@ b_gethdr_clget_freem(long n)
 
 		MCLGET(m, M_DONTWAIT);
 		if ((m->m_flags & M_EXT) == 0)
-			fail("MCLGET");
+			bench_fail("MCLGET");
+		SINK(m);
+		m_freem(m);
+	}
+}
+
+static void
+b_getcl_freem(long n)
+{
+	for (long i = 0; i < n; i++) {
+		struct mbuf *m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+
 		SINK(m);
 		m_freem(m);
 	}
@@ -356,9 +352,11 @@ b_bulk(long n)
 {
 	struct mbuf *v[32];
 
+	if (m_get_bulk == NULL || m_free_bulk == NULL)
+		bench_skip("no m_get_bulk in this library");
 	for (long i = 0; i < n; i += 32) {
 		if (m_get_bulk(M_DONTWAIT, MT_DATA, v, 32) != 32)
-			fail("m_get_bulk");
+			bench_fail("m_get_bulk");
 		SINK(v);
 		m_free_bulk(v, 32);
 	}
@@ -438,7 +436,7 @@ b_mprepend(long n)
 		m0 = m;
 		M_PREPEND(m, 14, M_DONTWAIT);
 		if (m != m0)
-			fail("M_PREPEND did not work in place");
+			bench_fail("M_PREPEND did not work in place");
 		m_adj(m, 14);
 	}
 }
@@ -466,7 +464,7 @@ b_pullup(long n)
 		int d;
 
 		if (r != m || m->m_next != next || m->m_len < 40)
-			fail("m_pullup did not pull in place");
+			bench_fail("m_pullup did not pull in place");
 		d = m->m_len - 14;	/* undo: give the bytes back */
 		m->m_len = 14;
 		next->m_data -= d;
@@ -481,7 +479,7 @@ b_pullup_contig(long n)
 		struct mbuf *r = m_pullup(plain_pkt, 40);
 
 		if (r != plain_pkt)
-			fail("m_pullup moved a contiguous header");
+			bench_fail("m_pullup moved a contiguous header");
 		SINK(r);
 	}
 }
@@ -507,7 +505,7 @@ b_plain_pullup(long n)
 		int d;
 
 		if (plain_pullup(p, 40) != p)
-			fail("plain pullup");
+			bench_fail("plain pullup");
 		d = p->len - 14;	/* undo */
 		p->len = 14;
 		next->data -= d;
@@ -555,7 +553,7 @@ b_split(long n)
 		struct mbuf *t = m_split(c3, 1000, M_DONTWAIT);
 
 		if (t == NULL)
-			fail("m_split");
+			bench_fail("m_split");
 		/* undo: c3's first mbuf gets its bytes and chain back */
 		c3->m_len = 1000 + t->m_len;
 		c3->m_next = t->m_next;
@@ -586,7 +584,7 @@ b_pulldown(long n)
 		struct mbuf *r = m_pulldown(c3, 1600, 40, &off);
 
 		if (r != c3->m_next || off != 100)
-			fail("m_pulldown");
+			bench_fail("m_pulldown");
 		SINK(r);
 	}
 }
@@ -600,152 +598,57 @@ b_prepend(long n)
 		struct mbuf *h = m_prepend(m, 14, M_DONTWAIT);
 
 		if (h == NULL || h->m_next != m)
-			fail("m_prepend");
+			bench_fail("m_prepend");
 		m_move_pkthdr(m, h);	/* undo */
 		h->m_next = NULL;
 		m_free(h);
 	}
 }
 
-/* ---- two threads ------------------------------------------------------------- */
-
-struct thr {
-	void (*fn)(long);
-	long n;
-	double ns;
+/*
+ * Keys name what is measured, not how: dpdkbench.c's rows carry the key
+ * of the row they are the DPDK analogue of.  Keys of baselines start with
+ * "base_"; two-thread rows end in "_2t" and are divided by the one-thread
+ * row of the same operation (perfect scaling: 1.00).
+ */
+static struct bench_row rows[] = {
+	{ "base_malloc", "malloc(256)+free [baseline]", b_malloc, 1, 1, NULL, 0 },
+	{ "base_malloc_burst", "malloc(256) burst 256 [baseline]", b_malloc_burst, 1, 256, NULL, 0 },
+	{ "base_memcpy", "memcpy 1500 B from 2 KiB-aligned [baseline]", b_memcpy, 1, 1, NULL, 0 },
+	{ "base_malloc_2t", "2 threads: malloc(256)+free [baseline]", b_malloc, 2, 1, "base_malloc", 0 },
+	{ "base_plain_copy6", "plain C: copy 1500 B out of 6x250 [baseline]", b_plain_copydata6, 1, 1, NULL, 0 },
+	{ "base_plain_adj", "plain C: trim head+tail [baseline]", b_plain_adj, 1, 1, NULL, 0 },
+	{ "base_plain_prepend", "plain C: prepend in place+trim [baseline]", b_plain_prepend, 1, 1, NULL, 0 },
+	{ "base_plain_contig", "plain C: pullup, already contiguous [baseline]", b_plain_contig, 1, 1, NULL, 0 },
+	{ "base_plain_pullup", "plain C: pullup 40 B from next buf [baseline]", b_plain_pullup, 1, 1, NULL, 0 },
+	{ "base_plain_pulldown", "plain C: find contiguous 40 B at 1600 [baseline]", b_plain_pulldown, 1, 1, NULL, 0 },
+	{ "base_plain_clone", "plain C: clone 3 shared bufs+free [baseline]", b_plain_clone, 1, 1, NULL, 0 },
+	{ "base_plain_split", "plain C: split shared buf+undo [baseline]", b_plain_split, 1, 1, NULL, 0 },
+	{ "get_free", "m_get+m_free", b_get_free, 1, 1, "base_malloc", 0 },
+	{ "gethdr_clget_freem", "m_gethdr+MCLGET+m_freem", b_gethdr_clget_freem, 1, 1, "base_malloc", 0 },
+	{ "getcl_freem", "m_getcl+m_freem", b_getcl_freem, 1, 1, "base_malloc", 0 },
+	{ "burst", "m_get burst 256 then m_free, per pair", b_burst, 1, 256, "base_malloc_burst", 0 },
+	{ "bulk", "m_get_bulk(32)+m_free_bulk, per mbuf", b_bulk, 1, 32, "base_malloc", 0 },
+	{ "get_free_2t", "2 threads: m_get+m_free", b_get_free, 2, 1, "get_free", 0 },
+	{ "gethdr_clget_freem_2t", "2 threads: m_gethdr+MCLGET+m_freem", b_gethdr_clget_freem, 2, 1, "gethdr_clget_freem", 0 },
+	{ "copydata1", "m_copydata 1500 B, 1 cluster", b_copydata1, 1, 1, "base_memcpy", 0 },
+	{ "copydata6", "m_copydata 1500 B, 6x250 B chain", b_copydata6, 1, 1, "base_plain_copy6", 0 },
+	{ "copyback", "m_copyback 1500 B into 1 cluster", b_copyback, 1, 1, "base_memcpy", 0 },
+	{ "adj", "m_adj(+14)+m_adj(-14), 1 cluster", b_adj, 1, 1, "base_plain_adj", 0 },
+	{ "mprepend", "M_PREPEND 14 B in place + m_adj(14)", b_mprepend, 1, 1, "base_plain_prepend", 0 },
+	{ "pullup_contig", "m_pullup 40 B, already contiguous", b_pullup_contig, 1, 1, "base_plain_contig", 0 },
+	{ "pullup", "m_pullup 40 B, 14 B hdr + cluster (+undo)", b_pullup, 1, 1, "base_plain_pullup", 0 },
+	{ "copym3", "m_copym(M_COPYALL)+m_freem, 3 clusters", b_copym, 1, 1, "base_plain_clone", 0 },
+	{ "split", "m_split in a cluster (+undo)", b_split, 1, 1, "base_plain_split", 0 },
+	{ "pulldown", "m_pulldown 40 B, contiguous", b_pulldown, 1, 1, "base_plain_pulldown", 0 },
+	{ "prepend", "m_prepend 14 B, new mbuf (+undo)", b_prepend, 1, 1, "base_malloc", 0 },
 };
-static pthread_barrier_t barrier;
-
-static void *
-thr_main(void *arg)
-{
-	struct thr *t = arg;
-	double t0;
-
-	t->fn(t->n / 8);	/* warm this thread's cache */
-	pthread_barrier_wait(&barrier);
-	t0 = now();
-	t->fn(t->n);
-	t->ns = (now() - t0) / (double)t->n;
-	return NULL;
-}
-
-static double
-two_threads(void (*fn)(long), long n)
-{
-	pthread_t tid[2];
-	struct thr t[2] = { { fn, n, 0 }, { fn, n, 0 } };
-
-	pthread_barrier_init(&barrier, NULL, 2);
-	for (int k = 0; k < 2; k++)
-		pthread_create(&tid[k], NULL, thr_main, &t[k]);
-	for (int k = 0; k < 2; k++)
-		pthread_join(tid[k], NULL);
-	pthread_barrier_destroy(&barrier);
-	return (t[0].ns + t[1].ns) / 2;	/* per-thread time */
-}
-
-/* ---- driver ------------------------------------------------------------------ */
-
-enum base { NONE, MALLOC, MALLOC_BURST, MEMCPY, MALLOC2, PLAIN_COPY6,
-    PLAIN_ADJ, PLAIN_PREPEND, PLAIN_CONTIG, PLAIN_CLONE, PLAIN_SPLIT,
-    PLAIN_PULLUP, PLAIN_PULLDOWN };
-
-struct row {
-	const char *name;
-	void (*fn)(long);
-	int threads;
-	int gran;
-	enum base base;		/* baseline row this one is divided by */
-	enum base is;		/* this row is that baseline */
-	double ns;
-};
-
-static struct row rows[] = {
-	{ "malloc(256)+free [baseline]", b_malloc, 1, 1, NONE, MALLOC, 0 },
-	{ "malloc(256) burst 256 [baseline]", b_malloc_burst, 1, 256, NONE, MALLOC_BURST, 0 },
-	{ "memcpy 1500 B from 2 KiB-aligned [baseline]", b_memcpy, 1, 1, NONE, MEMCPY, 0 },
-	{ "2 threads: malloc(256)+free [baseline]", b_malloc, 2, 1, NONE, MALLOC2, 0 },
-	{ "plain C: copy 1500 B out of 6x250 [baseline]", b_plain_copydata6, 1, 1, NONE, PLAIN_COPY6, 0 },
-	{ "plain C: trim head+tail [baseline]", b_plain_adj, 1, 1, NONE, PLAIN_ADJ, 0 },
-	{ "plain C: prepend in place+trim [baseline]", b_plain_prepend, 1, 1, NONE, PLAIN_PREPEND, 0 },
-	{ "plain C: pullup, already contiguous [baseline]", b_plain_contig, 1, 1, NONE, PLAIN_CONTIG, 0 },
-	{ "plain C: pullup 40 B from next buf [baseline]", b_plain_pullup, 1, 1, NONE, PLAIN_PULLUP, 0 },
-	{ "plain C: find contiguous 40 B at 1600 [baseline]", b_plain_pulldown, 1, 1, NONE, PLAIN_PULLDOWN, 0 },
-	{ "plain C: clone 3 shared bufs+free [baseline]", b_plain_clone, 1, 1, NONE, PLAIN_CLONE, 0 },
-	{ "plain C: split shared buf+undo [baseline]", b_plain_split, 1, 1, NONE, PLAIN_SPLIT, 0 },
-	{ "m_get+m_free", b_get_free, 1, 1, MALLOC, NONE, 0 },
-	{ "m_gethdr+MCLGET+m_freem", b_gethdr_clget_freem, 1, 1, MALLOC, NONE, 0 },
-	{ "m_get burst 256 then m_free, per pair", b_burst, 1, 256, MALLOC_BURST, NONE, 0 },
-	{ "m_get_bulk(32)+m_free_bulk, per mbuf", b_bulk, 1, 32, MALLOC, NONE, 0 },
-	{ "2 threads: m_get+m_free", b_get_free, 2, 1, MALLOC2, NONE, 0 },
-	{ "2 threads: m_gethdr+MCLGET+m_freem", b_gethdr_clget_freem, 2, 1, MALLOC2, NONE, 0 },
-	{ "m_copydata 1500 B, 1 cluster", b_copydata1, 1, 1, MEMCPY, NONE, 0 },
-	{ "m_copydata 1500 B, 6x250 B chain", b_copydata6, 1, 1, PLAIN_COPY6, NONE, 0 },
-	{ "m_copyback 1500 B into 1 cluster", b_copyback, 1, 1, MEMCPY, NONE, 0 },
-	{ "m_adj(+14)+m_adj(-14), 1 cluster", b_adj, 1, 1, PLAIN_ADJ, NONE, 0 },
-	{ "M_PREPEND 14 B in place + m_adj(14)", b_mprepend, 1, 1, PLAIN_PREPEND, NONE, 0 },
-	{ "m_pullup 40 B, already contiguous", b_pullup_contig, 1, 1, PLAIN_CONTIG, NONE, 0 },
-	{ "m_pullup 40 B, 14 B hdr + cluster (+undo)", b_pullup, 1, 1, PLAIN_PULLUP, NONE, 0 },
-	{ "m_copym(M_COPYALL)+m_freem, 3 clusters", b_copym, 1, 1, PLAIN_CLONE, NONE, 0 },
-	{ "m_split in a cluster (+undo)", b_split, 1, 1, PLAIN_SPLIT, NONE, 0 },
-	{ "m_pulldown 40 B, contiguous", b_pulldown, 1, 1, PLAIN_PULLDOWN, NONE, 0 },
-	{ "m_prepend 14 B, new mbuf (+undo)", b_prepend, 1, 1, PLAIN_CLONE, NONE, 0 },
-};
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-measure(struct row *r)
-{
-	double t[64], t0, per;
-	long n = r->gran * 64;
-
-	/* calibrate (and warm up) to about target_ns per run */
-	t0 = now();
-	r->fn(n);
-	per = (now() - t0) / (double)n;
-	n = (long)(target_ns / (per > 0.1 ? per : 0.1));
-	n = n < r->gran ? r->gran : n - n % r->gran;
-	for (int k = 0; k < runs; k++) {
-		if (r->threads == 2)
-			t[k] = two_threads(r->fn, n);
-		else {
-			t0 = now();
-			r->fn(n);
-			t[k] = (now() - t0) / (double)n;
-		}
-	}
-	qsort(t, (size_t)runs, sizeof(t[0]), cmp);
-	return t[runs / 2];
-}
 
 int
 main(int argc, char **argv)
 {
-	double base[16] = { 0 };
-	int baserow[16] = { 0 };
-	int nrows = (int)(sizeof(rows) / sizeof(rows[0]));
+	int status;
 
-	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--tsv") == 0)
-			tsv = 1;
-		else if (strcmp(argv[a], "--quick") == 0) {
-			runs = 5;
-			target_ns = 4e6;
-		} else if (strncmp(argv[a], "--only=", 7) == 0)
-			only = argv[a] + 7;
-		else {
-			fprintf(stderr, "usage: cbench [--tsv] [--quick] [--only=SUBSTR]\n");
-			return 2;
-		}
-	}
 	for (int k = 0; k < (int)sizeof(src); k++)
 		src[k] = (unsigned char)(k * 131 + 7);
 	csrc = aligned_alloc(MCLBYTES, MCLBYTES);
@@ -776,29 +679,7 @@ main(int argc, char **argv)
 	hdr_then_cluster->m_next->m_flags &= ~M_PKTHDR;
 	hdr_then_cluster->m_pkthdr.len = 1514;
 
-	if (!tsv)
-		printf("%-46s %10s %8s  %s\n", "operation", "ns/op", "ratio",
-		    "baseline");
-	for (int i = 0; i < nrows; i++) {
-		struct row *r = &rows[i];
-
-		if (only != NULL && r->is == NONE && strstr(r->name, only) == NULL)
-			continue;
-		r->ns = measure(r);
-		if (r->is != NONE) {
-			base[r->is] = r->ns;
-			baserow[r->is] = i;
-		}
-		if (tsv)
-			printf("%s\t%.2f\t%.3f\n", r->name, r->ns,
-			    r->base != NONE ? r->ns / base[r->base] : 1.0);
-		else if (r->base == NONE)
-			printf("%-46s %10.2f %8s\n", r->name, r->ns, "");
-		else
-			printf("%-46s %10.2f %8.2f  %s\n", r->name, r->ns,
-			    r->ns / base[r->base], rows[baserow[r->base]].name);
-		fflush(stdout);
-	}
+	status = bench_main(argc, argv, rows, (int)(sizeof(rows) / sizeof(rows[0])));
 	m_freem(c1);
 	m_freem(c3);
 	m_freem(chain6);
@@ -806,5 +687,5 @@ main(int argc, char **argv)
 	m_freem(plain_pkt);
 	m_freem(small_hdr);
 	m_freem(hdr_then_cluster);
-	return 0;
+	return status;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: the C benchmark, the Go benchmarks and the Python timing
-# script in one run, printed as one table. Each row: ns/op and the ratio
-# to its baseline measured in this same run (C rows: malloc+free, memcpy or
-# the plain C chain code; Go rows: the C malloc+free / memcpy rows; Python
-# rows: an empty ctypes call).
+# make bench: the C benchmark beside its DPDK peer (bench/ctable.py), then
+# the Go benchmarks and the Python timing script. Each row: ns/op and the
+# ratio to its baseline measured in this same run (C rows: malloc+free,
+# memcpy or the plain C chain code, and DPDK's analogue; Go rows: the C
+# malloc+free / memcpy rows; Python rows: an empty ctypes call).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -13,12 +13,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-"$BUILD/cbench" --tsv $QUICK >"$tmp/c.tsv"
+/usr/bin/python3 bench/ctable.py $QUICK --baselines="$tmp/c.tsv" "$BUILD"
+echo
 $GO test -run '^$' -bench . -benchtime=${GO_BENCHTIME:-300ms} -count=${GO_COUNT:-5} ./core >"$tmp/go.txt"
 /usr/bin/python3 bench/pybench.py --tsv "$BUILD/libmbuf.so" "$BUILD/libpyempty.so" >"$tmp/py.tsv"
 
-malloc=$(awk -F'\t' '$1 ~ /^malloc\(256\)\+free/ {print $2}' "$tmp/c.tsv")
-memcpy=$(awk -F'\t' '$1 ~ /^memcpy 1500/ {print $2}' "$tmp/c.tsv")
+malloc=$(awk -F'\t' '$1 == "base_malloc" {print $3}' "$tmp/c.tsv")
+memcpy=$(awk -F'\t' '$1 == "base_memcpy" {print $3}' "$tmp/c.tsv")
 # Go: median over -count runs of each benchmark
 awk -v mal="$malloc" -v mcp="$memcpy" '
 /^Benchmark/ { name=$1; sub(/-[0-9]+$/, "", name); v[name, ++n[name]] = $3; if (!(name in seen)) { seen[name]=1; order[++k]=name } }
@@ -33,7 +34,7 @@ END {
 }' "$tmp/go.txt" >"$tmp/go.tsv"
 
 printf "%-48s %10s %8s\n" "operation" "ns/op" "ratio"
-cat "$tmp/c.tsv" "$tmp/go.tsv" "$tmp/py.tsv" | awk -F'\t' '{ printf "%-48s %10.2f %8.2f\n", $1, $2, $3 }'
+cat "$tmp/go.tsv" "$tmp/py.tsv" | awk -F'\t' '{ printf "%-48s %10.2f %8.2f\n", $1, $2, $3 }'
 
 # the Go API against gVisor's pkg/buffer (a module of its own: bench/gobench)
 echo

@@ -43,7 +43,7 @@ run_child(const char *name, char *out, size_t outsz)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, environ) != 0) {
+	if (tu_spawn(&pid, tu_self, &fa, argv, environ) != 0) {
 		perror("posix_spawn");
 		exit(2);
 	}

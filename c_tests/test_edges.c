@@ -11,7 +11,11 @@
 
 static unsigned char pat[8192];
 
-/* a header chain of the given piece sizes (>= MINCLSIZE: a cluster) */
+/*
+ * a header chain of the given piece sizes (a cluster for a piece of
+ * MINCLSIZE or more, or one that does not fit an mbuf: the sizes here are
+ * picked for LP64's MLEN 456, and ILP32's is 224)
+ */
 static struct mbuf *
 chain(const int *sizes, int n)
 {
@@ -19,7 +23,7 @@ chain(const int *sizes, int n)
 	int i, off = 0;
 
 	for (i = 0; i < n; i++) {
-		if (sizes[i] >= MINCLSIZE)
+		if (sizes[i] >= MINCLSIZE || sizes[i] > (i == 0 ? MHLEN : MLEN))
 			m = m_getcl(M_DONTWAIT, MT_DATA, i == 0 ? M_PKTHDR : 0);
 		else if (i == 0)
 			m = m_gethdr(M_DONTWAIT, MT_DATA);
@@ -104,8 +108,8 @@ test_pullup_copyup(void)
 	static const int s[] = { 10, 300, 300 };
 	struct mbuf *m = chain(s, 3), *r;
 
-	r = m_pullup(m, 200);			/* pulls in place */
-	CHECK(r == m && r->m_len >= 200 && same(r, 0, 610));
+	r = m_pullup(m, 150);			/* pulls in place (150 < MHLEN on both ABIs) */
+	CHECK(r == m && r->m_len >= 150 && same(r, 0, 610));
 	r = m_pullup(r, MHLEN + 1);		/* beyond MHLEN: fails, frees */
 	CHECK(r == NULL);
 
@@ -119,7 +123,7 @@ test_pullup_copyup(void)
 static void
 test_pulldown_strategies(void)
 {
-	static const int a[] = { 100, 200 }, b[] = { 100, 1000 }, c[] = { 300, 400 };
+	static const int a[] = { 100, 200 }, b[] = { 100, 1000 }, c[] = { 150, 200 };
 	struct mbuf *m, *r, *x;
 	int off;
 
@@ -146,17 +150,17 @@ test_pulldown_strategies(void)
 	m_freem(m);
 
 	/* 4: the head goes into the next mbuf's leading space */
-	m = chain(c, 2);
-	m->m_next->m_data += 100;	/* make room in front of the data */
-	memmove(mtod(m->m_next, char *), pat + 300, 400 - 100);
-	m->m_next->m_len = 300;
-	m->m_pkthdr.len = 600;
-	m->m_data = m->m_pktdat + (MHLEN - 300);	/* no trailing room left */
-	memcpy(mtod(m, char *), pat, 300);
-	r = m_pulldown(m, 290, 20, &off);
+	m = chain(c, 2);		/* two internal mbufs on both ABIs */
+	m->m_next->m_data += 50;	/* make room in front of the data */
+	memmove(mtod(m->m_next, char *), pat + 150, 200 - 50);
+	m->m_next->m_len = 150;
+	m->m_pkthdr.len = 300;
+	m->m_data = m->m_pktdat + (MHLEN - 150);	/* no trailing room left */
+	memcpy(mtod(m, char *), pat, 150);
+	r = m_pulldown(m, 140, 20, &off);
 	CHECK(r != NULL && off + 20 <= r->m_len);
-	CHECK(memcmp(mtod(r, char *) + off, pat + 290, 20) == 0);
-	CHECK(same(m, 0, 600));
+	CHECK(memcmp(mtod(r, char *) + off, pat + 140, 20) == 0);
+	CHECK(same(m, 0, 300));
 	m_freem(m);
 
 	/* 5: a new mbuf (a cluster when len > MLEN) */

@@ -248,7 +248,9 @@ d_misaligned(void)
 {
 	static uint64_t mem[8];
 
-	m_tag_prepend(pkt(), (struct m_tag *)(void *)((char *)mem + 4));
+	/* half its alignment off: 4 on LP64, 2 on ILP32 (alignment 4) */
+	m_tag_prepend(pkt(), (struct m_tag *)(void *)((char *)mem +
+	    _Alignof(struct m_tag) / 2));
 }
 
 static void

@@ -1,93 +1,103 @@
 /*
  * The ABI of include/mbuf.h against numbers worked out by hand from the
- * NetBSD 2007 LP64 definitions (8-byte pointers and longs, 4-byte int,
- * 2-byte short, natural alignment) -- written down here, not read back
- * from the header.  core/layout_test.go checks the Go mirror against the
- * same numbers.
+ * NetBSD 2007 definitions -- written down here, not read back from the
+ * header: LP64 (amd64: 8-byte pointers and longs, 4-byte int, 2-byte
+ * short, natural alignment) and ILP32 (i386: 4-byte pointers and longs,
+ * nothing aligned beyond 4).  ABI(lp64, ilp32) picks the column of the
+ * ABI this test is compiled for (make ARCH=386 builds it -m32).
+ * core/layout_test.go checks the Go mirror against the same numbers.
  */
 #include "testutil.h"
 
 #define OFF(type, field, want)	CHECK_EQ(offsetof(type, field), want)
+#if defined(__LP64__)
+#define	ABI(lp64, ilp32)	(lp64)
+#else
+#define	ABI(lp64, ilp32)	(ilp32)
+#endif
 
 int
 main(void)
 {
-#if defined(__LP64__)
-	CHECK_EQ(MSIZE, 512);
+	CHECK_EQ(sizeof(void *), ABI(8, 4));
+	CHECK_EQ(MSIZE, ABI(512, 256));
 	CHECK_EQ(MCLBYTES, 2048);
-	CHECK_EQ(MLEN, 456);
-	CHECK_EQ(MHLEN, 424);
-	CHECK_EQ(MINCLSIZE, 881);
+	CHECK_EQ(MLEN, ABI(456, 224));
+	CHECK_EQ(MHLEN, ABI(424, 200));
+	CHECK_EQ(MINCLSIZE, ABI(881, 425));
+	CHECK_EQ(M_MAXCOMPRESS, ABI(212, 100));
 	CHECK_EQ(M_COPYALL, 1000000000);
 	CHECK_EQ(M_DONTWAIT, 1);
 	CHECK_EQ(M_WAIT, 0);
 	CHECK_EQ(M_EXT_MAXPAGES, 17);
+	CHECK_EQ(msize, MSIZE);
+	CHECK_EQ(mclbytes, MCLBYTES);
 
-	CHECK_EQ(sizeof(struct m_hdr), 56);
+	CHECK_EQ(sizeof(struct m_hdr), ABI(56, 32));
 	OFF(struct m_hdr, mh_next, 0);
-	OFF(struct m_hdr, mh_nextpkt, 8);
-	OFF(struct m_hdr, mh_data, 16);
-	OFF(struct m_hdr, mh_owner, 24);
-	OFF(struct m_hdr, mh_len, 32);
-	OFF(struct m_hdr, mh_flags, 36);
-	OFF(struct m_hdr, mh_paddr, 40);
-	OFF(struct m_hdr, mh_type, 48);
+	OFF(struct m_hdr, mh_nextpkt, ABI(8, 4));
+	OFF(struct m_hdr, mh_data, ABI(16, 8));
+	OFF(struct m_hdr, mh_owner, ABI(24, 12));
+	OFF(struct m_hdr, mh_len, ABI(32, 16));
+	OFF(struct m_hdr, mh_flags, ABI(36, 20));
+	OFF(struct m_hdr, mh_paddr, ABI(40, 24));
+	OFF(struct m_hdr, mh_type, ABI(48, 28));
 
-	CHECK_EQ(sizeof(struct pkthdr), 32);
+	CHECK_EQ(sizeof(struct pkthdr), ABI(32, 24));
 	OFF(struct pkthdr, rcvif, 0);
-	OFF(struct pkthdr, tags, 8);
-	OFF(struct pkthdr, len, 16);
-	OFF(struct pkthdr, csum_flags, 20);
-	OFF(struct pkthdr, csum_data, 24);
-	OFF(struct pkthdr, segsz, 28);
+	OFF(struct pkthdr, tags, ABI(8, 4));
+	OFF(struct pkthdr, len, ABI(16, 8));
+	OFF(struct pkthdr, csum_flags, ABI(20, 12));
+	OFF(struct pkthdr, csum_data, ABI(24, 16));
+	OFF(struct pkthdr, segsz, ABI(28, 20));
 
-	CHECK_EQ(sizeof(struct m_tag), 16);
+	CHECK_EQ(sizeof(struct m_tag), ABI(16, 8));
 	OFF(struct m_tag, m_tag_link, 0);
-	OFF(struct m_tag, m_tag_id, 8);
-	OFF(struct m_tag, m_tag_len, 10);
+	OFF(struct m_tag, m_tag_id, ABI(8, 4));
+	OFF(struct m_tag, m_tag_len, ABI(10, 6));
 
-	CHECK_EQ(sizeof(struct _m_ext_storage), 192);
+	CHECK_EQ(sizeof(struct _m_ext_storage), ABI(192, 100));
 	OFF(struct _m_ext_storage, ext_lock, 0);
-	OFF(struct _m_ext_storage, ext_refcnt, 8);
-	OFF(struct _m_ext_storage, ext_flags, 12);
-	OFF(struct _m_ext_storage, ext_buf, 16);
-	OFF(struct _m_ext_storage, ext_free, 24);
-	OFF(struct _m_ext_storage, ext_arg, 32);
-	OFF(struct _m_ext_storage, ext_size, 40);
-	OFF(struct _m_ext_storage, ext_type, 48);
-	OFF(struct _m_ext_storage, ext_un, 56);
-	CHECK_EQ(sizeof(struct _m_ext), 200);
+	OFF(struct _m_ext_storage, ext_refcnt, ABI(8, 4));
+	OFF(struct _m_ext_storage, ext_flags, ABI(12, 8));
+	OFF(struct _m_ext_storage, ext_buf, ABI(16, 12));
+	OFF(struct _m_ext_storage, ext_free, ABI(24, 16));
+	OFF(struct _m_ext_storage, ext_arg, ABI(32, 20));
+	OFF(struct _m_ext_storage, ext_size, ABI(40, 24));
+	OFF(struct _m_ext_storage, ext_type, ABI(48, 28));
+	OFF(struct _m_ext_storage, ext_un, ABI(56, 32));
+	CHECK_EQ(sizeof(struct _m_ext), ABI(200, 104));
 
-	CHECK_EQ(sizeof(struct mbuf), 512);
+	CHECK_EQ(sizeof(struct mbuf), ABI(512, 256));
 	OFF(struct mbuf, m_next, 0);
-	OFF(struct mbuf, m_nextpkt, 8);
-	OFF(struct mbuf, m_data, 16);
-	OFF(struct mbuf, m_owner, 24);
-	OFF(struct mbuf, m_len, 32);
-	OFF(struct mbuf, m_flags, 36);
-	OFF(struct mbuf, m_paddr, 40);
-	OFF(struct mbuf, m_type, 48);
-	OFF(struct mbuf, m_pkthdr, 56);
-	OFF(struct mbuf, m_pkthdr.len, 72);
-	OFF(struct mbuf, m_dat, 56);
-	OFF(struct mbuf, m_pktdat, 88);
-	OFF(struct mbuf, m_ext_ref, 88);
-	OFF(struct mbuf, m_ext_storage, 96);
-	OFF(struct mbuf, m_ext_storage.ext_refcnt, 104);
-	OFF(struct mbuf, m_ext_storage.ext_buf, 112);
+	OFF(struct mbuf, m_nextpkt, ABI(8, 4));
+	OFF(struct mbuf, m_data, ABI(16, 8));
+	OFF(struct mbuf, m_owner, ABI(24, 12));
+	OFF(struct mbuf, m_len, ABI(32, 16));
+	OFF(struct mbuf, m_flags, ABI(36, 20));
+	OFF(struct mbuf, m_paddr, ABI(40, 24));
+	OFF(struct mbuf, m_type, ABI(48, 28));
+	OFF(struct mbuf, m_pkthdr, ABI(56, 32));
+	OFF(struct mbuf, m_pkthdr.len, ABI(72, 40));
+	OFF(struct mbuf, m_dat, ABI(56, 32));
+	OFF(struct mbuf, m_pktdat, ABI(88, 56));
+	OFF(struct mbuf, m_ext_ref, ABI(88, 56));
+	OFF(struct mbuf, m_ext_storage, ABI(96, 60));
+	OFF(struct mbuf, m_ext_storage.ext_refcnt, ABI(104, 64));
+	OFF(struct mbuf, m_ext_storage.ext_buf, ABI(112, 72));
 
-	CHECK_EQ(sizeof(struct mowner), 96);
+	CHECK_EQ(sizeof(struct mowner), ABI(96, 64));
 	OFF(struct mowner, mo_name, 0);
 	OFF(struct mowner, mo_descr, 16);
 	OFF(struct mowner, mo_link, 32);
-	OFF(struct mowner, mo_claims, 48);
-	OFF(struct mowner, mo_ext_releases, 88);
+	OFF(struct mowner, mo_claims, ABI(48, 40));
+	OFF(struct mowner, mo_ext_releases, ABI(88, 60));
 
-	CHECK_EQ(sizeof(struct mbstat), 568);
-	OFF(struct mbstat, m_drops, 32);
-	OFF(struct mbstat, m_wait, 40);
-	OFF(struct mbstat, m_drain, 48);
-	OFF(struct mbstat, m_mtypes, 56);
+	CHECK_EQ(sizeof(struct mbstat), ABI(568, 540));
+	OFF(struct mbstat, m_drops, ABI(32, 16));
+	OFF(struct mbstat, m_wait, ABI(40, 20));
+	OFF(struct mbstat, m_drain, ABI(48, 24));
+	OFF(struct mbstat, m_mtypes, ABI(56, 28));
 
 	/* flags and types that ported code tests bit by bit */
 	CHECK_EQ(M_EXT | M_PKTHDR | M_EOR | M_PROTO1, 0xf);
@@ -102,7 +112,7 @@ main(void)
 	CHECK_EQ(KERN_MBUF, 39);
 	CHECK_EQ(MBUF_MOWNERS, 7);
 	CHECK_EQ(M_COPYFLAGS & (M_LINK3 | M_PROTO1), 0);
-#endif
+
 	/* the macros over a real mbuf */
 	{
 		struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
@@ -110,7 +120,8 @@ main(void)
 		CHECK(M_BUFADDR(m) == m->m_pktdat);
 		CHECK_EQ(M_BUFOFFSET(m), offsetof(struct mbuf, m_pktdat));
 		MH_ALIGN(m, 10);
-		CHECK_EQ(m->m_data - m->m_pktdat, (MHLEN - 10) & ~7);
+		/* aligned for a long: 8 bytes on LP64, 4 on ILP32 */
+		CHECK_EQ(m->m_data - m->m_pktdat, ABI(408, 188));
 		MRESETDATA(m);
 		CHECK(m->m_data == m->m_pktdat);
 		M_SETCTX(m, &m);
@@ -119,9 +130,9 @@ main(void)
 		m_freem(m);
 		m = m_get(M_DONTWAIT, MT_DATA);
 		M_ALIGN(m, 3);
-		CHECK_EQ(m->m_data - m->m_dat, (MLEN - 3) & ~7);
+		CHECK_EQ(m->m_data - m->m_dat, ABI(448, 220));
 		m->m_len = 3;
-		CHECK_EQ(M_TRAILINGSPACE(m), MLEN - ((MLEN - 3) & ~7) - 3);
+		CHECK_EQ(M_TRAILINGSPACE(m), ABI(5, 1));
 		CHECK(!M_UNWRITABLE(m, 3) && M_UNWRITABLE(m, 4));
 		m_freem(m);
 	}

@@ -9,6 +9,7 @@
  * failures happen too.  At the end mbstat is zero, nothing is live, and
  * exactly nmbclusters clusters can be allocated again: no cluster lost.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -265,7 +266,7 @@ main(void)
 		max_seconds = atof(getenv("MBUF_STRESS_SECONDS"));
 	if (getenv("MBUF_STRESS_MAX_OPS") != NULL)
 		max_ops = atol(getenv("MBUF_STRESS_MAX_OPS")) > 0 ?
-		    atol(getenv("MBUF_STRESS_MAX_OPS")) : 1L << 62;
+		    atol(getenv("MBUF_STRESS_MAX_OPS")) : LONG_MAX;
 	only_ops = getenv("MBUF_STRESS_OPS");
 	nmbclusters = LIMIT;
 	for (i = 0; i < THREADS; i++)

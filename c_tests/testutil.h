@@ -94,6 +94,29 @@ tu_run_death_case(const struct tu_death_case *c, const char *name)
 	return 3;
 }
 
+/*
+ * posix_spawn() of a test program (this one, again).  Where the tests run
+ * under an emulator, it runs the child too: qemu-user cannot start an i386
+ * program by itself, so mk/ilp32-exec.sh names itself in MBUF_TEST_EXEC.
+ */
+static inline int
+tu_spawn(pid_t *pid, const char *prog, const posix_spawn_file_actions_t *fa,
+    char *const argv[], char *const envp[])
+{
+	const char *emu = getenv("MBUF_TEST_EXEC");
+	char *eargv[16];
+	int i;
+
+	if (emu == NULL || *emu == '\0')
+		return posix_spawn(pid, prog, fa, NULL, argv, envp);
+	eargv[0] = (char *)emu;
+	eargv[1] = (char *)prog;
+	for (i = 1; argv[i] != NULL && i < 14; i++)
+		eargv[i + 1] = argv[i];
+	eargv[i + 1] = NULL;
+	return posix_spawn(pid, emu, fa, NULL, eargv, envp);
+}
+
 #define EXPECT_DEATH(name, want) tu_expect_death((name), (want), __FILE__, __LINE__)
 
 static inline void
@@ -115,7 +138,7 @@ tu_expect_death(const char *name, const char *want, const char *file, int line)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, environ) != 0) {
+	if (tu_spawn(&pid, tu_self, &fa, argv, environ) != 0) {
 		perror("posix_spawn");
 		exit(2);
 	}
@@ -167,7 +190,7 @@ tu_run_child(const char *name, int timeout, char *out, size_t outsz)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (posix_spawn(&pid, tu_self, &fa, NULL, argv, environ) != 0) {
+	if (tu_spawn(&pid, tu_self, &fa, argv, environ) != 0) {
 		perror("posix_spawn");
 		exit(2);
 	}

@@ -26,8 +26,8 @@ import (
 // tells valgrind (DebugMemHook) which slab bytes are off limits.
 
 const (
-	debugQuarantine = 512        // frees of each kind kept out of circulation
-	poisonWord      = 0xdeadbeef // the pattern of freed memory
+	debugQuarantine = 512                // frees of each kind kept out of circulation
+	poisonWord      = uint32(0xdeadbeef) // the pattern of freed memory (typed: an int overflows on 386)
 )
 
 // Access states handed to DebugMemHook.

@@ -52,12 +52,22 @@ func (d *depot) take(dst []uintptr) int {
 	return n
 }
 
-// give returns slots to the depot.
-func (d *depot) give(src []uintptr) {
+// give returns slots to the depot. It reports the room left after it
+// (how many more slots take could hand out) and the capacity (the hard
+// limit, or the arena's size).
+func (d *depot) give(src []uintptr) (room, capacity int) {
 	d.mu.Lock()
 	d.free = append(d.free, src...)
 	d.out -= len(src)
+	capacity = d.a.nobj
+	if d.limit != nil {
+		if l := d.limit(); l > 0 && l < capacity {
+			capacity = l
+		}
+	}
+	room = capacity - d.out
 	d.mu.Unlock()
+	return room, capacity
 }
 
 func (d *depot) growLocked() error {

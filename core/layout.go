@@ -15,19 +15,29 @@ package core
 
 import "unsafe"
 
-// Sizes and limits of the LP64 (amd64) NetBSD 2007 ABI.
+// Sizes and limits of the NetBSD 2007 ABI this package is built for. The
+// machine's numbers (MSIZE, and the sizes of the two headers that NetBSD
+// derives with offsetof) are in layout_lp64.go (amd64: MSIZE 512, MLEN
+// 456, MHLEN 424) and layout_ilp32.go (i386: MSIZE 256, MLEN 224, MHLEN
+// 200), untyped so that they mix with any integer type; abiChecks below
+// fails the build if they disagree with the structures. layout_test.go
+// pins every offset for both ABIs.
 const (
-	MSIZE      = 512
-	MCLSHIFT   = 11
-	MCLBYTES   = 1 << MCLSHIFT
-	MLEN       = MSIZE - mhdrSize           // 456: data room of a plain mbuf
-	MHLEN      = MLEN - pkthdrSize          // 424: data room with a pkthdr
-	MINCLSIZE  = MHLEN + MLEN + 1           // 881: smallest length worth a cluster
-	M_COPYALL  = 1000000000                 // "to the end" for m_copym
-	mhdrSize   = 56                         // sizeof(struct m_hdr)
-	pkthdrSize = 32                         // sizeof(struct pkthdr)
-	mTagSize   = int(unsafe.Sizeof(MTag{})) // header before a tag payload
+	MCLSHIFT  = 11
+	MCLBYTES  = 1 << MCLSHIFT
+	MLEN      = MSIZE - mhdrSize  // data room of a plain mbuf
+	MHLEN     = MLEN - pkthdrSize // data room with a pkthdr
+	MINCLSIZE = MHLEN + MLEN + 1  // smallest length worth a cluster
+	M_COPYALL = 1000000000        // "to the end" for m_copym
+	ptrSize   = unsafe.Sizeof(uintptr(0))
+	mTagSize  = int(unsafe.Sizeof(MTag{})) // header before a tag payload
 )
+
+// abiChecks does not compile unless each index is 0: the per-ABI numbers
+// are those of the Go structures, and MSIZE is 64 words as in NetBSD's
+// i386 (256) and amd64 (512).
+var _ = [1]struct{}{}[mhdrSize-unsafe.Sizeof(MHdr{})] == [1]struct{}{}[pkthdrSize-unsafe.Sizeof(PktHdr{})] &&
+	[1]struct{}{}[MSIZE-unsafe.Sizeof(Mbuf{})] == [1]struct{}{}[MSIZE/64-ptrSize]
 
 // Allocation flags (malloc(9) spelling; M_DONTWAIT/M_WAIT are aliases).
 const (
@@ -97,8 +107,7 @@ type MHdr struct {
 	Len     int32   // mh_len
 	Flags   int32   // mh_flags
 	Paddr   uintptr // mh_paddr
-	Type    int16   // mh_type
-	_       [6]byte
+	Type    int16   // mh_type; the struct is padded to a word, as in C
 }
 
 // PktHdr mirrors struct pkthdr.
@@ -115,8 +124,7 @@ type PktHdr struct {
 type MTag struct {
 	Next *MTag // m_tag_link.sle_next
 	ID   uint16
-	Len  uint16
-	_    [4]byte
+	Len  uint16 // the struct is padded to a word, as in C
 }
 
 // ExtStorage mirrors struct _m_ext_storage (the 2007 descriptor).
@@ -135,7 +143,7 @@ type ExtStorage struct {
 
 const extPages = 17 // M_EXT_MAXPAGES with 4 KiB pages
 
-// Mbuf mirrors struct mbuf: the header, then 456 bytes that hold either
+// Mbuf mirrors struct mbuf: the header, then MLEN bytes that hold either
 // internal data (m_dat), or a pkthdr followed by internal data (m_pktdat)
 // or by an ext reference and descriptor.
 type Mbuf struct {
@@ -148,7 +156,7 @@ const (
 	offDat        = mhdrSize
 	offPktDat     = mhdrSize + pkthdrSize
 	offExtRef     = offPktDat
-	offExtStorage = offPktDat + 8
+	offExtStorage = offPktDat + ptrSize // after m_ext_ref
 )
 
 func (m *Mbuf) addr() uintptr { return uintptr(unsafe.Pointer(m)) }
@@ -227,11 +235,13 @@ func (m *Mbuf) TrailingSpace() int {
 	return m.RawTrailingSpace()
 }
 
-// Align is M_ALIGN: place n bytes at the end of a fresh plain mbuf.
-func (m *Mbuf) Align(n int) { m.Data += uintptr((MLEN - n) &^ 7) }
+// Align is M_ALIGN: place n bytes at the end of a fresh plain mbuf, at an
+// address aligned for a long (8 bytes on LP64, 4 on ILP32; ptrSize is
+// sizeof(long) on both).
+func (m *Mbuf) Align(n int) { m.Data += uintptr(MLEN-n) &^ (ptrSize - 1) }
 
 // HAlign is MH_ALIGN: the same relative to MHLEN.
-func (m *Mbuf) HAlign(n int) { m.Data += uintptr((MHLEN - n) &^ 7) }
+func (m *Mbuf) HAlign(n int) { m.Data += uintptr(MHLEN-n) &^ (ptrSize - 1) }
 
 // ResetData is MRESETDATA.
 func (m *Mbuf) ResetData() {
@@ -273,6 +283,28 @@ func bytesAt(addr uintptr, n int) []byte {
 // Payload returns the tag's payload bytes.
 func (t *MTag) Payload() []byte {
 	return bytesAt(uintptr(unsafe.Pointer(t))+uintptr(mTagSize), int(t.Len))
+}
+
+// Pointer fields of the off-heap structures that may hold other bytes
+// before they are set (m_ext_ref and pkthdr.tags lie inside m_dat, where
+// packet data was; a new tag's m_tag_link lies where an older tag's
+// payload was; a foreign tag's holds what its owner left) are written
+// with setPtr, and packet headers copied with copyPktHdr, never with a Go
+// assignment. An assignment's write barrier hands the field's old contents
+// to the garbage collector while it marks, and packet bytes that look
+// like a freed Go heap address make it abort the process ("found bad
+// pointer in Go heap"): on ILP32 random data does that within seconds.
+// The collector never scans off-heap memory, so it needs none of these
+// stores. gcsafe_test.go checks it.
+func setPtr[T any](field **T, v *T) {
+	*(*uintptr)(unsafe.Pointer(field)) = uintptr(unsafe.Pointer(v))
+}
+
+type pktHdrBytes [unsafe.Sizeof(PktHdr{})]byte
+
+// copyPktHdr is *to = *from without a write barrier (see setPtr).
+func copyPktHdr(to, from *PktHdr) {
+	*(*pktHdrBytes)(unsafe.Pointer(to)) = *(*pktHdrBytes)(unsafe.Pointer(from))
 }
 
 // MbufAt converts an address handed over by C into an *Mbuf.

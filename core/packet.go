@@ -64,8 +64,8 @@ func (p *Pools) addPkthdr(c, src *Mbuf, n int) *Mbuf {
 		h.Next = c
 		c = h
 	}
-	*c.Pkt() = *src.Pkt()
-	c.Pkt().Tags = nil
+	copyPktHdr(c.Pkt(), src.Pkt())
+	setPtr(&c.Pkt().Tags, nil)
 	c.Pkt().Len = int32(n)
 	c.Flags |= src.Flags & M_COPYFLAGS
 	p.tagCopyChain(c, src)
@@ -197,7 +197,7 @@ func (p *Pools) Contiguous(m *Mbuf, n int) *Mbuf {
 	h.Data += uintptr(min(p.maxLinkHdr(), capacity-n))
 	copyOut(m, 0, bytesAt(h.Data, n))
 	h.Len = int32(n)
-	*h.Pkt() = *m.Pkt()
+	copyPktHdr(h.Pkt(), m.Pkt())
 	h.Flags |= m.Flags & M_COPYFLAGS
 	m.Flags &^= M_PKTHDR
 	rest := m
@@ -245,7 +245,7 @@ func (p *Pools) PrependBytes(m *Mbuf, data []byte) *Mbuf {
 	claimFor(h, m.Owner)
 	hdr := *m.Pkt()
 	hdr.Len += int32(n)
-	*h.Pkt() = hdr
+	copyPktHdr(h.Pkt(), &hdr)
 	h.Flags |= m.Flags & M_COPYFLAGS
 	m.Flags &^= M_PKTHDR
 	lastOf(h).Next = m

@@ -32,6 +32,18 @@ import (
 // busy with a full barrier instead (correct, a few ns slower). An owner
 // that sees stealing leaves the cache alone and uses the depot.
 //
+// At a limit a flush alone is not enough: right after it another P could
+// refill its cache with a batch and park again what the flush brought
+// back, or a batch could be on its way between the depot and a cache. So
+// an allocation that finds a depot exhausted first makes that kind
+// "tight" (caches neither keep nor hand out slots of it; every take and
+// put goes to the depot), then flushes, then waits for the batches still
+// moving (each P counts its own) to land before it gives up. While it
+// waits nothing of that kind can hide: a free slot is in the depot or on
+// its way there, so the allocation fails only when every slot is live.
+// The kind stops being tight when a free finds a good part of the limit
+// free again, and never while an allocation waits at the limit.
+//
 // The caches live in memory the core maps itself, like the slabs: the
 // race detector does not follow the handshake, and the GC never scans it.
 
@@ -39,6 +51,12 @@ const (
 	pcacheSlots = 64 // slots of each kind one P keeps
 	pcacheBatch = 32 // slots moved to or from a depot at once
 	maxPCaches  = 1024
+
+	tightWaiter = 2 // one allocation waiting at a limit, in pcaches.tight
+
+	// A tight kind relaxes when half its capacity is free, or this many
+	// slots: enough for the caches of 16 Ps to fill twice over.
+	relaxRoom = 2 * 16 * pcacheSlots
 )
 
 // pcache is one P's cache. Its size is a multiple of the cache line.
@@ -46,8 +64,9 @@ type pcache struct {
 	busy     uint32 // the owner is inside a take or put
 	stealing uint32 // a flush wants this cache
 	n        [2]int32
-	used     uint32 // the owner has used it (flushes skip the others)
-	_        [64 - 20]byte
+	used     uint32   // the owner has used it (flushes skip the others)
+	moving   [2]int32 // batches of each kind between the depot and a cache, started here (atomic)
+	_        [64 - 28]byte
 	slots    [2][pcacheSlots]uintptr // free mbufs, free clusters
 	types    [NumTypes]int64         // live mbufs by type, allocated minus freed here
 }
@@ -64,6 +83,12 @@ type pcaches struct {
 	base    unsafe.Pointer
 	flushMu sync.Mutex
 	hook    int
+
+	// tight[k]: bit 0 set while kind k is at its limit (the caches leave
+	// that kind alone); the other bits count allocations waiting at the
+	// limit, which keep it set (tightWaiter per waiter).
+	tight    [2]atomic.Uint32
+	flushing atomic.Int32 // flushes holding slots outside depots and caches
 
 	// The mbuf arena as the hot checks see it (handles.go): its base,
 	// its span, and its state lines, copied once so that a check is a
@@ -105,9 +130,11 @@ func (pc *pcaches) at(i int) *pcache {
 	return (*pcache)(unsafe.Add(pc.base, uintptr(i)*pcacheSize))
 }
 
-// enter pins the goroutine and returns its P's cache, marked busy; nil
-// (unpinned) when the caches are off or a flush holds this one.
-func (pc *pcaches) enter() *pcache {
+// enter pins the goroutine and returns its P's cache, marked busy, for
+// slots of kind k; nil (unpinned) when the caches are off, a flush holds
+// this one, or kind k is tight. Tight is read inside the busy window, after
+// stealing: an owner that still sees it clear is one a flush waits for.
+func (pc *pcaches) enter(k int) *pcache {
 	if !pc.on {
 		return nil
 	}
@@ -120,7 +147,7 @@ func (pc *pcaches) enter() *pcache {
 			atomic.StoreUint32(&c.busy, 1)
 		}
 		c.used = 1
-		if atomic.LoadUint32(&c.stealing) == 0 {
+		if atomic.LoadUint32(&c.stealing) == 0 && pc.tight[k].Load() == 0 {
 			return c
 		}
 		releaseBusy(&c.busy)
@@ -135,30 +162,37 @@ func (c *pcache) exit() {
 	procUnpin()
 }
 
-// take returns a free slot of kind k from this P's cache, 0 if it has
-// none. A taken mbuf (typ >= 0) is counted as live of type typ.
-func (pc *pcaches) take(k, typ int) uintptr {
-	c := pc.enter()
+// take returns a free slot of kind k from this P's cache. A taken mbuf
+// (typ >= 0) is counted as live of type typ. When the cache is usable but
+// empty it returns 0 and the cache, whose moving count the caller holds
+// until the batch it fetches is stashed (refill.landed).
+func (pc *pcaches) take(k, typ int) (a uintptr, refill *pcache) {
+	c := pc.enter(k)
 	if c == nil {
-		return 0
+		return 0, nil
 	}
-	var a uintptr
 	if n := c.n[k]; n > 0 {
 		a = c.slots[k][n-1]
 		c.n[k] = n - 1
 		if typ >= 0 {
 			c.types[typ]++
 		}
+	} else {
+		atomic.AddInt32(&c.moving[k], 1)
+		refill = c
 	}
 	c.exit()
-	return a
+	return a, refill
 }
+
+// landed ends a move of kind k that take or spill began.
+func (c *pcache) landed(k int) { atomic.AddInt32(&c.moving[k], -1) }
 
 // put keeps free slot a of kind k in this P's cache; false if the cache
 // is off, full or held by a flush (the caller gives it to the depot). A
 // put mbuf (typ >= 0) is counted as no longer live of type typ.
 func (pc *pcaches) put(k int, a uintptr, typ int) bool {
-	c := pc.enter()
+	c := pc.enter(k)
 	if c == nil {
 		return false
 	}
@@ -177,7 +211,7 @@ func (pc *pcaches) put(k int, a uintptr, typ int) bool {
 
 // stash keeps as many of the free slots src as fit; it returns the rest.
 func (pc *pcaches) stash(k int, src []uintptr) []uintptr {
-	c := pc.enter()
+	c := pc.enter(k)
 	if c == nil {
 		return src
 	}
@@ -189,19 +223,49 @@ func (pc *pcaches) stash(k int, src []uintptr) []uintptr {
 }
 
 // spill moves the older half of a full cache out into dst; it returns how
-// many slots it moved.
-func (pc *pcaches) spill(k int, dst *[pcacheBatch]uintptr) int {
-	c := pc.enter()
+// many slots it moved and, when it moved some, the cache, whose moving
+// count the caller holds until the slots are in the depot (c.landed).
+func (pc *pcaches) spill(k int, dst *[pcacheBatch]uintptr) (int, *pcache) {
+	c := pc.enter(k)
 	if c == nil {
-		return 0
+		return 0, nil
 	}
 	n := int(c.n[k])
 	m := min(n, pcacheBatch)
 	copy(dst[:], c.slots[k][:m])
 	copy(c.slots[k][:], c.slots[k][m:n])
 	c.n[k] = int32(n - m)
+	if m > 0 {
+		atomic.AddInt32(&c.moving[k], 1)
+	}
 	c.exit()
-	return m
+	if m == 0 {
+		return 0, nil
+	}
+	return m, c
+}
+
+// settled reports that no slot of kind k is between a depot and a cache:
+// no batch moving, no flush holding any.
+func (pc *pcaches) settled(k int) bool {
+	if pc.flushing.Load() != 0 {
+		return false
+	}
+	for i := range maxPCaches {
+		if c := pc.at(i); atomic.LoadUint32(&c.used) != 0 && atomic.LoadInt32(&c.moving[k]) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// relax clears kind k's tight flag when no allocation waits at the limit
+// and room (slots the depot can still hand out) is a good part of its
+// capacity again, so that the caches are worth using.
+func (pc *pcaches) relax(k, room, capacity int) {
+	if pc.tight[k].Load() == 1 && room >= min(capacity/2, relaxRoom) {
+		pc.tight[k].CompareAndSwap(1, 0)
+	}
 }
 
 // count adds d to the live count of type t on this P; false if the caches
@@ -244,20 +308,22 @@ func (pc *pcaches) typeCount(t int) int64 {
 // takeOne does), of which the rest stays in the cache. A taken mbuf
 // (typ >= 0) is counted as live of type typ.
 func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
-	if a := p.pc.take(k, typ); a != 0 {
+	a, refill := p.pc.take(k, typ)
+	if a != 0 {
 		return a
 	}
-	var a uintptr
-	if p.dbg != nil || !p.pc.on {
-		a = p.takeOne(d, how)
-	} else {
+	if refill != nil {
 		var batch [pcacheBatch]uintptr
-		if n := p.takeBatch(d, batch[:], how); n > 0 {
+		if n := d.take(batch[:]); n > 0 {
 			a = batch[0]
 			if rest := p.pc.stash(k, batch[1:n]); len(rest) > 0 {
 				d.give(rest)
 			}
 		}
+		refill.landed(k)
+	}
+	if a == 0 {
+		a = p.takeOne(d, how)
 	}
 	if a != 0 && typ >= 0 {
 		p.countType(typ, 1)
@@ -270,15 +336,48 @@ func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
 func (p *Pools) putSlot(d *depot, k int, a uintptr, typ int) {
 	for !p.pc.put(k, a, typ) {
 		var batch [pcacheBatch]uintptr
-		if n := p.pc.spill(k, &batch); n > 0 {
+		if n, c := p.pc.spill(k, &batch); n > 0 {
 			d.give(batch[:n])
+			c.landed(k)
 			continue
 		}
-		d.give([]uintptr{a})
+		room, capacity := d.give([]uintptr{a})
 		if typ >= 0 {
 			p.countType(typ, -1)
 		}
+		if p.pc.on {
+			p.pc.relax(k, room, capacity)
+		}
 		return
+	}
+}
+
+// takeAtLimit is takeOne's retry when d is exhausted and the caches are
+// on: the kind turns tight (no cache keeps it), the drain hooks run (the
+// flush among them), and the retry waits until nothing is moving.
+func (p *Pools) takeAtLimit(d *depot, one []uintptr) bool {
+	k := kindMbuf
+	if d == &p.clusters {
+		k = kindCluster
+	}
+	tight := &p.pc.tight[k]
+	for {
+		old := tight.Load()
+		if tight.CompareAndSwap(old, (old|1)+tightWaiter) {
+			break
+		}
+	}
+	defer tight.Add(^uint32(tightWaiter - 1))
+	p.Reclaim()
+	for {
+		if d.take(one) == 1 {
+			return true
+		}
+		if p.pc.settled(k) {
+			// Whatever was moving when the take failed has landed.
+			return d.take(one) == 1
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -300,6 +399,8 @@ func (p *Pools) FlushCaches() {
 	}
 	pc.flushMu.Lock()
 	defer pc.flushMu.Unlock()
+	pc.flushing.Add(1)
+	defer pc.flushing.Add(-1)
 	var held []*pcache
 	for i := range maxPCaches {
 		c := pc.at(i)

@@ -95,6 +95,83 @@ func TestCachesAtTheClusterLimit(t *testing.T) {
 	})
 }
 
+// The interleaving behind a flaky TestCachesAtTheClusterLimit, made
+// deterministic with a drain hook: right after the flush brings the parked
+// clusters back, another goroutine allocates one. Before the fix its cache
+// refilled with a batch, parking again everything the flush had returned,
+// and the allocation that ran the hooks failed within the limit. Now the
+// kind is tight until that allocation is done: the other goroutine takes
+// one cluster from the depot and the rest stays in reach. Once most of the
+// limit is free again the caches keep clusters again.
+func TestCachesAtTheLimitRefillDoesNotHideFlushedSlots(t *testing.T) {
+	forBothProtocols(t, func(t *testing.T, p *Pools) {
+		const limit = 20
+		*p.g.NMBClusters = limit
+		var held []*Mbuf
+		for range limit {
+			m := p.GetCl(M_DONTWAIT, MT_DATA, 0)
+			if m == nil {
+				t.Fatal("allocation failed below the limit")
+			}
+			held = append(held, m)
+		}
+		for _, m := range held[limit/2:] {
+			p.Freem(m) // parked in a per-P cache, out of the depot
+		}
+		held = held[:limit/2]
+		parkOnAnotherP(p, kindCluster)
+		var other *Mbuf
+		ran := false
+		id := p.RegisterDrain(func() {
+			if ran {
+				return
+			}
+			ran = true
+			done := make(chan *Mbuf)
+			go func() { done <- p.GetCl(M_DONTWAIT, MT_DATA, 0) }()
+			other = <-done
+		})
+		defer p.UnregisterDrain(id)
+		m := p.GetCl(M_DONTWAIT, MT_DATA, 0)
+		if !ran {
+			t.Fatal("the allocation did not reach the limit")
+		}
+		if other == nil {
+			t.Fatal("the other goroutine's allocation failed within the limit")
+		}
+		if m == nil {
+			t.Fatal("allocation failed within the limit: the flushed clusters were parked again by a refill")
+		}
+		held = append(held, m, other)
+		for _, m := range held {
+			p.Freem(m)
+		}
+		assertNoLeaks(t, p)
+		p.FlushCaches()
+		for range 2 * pcacheSlots {
+			p.Freem(p.GetCl(M_DONTWAIT, MT_DATA, 0))
+		}
+		if _, cl := p.Outstanding(); cl == 0 {
+			t.Fatal("clusters are never kept in the caches again once the limit was hit")
+		}
+	})
+}
+
+// parkOnAnotherP leaves every free slot of kind k (within the limit)
+// parked in the cache of a P no goroutine runs on, out of the caller's
+// reach without a flush, whichever Ps the caller ran on so far (the test's
+// goroutine is the only one using p).
+func parkOnAnotherP(p *Pools, k int) {
+	p.FlushCaches()
+	d := &p.mbufs
+	if k == kindCluster {
+		d = &p.clusters
+	}
+	far := p.pc.at(maxPCaches - 1)
+	far.used = 1
+	far.n[k] += int32(d.take(far.slots[k][far.n[k]:])) // as many as the limit lets out
+}
+
 // Owners taking and putting while flushes run all the time: no slot is
 // lost or handed out twice, and the type counts are exact.
 func TestCachesFlushRaces(t *testing.T) {

@@ -31,7 +31,7 @@ func (p *Pools) checkHeaderTarget(fn string, to, from *Mbuf) {
 }
 
 func movePkthdr(to, from *Mbuf) {
-	*to.Pkt() = *from.Pkt()
+	copyPktHdr(to.Pkt(), from.Pkt())
 	to.Flags = from.Flags & M_COPYFLAGS
 	to.Data = to.PktDatAddr()
 	from.Flags &^= M_PKTHDR
@@ -47,10 +47,10 @@ func (p *Pools) CopyPkthdr(to, from *Mbuf) {
 }
 
 func (p *Pools) copyPkthdr(to, from *Mbuf) {
-	*to.Pkt() = *from.Pkt()
+	copyPktHdr(to.Pkt(), from.Pkt())
 	to.Flags = from.Flags & M_COPYFLAGS
 	// The struct copy aliased from's tag list; start empty before copying.
-	to.Pkt().Tags = nil
+	setPtr(&to.Pkt().Tags, nil)
 	if from.Pkt().Tags != nil {
 		p.tagCopyChain(to, from)
 	}

@@ -24,7 +24,7 @@ const (
 	mbufsPerChunk     = 2048                              // 1 MiB mapped at a time
 	clustersPerChunk  = 512                               // 1 MiB
 	MaxClusters       = clusterSlots
-	mownerSize        = 96
+	mownerSize        = unsafe.Sizeof(Mowner{}) // 96 on LP64, 64 on ILP32
 	limitWarnInterval = time.Minute
 	limitWarnMessage  = "WARNING: mclpool limit reached; increase NMBCLUSTERS"
 	numUnknownOwners  = MT_OOBDATA + 1
@@ -294,6 +294,9 @@ func (p *Pools) CheckChain(fn string, m *Mbuf) {
 
 // takeOne gets one slot from d; on exhaustion it runs the drain hooks once
 // and retries (M_WAIT fails at the hard limit too, as PR_LIMITFAIL does).
+// With the per-P caches on, the kind is tight meanwhile and the retry waits
+// for slots on their way back (pcache.go), so that it fails only when no
+// slot is free anywhere.
 func (p *Pools) takeOne(d *depot, how int) uintptr {
 	var one [1]uintptr
 	if d.take(one[:]) == 1 {
@@ -302,9 +305,15 @@ func (p *Pools) takeOne(d *depot, how int) uintptr {
 	if how == M_WAIT {
 		atomic.AddUintptr(&p.g.Stat.Wait, 1)
 	}
-	p.Reclaim()
-	if d.take(one[:]) == 1 {
-		return one[0]
+	if p.pc.on {
+		if p.takeAtLimit(d, one[:]) {
+			return one[0]
+		}
+	} else {
+		p.Reclaim()
+		if d.take(one[:]) == 1 {
+			return one[0]
+		}
 	}
 	if d == &p.clusters && d.atLimit() { // not when the arena could not grow
 		p.warnLimit()
@@ -344,14 +353,14 @@ func (p *Pools) InitMbuf(m *Mbuf, typ int) {
 	m.Type = int16(typ)
 	m.Paddr = PaddrInvalid
 	m.Owner = p.unknownOwner(typ)
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 }
 
 // InitPkthdr turns a fresh mbuf into a packet header as MGETHDR does.
 func InitPkthdr(m *Mbuf) {
 	m.Data = m.PktDatAddr()
 	m.Flags = M_PKTHDR
-	*m.Pkt() = PktHdr{}
+	copyPktHdr(m.Pkt(), &PktHdr{})
 }
 
 func (p *Pools) unknownOwner(typ int) uintptr {
@@ -432,7 +441,7 @@ func (p *Pools) clget(m *Mbuf, how int) {
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
 }
@@ -471,7 +480,7 @@ func (p *Pools) ExtAdd(m *Mbuf, buf, size, mtype, free, arg uintptr) {
 	}
 	e := m.ExtStorage()
 	*e = ExtStorage{RefCnt: 1, Buf: buf, Free: free, Arg: arg, Size: size, MType: mtype, Paddr: PaddrInvalid}
-	*m.ExtRefPtr() = m
+	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT
 }
@@ -548,7 +557,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		if embedded {
 			return
 		}
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -557,7 +566,7 @@ func (p *Pools) extFree(m *Mbuf) {
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
 		p.extFree(holder)
-		*m.ExtRefPtr() = m
+		setPtr(m.ExtRefPtr(), m)
 		p.putMbuf(m)
 		return
 	}
@@ -714,5 +723,5 @@ func AddReference(o, n *Mbuf) {
 	n.Flags |= o.Flags & M_EXTCOPYFLAGS
 	h := *o.ExtRefPtr()
 	atomic.AddUint32(&h.ExtStorage().RefCnt, 1)
-	*n.ExtRefPtr() = h
+	setPtr(n.ExtRefPtr(), h)
 }

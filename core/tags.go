@@ -148,6 +148,7 @@ func (p *Pools) TagGet(typ, l, wait int) *MTag {
 		return nil
 	}
 	t := TagAt(a)
+	setPtr(&t.Next, nil) // before the assignment: the bytes were a payload
 	*t = MTag{ID: uint16(typ), Len: uint16(l)}
 	return t
 }
@@ -248,8 +249,8 @@ func (p *Pools) TagPrepend(m *Mbuf, t *MTag) {
 	if !foreign && t.Next != nil { // on another packet's list
 		violate("m_tag_prepend", "tag %#x is already on a tag list", tagAddr(t))
 	}
-	t.Next = m.Pkt().Tags
-	m.Pkt().Tags = t
+	setPtr(&t.Next, m.Pkt().Tags) // a foreign tag's may hold anything
+	setPtr(&m.Pkt().Tags, t)
 }
 
 // maxTags bounds walks of a tag list: longer means a cycle (each tag
@@ -388,7 +389,7 @@ func (p *Pools) tagCopyChain(to, from *Mbuf) bool {
 // TagInit is m_tag_init: an empty list (the old one is not freed).
 func (p *Pools) TagInit(m *Mbuf) {
 	p.checkHdr("m_tag_init", m)
-	m.Pkt().Tags = nil
+	setPtr(&m.Pkt().Tags, nil) // whatever was there, unread
 }
 
 // TagFirst is m_tag_first.

@@ -2,10 +2,11 @@
  * libmbuf: the NetBSD mbuf packet-buffer API (uipc_mbuf.c rev 1.100.2.17,
  * 2007, the "m_ext_ref" design) as a userland library.
  *
- * This header is the ABI.  The structures below have the NetBSD 2007 LP64
- * layout byte for byte, because NetBSD network code compiled against it
- * reads and writes the fields directly; the layout is pinned with static
- * assertions at the end of the structure section.
+ * This header is the ABI.  The structures below have the NetBSD 2007
+ * layout byte for byte, LP64 (amd64) or ILP32 (i386) as the compiler is,
+ * because NetBSD network code compiled against it reads and writes the
+ * fields directly; the layout is pinned with static assertions at the end
+ * of the structure section.
  *
  * Written for libmbuf; no NetBSD text is reproduced here.  Sections:
  *   1. constants and flags        4. the NetBSD functions
@@ -367,7 +368,7 @@ struct mbstat {
 	unsigned short	m_mtypes[256];	/* live mbufs by type */
 };
 
-/* the ABI, pinned (amd64 numbers; other ABIs check the derivations) */
+/* the ABI, pinned: amd64 numbers on LP64, i386 numbers on ILP32 */
 #ifdef __cplusplus
 #define	_LIBMBUF_ASSERT(c, msg)	static_assert(c, msg)
 #else
@@ -387,6 +388,14 @@ _LIBMBUF_ASSERT(offsetof(struct mbuf, m_ext_storage) == 96,
     "m_ext_storage moved");
 _LIBMBUF_ASSERT(sizeof(struct mowner) == 96, "struct mowner size");
 _LIBMBUF_ASSERT(sizeof(struct mbstat) == 568, "struct mbstat size");
+#else
+_LIBMBUF_ASSERT(offsetof(struct mbuf, m_dat) == 32, "m_dat moved");
+_LIBMBUF_ASSERT(offsetof(struct mbuf, m_pktdat) == 56, "m_pktdat moved");
+_LIBMBUF_ASSERT(offsetof(struct mbuf, m_ext_ref) == 56, "m_ext_ref moved");
+_LIBMBUF_ASSERT(offsetof(struct mbuf, m_ext_storage) == 60,
+    "m_ext_storage moved");
+_LIBMBUF_ASSERT(sizeof(struct mowner) == 64, "struct mowner size");
+_LIBMBUF_ASSERT(sizeof(struct mbstat) == 540, "struct mbstat size");
 #endif
 
 /* ------------------------------------------------------------------------
@@ -960,6 +969,14 @@ int	mbuf_py_set_header(struct mbuf **mp, int field, unsigned int value);
  */
 int	mbuf_py_views(struct mbuf **mp, int off, int len, int how,
 	    struct mbuf **keep, struct iovec *iov, int maxiov);
+/*
+ * The same as a Python list of read-only memoryviews, one per piece, which
+ * hold the reference on the storage themselves (it goes with the last of
+ * them).  More than max pieces (max > 0): their number, nothing kept; on
+ * failure an MBUF_PY_* code (an int object).
+ */
+void	*mbuf_py_memoryviews(struct mbuf **mp, int off, int len, int how,
+	    int max);
 
 /* ---- reliability (issue 8): leak report and debug mode ------------------ */
 /*

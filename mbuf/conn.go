@@ -43,8 +43,8 @@ func newConn(r io.Reader, w io.Writer) *Conn {
 			k.raw = raw
 		}
 	}
-	k.recv = func(fd uintptr) bool { return k.sys(fd, syscall.SYS_RECVMSG) }
-	k.send = func(fd uintptr) bool { return k.sys(fd, syscall.SYS_SENDMSG) }
+	k.recv = func(fd uintptr) bool { return k.sys(fd, sysRecvmsg) }
+	k.send = func(fd uintptr) bool { return k.sys(fd, sysSendmsg) }
 	return k
 }
 

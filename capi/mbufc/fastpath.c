@@ -27,6 +27,8 @@ __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")
 
 #define	KIND_MBUF	0
 #define	KIND_CLUSTER	1
+#define	MAG_SLOTS(kind)	((kind) == KIND_MBUF ? MBUF_MB_SLOTS : MBUF_CL_SLOTS)
+#define	MAG_BATCH(kind)	((kind) == KIND_MBUF ? MBUF_MB_BATCH : MBUF_CL_BATCH)
 
 /* ---- initialisation and the thread registry ------------------------- */
 
@@ -338,7 +340,7 @@ mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 {
 	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
 	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
-	int have = mag_count(np), k = MBUF_CACHE_SLOTS - have;
+	int have = mag_count(np), k = MAG_SLOTS(kind) - have;
 
 	if (k > n)
 		k = n;
@@ -357,15 +359,15 @@ mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 static MBUF_COLD int
 refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 {
-	void *batch[MBUF_BATCH];
+	void *batch[MBUF_MAX_BATCH];
 	int n = 0;
 
 	if (mbuf__on_sigstack(t) || !MBUF_ENTER(fn))
 		return 0;	/* no locks, no Go in a signal handler */
 	if (orphans_pending)
-		n = take_orphans(kind, batch, MBUF_BATCH);
+		n = take_orphans(kind, batch, MAG_BATCH(kind));
 	if (n == 0)
-		n = mbufgo_take(kind, how, (uintptr_t)batch, MBUF_BATCH);
+		n = mbufgo_take(kind, how, (uintptr_t)batch, MAG_BATCH(kind));
 	MBUF_FLUSH();
 	if (n == 0)
 		return 0;
@@ -385,10 +387,10 @@ drain_half(struct mbuf_thread *t, int kind)
 	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
 	int have = mag_count(np);
 
-	mbufgo_give(kind, (uintptr_t)mag, MBUF_BATCH);
-	memmove(mag, mag + MBUF_BATCH,
-	    (size_t)(have - MBUF_BATCH) * sizeof(void *));
-	*np = have - MBUF_BATCH;
+	mbufgo_give(kind, (uintptr_t)mag, MAG_BATCH(kind));
+	memmove(mag, mag + MAG_BATCH(kind),
+	    (size_t)(have - MAG_BATCH(kind)) * sizeof(void *));
+	*np = have - MAG_BATCH(kind);
 }
 
 MBUF_COLD struct mbuf *
@@ -445,7 +447,7 @@ alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
 
 	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
 		n = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n))) {
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
 			c = t->cl[n - 1];
 			t->ncl = n - 1;
 			mbuf__mag_leave(t);
@@ -495,21 +497,24 @@ get(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *m;
+	uint8_t *state;
 	int n;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__valid_args(how, type) ||
 	    !mbuf__fast_ok() || !mbuf__mag_enter(t)))
 		return get_slow(how, type, hdr, fn);
 	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_POP(n))) {
+	if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
 		mbuf__mag_leave(t);
 		return get_slow(how, type, hdr, fn);
 	}
 	m = t->mb[n - 1];
+	state = mbuf__mb_state(m);	/* before the count: see free_fast */
 	t->nmb = n - 1;
 	mbuf__count(t, type, 1);
 	mbuf__mag_leave(t);
-	mbuf__hand_out(m, type);
+	*state = MBUF_STATE_LIVE;
+	mbuf__init_mbuf(m, type);
 	if (hdr)
 		mbuf__init_pkthdr(m);
 	return m;
@@ -537,11 +542,10 @@ m_getclr(int how, int type)
 	return m;
 }
 
-/* make the free cluster buf m's storage, as MCLGET does */
+/* the fields MCLGET sets to make the cluster buf m's storage */
 MBUF_INLINE void
-attach_cluster(struct mbuf *m, char *buf)
+set_cluster(struct mbuf *m, char *buf)
 {
-	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
 	m->m_ext_ref = m;
 	m->m_ext_storage.ext_lock.mtx_word = 0;
 	m->m_ext_storage.ext_refcnt = 1;
@@ -557,6 +561,14 @@ attach_cluster(struct mbuf *m, char *buf)
 	    M_EXT | M_EXT_CLUSTER | M_EXT_RW;
 }
 
+/* make the free cluster buf m's storage, as MCLGET does */
+MBUF_INLINE void
+attach_cluster(struct mbuf *m, char *buf)
+{
+	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
+	set_cluster(m, buf);
+}
+
 static MBUF_COLD void
 clget_go(struct mbuf *m, int how)
 {
@@ -566,23 +578,51 @@ clget_go(struct mbuf *m, int how)
 	MBUF_FLUSH();
 }
 
+/* m_clget when the cache cannot serve it on the spot */
+static MBUF_COLD void
+clget_slow(struct mbuf *m, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+	char *c;
+
+	if (t == NULL || !mbuf__fast_ok() ||
+	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
+	    (m->m_flags & M_EXT) != 0) {
+		clget_go(m, how);
+		return;
+	}
+	c = alloc_cluster_slow(t, how, "m_clget");
+	if (c != NULL)
+		attach_cluster(m, c);
+	else if (cache_only(t))
+		clget_go(m, how);	/* reports */
+}
+
+/*
+ * The common case alone, so that it needs no stack frame; everything
+ * else (checks included) is clget_slow's.
+ */
 MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
 	char *c;
+	int n;
 
-	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() ||
-	    (unsigned)how > (unsigned)M_NOWAIT || !mbuf__mb_is_live(m) ||
-	    (m->m_flags & M_EXT) != 0)) {
-		clget_go(m, how);
-		return;
+	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
+	    (unsigned)how <= (unsigned)M_NOWAIT && mbuf__mb_is_live(m) &&
+	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
+		n = t->ncl;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
+			c = t->cl[n - 1];
+			t->ncl = n - 1;
+			mbuf__mag_leave(t);
+			attach_cluster(m, c);
+			return;
+		}
+		mbuf__mag_leave(t);
 	}
-	c = alloc_cluster(t, how, "m_clget");
-	if (MBUF_LIKELY(c != NULL))
-		attach_cluster(m, c);
-	else if (cache_only(t))
-		clget_go(m, how);	/* reports */
+	clget_slow(m, how);
 }
 
 static MBUF_COLD struct mbuf *
@@ -625,6 +665,7 @@ m_getcl(int how, int type, int flags)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *m;
+	uint8_t *ms, *cs;
 	char *c;
 	int nm, nc;
 
@@ -632,17 +673,22 @@ m_getcl(int how, int type, int flags)
 	    mbuf__fast_ok() && mbuf__mag_enter(t))) {
 		nm = t->nmb;
 		nc = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(nm) && MBUF_CAN_POP(nc))) {
+		if (MBUF_LIKELY(MBUF_CAN_POP(nm, MBUF_MB_SLOTS) && MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
 			m = t->mb[nm - 1];
 			t->nmb = nm - 1;
 			c = t->cl[nc - 1];
 			t->ncl = nc - 1;
 			mbuf__count(t, type, 1);
 			mbuf__mag_leave(t);
-			mbuf__hand_out(m, type);
+			/* both state bytes first: see free_own_cluster */
+			ms = mbuf__mb_state(m);
+			cs = mbuf__cl_state(c);
+			*ms = MBUF_STATE_LIVE;
+			*cs = MBUF_STATE_LIVE;
+			mbuf__init_mbuf(m, type);
 			if (flags & M_PKTHDR)
 				mbuf__init_pkthdr(m);
-			attach_cluster(m, c);
+			set_cluster(m, c);
 			return m;
 		}
 		mbuf__mag_leave(t);
@@ -695,9 +741,9 @@ make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
 	if (mbuf__on_sigstack(t))
 		return 0;
-	if (mag_count(&t->nmb) + nmb > MBUF_CACHE_SLOTS)
+	if (mag_count(&t->nmb) + nmb > MBUF_MB_SLOTS)
 		drain_half(t, KIND_MBUF);
-	if (mag_count(&t->ncl) + ncl > MBUF_CACHE_SLOTS)
+	if (mag_count(&t->ncl) + ncl > MBUF_CL_SLOTS)
 		drain_half(t, KIND_CLUSTER);
 	return 1;
 }
@@ -769,6 +815,40 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /*
+ * Free the holder of a cluster nobody shares (the common free of a packet
+ * buffer): the storage checks of cluster_unref less those the holder
+ * needs not (its own slot and state are checked), no atomic write, both
+ * slots pushed in one go.  0 (nothing done) in every other case.  All
+ * loads come before the first state byte store: a char store may alias
+ * anything, and the compiler would load the arena and counts again.
+ */
+MBUF_INLINE int
+free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
+{
+	char *buf = m->m_ext_storage.ext_buf;
+	int nm = t->nmb, nc = t->ncl;
+	uint8_t *ms, *cs;
+
+	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
+	    !MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
+	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS) ||
+	    !mbuf__cl_is_live(buf) ||
+	    __atomic_load_n(&m->m_ext_storage.ext_refcnt,
+	    __ATOMIC_ACQUIRE) != 1))
+		return 0;
+	ms = mbuf__mb_state(m);
+	cs = mbuf__cl_state(buf);
+	mbuf__count(t, m->m_type, -1);
+	*cs = MBUF_STATE_FREE;
+	*ms = MBUF_STATE_FREE;
+	t->cl[nc] = buf;
+	t->ncl = nc + 1;
+	t->mb[nm] = m;
+	t->nmb = nm + 1;
+	return 1;
+}
+
+/*
  * Free m on the fast path if it is the common case: a live mbuf without
  * tags whose storage, if any, is a cluster (shared or not), with room in
  * the magazines.  Returns 0 (nothing done) when the slow path must make
@@ -777,6 +857,7 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 MBUF_INLINE int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
+	uint8_t *state;
 	int flags, n;
 
 	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
@@ -790,8 +871,11 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		short type = m->m_type;
 		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
 
-		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb) ||
-		    !MBUF_CAN_PUSH(t->ncl, 1)))
+		if (MBUF_LIKELY(nmb == 1 && free_own_cluster(t, m, flags)))
+			return 1;
+
+		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb, MBUF_MB_SLOTS) ||
+		    !MBUF_CAN_PUSH(t->ncl, 1, MBUF_CL_SLOTS)))
 			return 0;	/* full or stopped: the slow path */
 		if (!cluster_unref(t, m))
 			return 0;
@@ -799,10 +883,13 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		return 1;
 	}
 	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1)))
+	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1, MBUF_MB_SLOTS)))
 		return 0;
+	/* the state byte's address before the count's store, which may
+	 * alias the arena's bounds (int64_t and uintptr_t) */
+	state = mbuf__mb_state(m);
 	mbuf__count(t, m->m_type, -1);
-	*mbuf__mb_state(m) = MBUF_STATE_FREE;
+	*state = MBUF_STATE_FREE;
 	t->mb[n] = m;
 	t->nmb = n + 1;
 	return 1;
@@ -946,7 +1033,7 @@ pool_cache_put(pool_cache_t pc, void *object)
 		    "released by its ext_free callback", object);
 		return;
 	}
-	if (mag_count(&t->nmb) == MBUF_CACHE_SLOTS && !make_room(t, 1, 0)) {
+	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
 		mbuf__mag_leave(t);
 		if (MBUF_ENTER("pool_cache_put")) {	/* refuses: reports */
 			mbufgo_pool_cache_put((uintptr_t)object);
@@ -1097,11 +1184,11 @@ mbuf_unregister_drain(void (*fn)(void *), void *arg)
 static void
 give_orphans(void)
 {
-	void *batch[MBUF_BATCH];
+	void *batch[MBUF_MAX_BATCH];
 	int kind, n;
 
 	for (kind = KIND_MBUF; kind <= KIND_CLUSTER; kind++)
-		while ((n = take_orphans(kind, batch, MBUF_BATCH)) > 0)
+		while ((n = take_orphans(kind, batch, MBUF_MAX_BATCH)) > 0)
 			mbufgo_give(kind, (uintptr_t)batch, n);
 }
 
@@ -1190,8 +1277,8 @@ steal_round(struct stolen s[2])
 	pthread_mutex_lock(&registry_lock);
 	for (t = registry; t != NULL; t = t->next)
 		nthreads++;
-	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_CACHE_SLOTS) ||
-	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CACHE_SLOTS) ||
+	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_MB_SLOTS) ||
+	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CL_SLOTS) ||
 	    (sched = calloc((size_t)nthreads, sizeof(*sched))) == NULL) {
 		pthread_mutex_unlock(&registry_lock);
 		return 0;

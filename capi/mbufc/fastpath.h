@@ -112,12 +112,12 @@ mbuf__init_pkthdr(struct mbuf *m)
  *	if (--t->idle != 0)	-> t->idle = 0; slow path: a signal handler
  *				   interrupted a library call on this thread
  *	n = t->nmb;		   (after a compiler barrier)
- *	if (n is not in [1, 64]) -> t->idle = 1; slow path: empty, or
+ *	if (n is not in [1, slots]) -> t->idle = 1; slow path: empty, or
  *				   MBUF_MAG_STOP (a steal, or fork())
  *	m = t->mb[n - 1]; t->nmb = n - 1; t->mtypes[type]++;
  *	t->idle = 1;		   (a release store)
  *
- * (a push checks n < 64 the same way).  mbuf__mag_enter() and
+ * (a push checks n < slots the same way).  mbuf__mag_enter() and
  * mbuf__mag_leave() are the first and last lines.  A section never blocks
  * and never calls user code; it may call into Go only to give slots back
  * (which never calls back).  Popped slots are handed out (state byte,
@@ -153,10 +153,10 @@ mbuf__mag_leave(struct mbuf_thread *t)
 	__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
 }
 
-/* a count that allows a pop: in [1, 64], no MBUF_MAG_STOP */
-#define	MBUF_CAN_POP(n)		((unsigned)(n) - 1 < MBUF_CACHE_SLOTS)
-/* a count that allows k pushes: n + k <= 64, no MBUF_MAG_STOP */
-#define	MBUF_CAN_PUSH(n, k)	((unsigned)(n) + (k) <= MBUF_CACHE_SLOTS)
+/* a count that allows a pop: in [1, slots], no MBUF_MAG_STOP */
+#define	MBUF_CAN_POP(n, slots)	((unsigned)(n) - 1 < (slots))
+/* a count that allows k pushes: n + k <= slots, no MBUF_MAG_STOP */
+#define	MBUF_CAN_PUSH(n, k, slots) ((unsigned)(n) + (k) <= (slots))
 
 /* hand out the mbuf slot m, popped from a magazine, as MGET does */
 MBUF_INLINE void
@@ -183,7 +183,7 @@ mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
 
 	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
 		n = t->nmb;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n))) {
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
 			m = t->mb[n - 1];
 			t->nmb = n - 1;
 			mbuf__count(t, type, 1);

@@ -32,8 +32,12 @@ struct mbuf_shared {
 	uint32_t	_pad;
 	int64_t		go_types[256];		/* live mbufs by type, Go side */
 };
-_Static_assert(offsetof(struct mbuf_shared, flags) == 48, "shared.flags");
-_Static_assert(offsetof(struct mbuf_shared, go_types) == 56, "shared.go_types");
+/* 48 and 56 on LP64, 24 and 32 on ILP32; go_types 8-aligned on both, as
+ * Go's 64-bit atomics on i386 require */
+_Static_assert(offsetof(struct mbuf_shared, flags) == 6 * sizeof(uintptr_t),
+    "shared.flags");
+_Static_assert(offsetof(struct mbuf_shared, go_types) == 6 * sizeof(uintptr_t) + 8,
+    "shared.go_types");
 
 #define	MBUF_SHARED_SLOWPATH	0x1	/* every call goes through Go */
 
@@ -44,15 +48,25 @@ _Static_assert(offsetof(struct mbuf_shared, go_types) == 56, "shared.go_types");
 #define	MBUF_STATE_ZOMBIE	2
 #define	MBUF_STATE_FREEING	3
 
-/* the per-thread cache: magazines of free slots and this thread's counts */
-#define	MBUF_CACHE_SLOTS	64
-#define	MBUF_BATCH		32
+/*
+ * The per-thread cache: magazines of free slots and this thread's counts.
+ * An mbuf magazine holds 512 slots and moves 256 per crossing into Go: a
+ * burst of 256 allocations then frees (DPDK's per-lcore cache size) stays
+ * in the cache (callgrind: 230 -> 111 instructions per pair); a cluster
+ * magazine holds 64 and moves 32, since each cached cluster (2 KiB) counts
+ * against nmbclusters while it sits there.
+ */
+#define	MBUF_MB_SLOTS		512
+#define	MBUF_MB_BATCH		256
+#define	MBUF_CL_SLOTS		64
+#define	MBUF_CL_BATCH		32
+#define	MBUF_MAX_BATCH		MBUF_MB_BATCH
 
 /*
  * Set in a magazine count (nmb, ncl) by another thread, or by the fork()
  * child handler, to send the owner's next section to the slow path; the
  * reason is in mbuf_thread.stop.  The fast path's range checks on the
- * counts catch it for free: a count with this bit is never in [1, 64].
+ * counts catch it for free: a count with this bit is never in [1, slots].
  */
 #define	MBUF_MAG_STOP		0x40000000
 /* values of mbuf_thread.stop */
@@ -77,8 +91,8 @@ struct mbuf_thread {
 	int		tid;		/* gettid(), for the steal fallback */
 	int		sig_probes;	/* sigaltstack() queries made (max 2) */
 	uintptr_t	sig_lo, sig_hi;	/* the alternate signal stack, or 0, 0 */
-	void		*mb[MBUF_CACHE_SLOTS];	/* free mbuf slots */
-	void		*cl[MBUF_CACHE_SLOTS];	/* free cluster slots */
+	void		*mb[MBUF_MB_SLOTS];	/* free mbuf slots */
+	void		*cl[MBUF_CL_SLOTS];	/* free cluster slots */
 	int64_t		mtypes[256];	/* live mbufs by type: this thread's share */
 	struct mbuf_thread *next, *prev; /* registry of threads */
 	/* a violation reported by Go during the current call */

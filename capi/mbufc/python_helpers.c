@@ -202,6 +202,18 @@ static struct {
 	int	(*tuple_set)(void *, ssize_t, void *);
 	void	*(*err_occurred)(void);
 	int	objects_ok;
+	/* for mbuf_py_memoryviews: read-only exporters of the storage */
+	void	*(*type_from_spec)(void *);
+	void	*(*generic_alloc)(void *, ssize_t);
+	void	(*object_free)(void *);
+	int	(*fill_info)(struct py_buffer *, void *, void *, ssize_t, int, int);
+	void	*(*memoryview_of)(void *);
+	void	*(*list_new)(ssize_t);
+	int	(*list_set)(void *, ssize_t, void *);
+	void	*(*getattr)(void *, const char *);
+	ssize_t	(*long_value)(void *);
+	void	*base_object;			/* PyBaseObject_Type */
+	int	views_ok;
 } py;
 static pthread_once_t py_once = PTHREAD_ONCE_INIT;
 
@@ -226,6 +238,16 @@ py_resolve(void)
 	SYM(tuple_new, "PyTuple_New");
 	SYM(tuple_set, "PyTuple_SetItem");
 	SYM(err_occurred, "PyErr_Occurred");
+	SYM(type_from_spec, "PyType_FromSpec");
+	SYM(generic_alloc, "PyType_GenericAlloc");
+	SYM(object_free, "PyObject_Free");
+	SYM(fill_info, "PyBuffer_FillInfo");
+	SYM(memoryview_of, "PyMemoryView_FromObject");
+	SYM(list_new, "PyList_New");
+	SYM(list_set, "PyList_SetItem");
+	SYM(getattr, "PyObject_GetAttrString");
+	SYM(long_value, "PyLong_AsSsize_t");
+	SYM(base_object, "PyBaseObject_Type");
 #undef SYM
 	py.ok = py.gil_ensure && py.gil_release && py.get_buffer &&
 	    py.release_buffer && py.incref && py.decref && py.err_clear &&
@@ -233,6 +255,10 @@ py_resolve(void)
 	py.objects_ok = py.ok && py.gil_check && py.bytes_new &&
 	    py.bytes_data && py.long_new && py.tuple_new && py.tuple_set &&
 	    py.err_occurred;
+	py.views_ok = py.objects_ok && py.type_from_spec && py.generic_alloc &&
+	    py.object_free && py.fill_info && py.memoryview_of &&
+	    py.list_new && py.list_set && py.getattr && py.long_value &&
+	    py.base_object;
 }
 
 static int
@@ -1386,4 +1412,188 @@ mbuf_py_views(struct mbuf **mp, int off, int len, int how, struct mbuf **keep,
 	}
 	*keep = k;
 	return py_put(&c, m, count);
+}
+
+/*
+ * Read-only memoryviews of a packet's storage (Packet.view, buffers).
+ *
+ * A memoryview needs an object that exports the memory.  A ctypes array
+ * at the address would do, but it is writable and reachable as the
+ * memoryview's .obj: Python code could write through it behind
+ * copy-on-write's back, or into storage lent by an immutable object
+ * (from_buffer(b"...")).  So the exporter is a small type of our own whose
+ * buffer is read-only, made once with PyType_FromSpec.  The first piece's
+ * exporter owns the views' reference on the storage (an m_copym of the
+ * range, as mbuf_py_views takes); the other pieces hold a reference on
+ * that exporter, so the storage stays until the last memoryview goes.
+ */
+struct py_storage {			/* after the object's header */
+	void		*head;		/* the piece that owns keep, or NULL */
+	struct mbuf	*keep;		/* the reference on the storage */
+	void		*buf;
+	ssize_t		len;
+};
+
+struct py_type_slot {			/* PyType_Slot */
+	int		slot;
+	void		*fn;
+};
+
+struct py_type_spec {			/* PyType_Spec */
+	const char		*name;
+	int			basicsize;
+	int			itemsize;
+	unsigned int		flags;
+	struct py_type_slot	*slots;
+};
+
+#define	PY_BF_GETBUFFER		1		/* typeslots.h */
+#define	PY_TP_DEALLOC		52
+#define	PY_TPFLAGS_DEFAULT	(1U << 18)	/* HAVE_VERSION_TAG */
+#define	PY_TPFLAGS_NO_NEW	(1U << 7)	/* DISALLOW_INSTANTIATION */
+
+static void		*py_storage_type;	/* made with the GIL held */
+static ssize_t		py_object_head;		/* object.__basicsize__ */
+
+/* our fields of exporter o: after the header, whose size differs between
+ * builds of CPython (free-threaded ones have a larger one) */
+static struct py_storage *
+py_storage_of(void *o)
+{
+	return (struct py_storage *)((char *)o + py_object_head);
+}
+
+static int
+py_storage_getbuffer(void *self, struct py_buffer *view, int flags)
+{
+	struct py_storage *s = py_storage_of(self);
+
+	/* readonly 1: a request for a writable buffer raises BufferError */
+	return py.fill_info(view, self, s->buf, s->len, 1, flags);
+}
+
+static void
+py_storage_dealloc(void *self)
+{
+	struct py_storage *s = py_storage_of(self);
+
+	if (s->keep != NULL)
+		m_freem(s->keep);
+	if (s->head != NULL)
+		py.decref(s->head);
+	py.object_free(self);
+	py.decref(py_storage_type);	/* each instance holds a reference */
+}
+
+/* the exporter type, made at the first call; 0 or -1 (an exception set) */
+static int
+py_storage_ready(void)
+{
+	static struct py_type_slot slots[] = {
+		{ PY_BF_GETBUFFER, (void *)py_storage_getbuffer },
+		{ PY_TP_DEALLOC, (void *)py_storage_dealloc },
+		{ 0, NULL },
+	};
+	static struct py_type_spec spec = {
+		"mbuf.Storage", 0, 0, PY_TPFLAGS_DEFAULT | PY_TPFLAGS_NO_NEW,
+		slots,
+	};
+	void *size;
+
+	if (py_storage_type != NULL)
+		return 0;
+	if ((size = py.getattr(py.base_object, "__basicsize__")) == NULL)
+		return -1;
+	py_object_head = py.long_value(size);
+	py.decref(size);
+	if (py_object_head < 0)
+		return -1;	/* PyLong_AsSsize_t set the error */
+	spec.basicsize = (int)(py_object_head + sizeof(struct py_storage));
+	py_storage_type = py.type_from_spec(&spec);
+	return py_storage_type != NULL ? 0 : -1;
+}
+
+/* a list of read-only memoryviews of the count pieces of chain k, which
+ * the list's objects own from now on; NULL: Python's exception is set */
+static void *
+py_storage_list(struct mbuf *k, int count)
+{
+	void *list, *mv, *head = NULL, *o;
+	struct py_storage *s;
+	struct mbuf *n;
+	int i = 0;
+
+	if (py_storage_ready() != 0 || (list = py.list_new(count)) == NULL) {
+		m_freem(k);
+		return NULL;
+	}
+	for (n = k; n != NULL && i < count; n = n->m_next) {
+		if (n->m_len <= 0)
+			continue;
+		if ((o = py.generic_alloc(py_storage_type, 0)) == NULL)
+			goto fail;
+		s = py_storage_of(o);
+		s->buf = mtod(n, void *);
+		s->len = n->m_len;
+		if (head == NULL) {
+			s->keep = k;		/* o owns the storage now */
+			head = o;
+		} else {
+			py.incref(head);
+			s->head = head;
+		}
+		mv = py.memoryview_of(o);
+		py.decref(o);			/* the memoryview holds it */
+		if (mv == NULL)
+			goto fail;
+		py.list_set(list, i++, mv);	/* steals */
+	}
+	return list;
+fail:
+	if (head == NULL)
+		m_freem(k);
+	py.decref(list);	/* and the views made so far, and keep with them */
+	return NULL;
+}
+
+void *
+mbuf_py_memoryviews(struct mbuf **mp, int off, int len, int how, int max)
+{
+	const char *fn = "mbuf_py_memoryviews";
+	struct pycall c;
+	struct mbuf *m, *k, *n;
+	long plen;
+	int r, g, count = 0;
+	void *list;
+
+	if (!py_objects() || !py.views_ok)
+		return NULL;
+	if ((r = py_take(&c, mp, &m, fn)) != 0)
+		return py_int(r);
+	if ((plen = py_length(m, fn)) < 0)
+		return py_int(py_put(&c, m, MBUF_PY_VIOLATION));
+	if (len < 0 || max < 0)
+		return py_int(py_put(&c, m, MBUF_PY_VALUE));
+	if (off < 0 || off > plen || (len != M_COPYALL && len > plen - off))
+		return py_int(py_put(&c, m, MBUF_PY_RANGE));
+	k = NULL;
+	if ((len == M_COPYALL ? plen - off : len) > 0 &&
+	    (k = m_copym(m, off, len, how)) == NULL)
+		return py_int(py_put(&c, m, MBUF_PY_NOMEM));
+	for (n = k; n != NULL; n = n->m_next)
+		if (n->m_len > 0)
+			count++;
+	if (max > 0 && count > max) {
+		m_freem(k);
+		return py_int(py_put(&c, m, count));
+	}
+	/* the packet goes back first: building objects can run finalizers */
+	if ((r = py_put(&c, m, 0)) != 0) {
+		m_freem(k);
+		return py_int(r);
+	}
+	g = py.gil_ensure();
+	list = py_storage_list(k, count);
+	py.gil_release(g);
+	return list;
 }

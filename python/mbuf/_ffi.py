@@ -886,6 +886,8 @@ FUNCTIONS = (
     ("mbuf_py_set_header", c_int, (c_void_p, c_int, c_uint), False),
     # mbuf_py_views: function(pointer to pointer to struct mbuf, int, int, int, pointer to pointer to struct mbuf, pointer to struct iovec, int) returning int
     ("mbuf_py_views", c_int, (c_void_p, c_int, c_int, c_int, c_void_p, c_void_p, c_int), False),
+    # mbuf_py_memoryviews: function(pointer to pointer to struct mbuf, int, int, int, int) returning pointer to void
+    ("mbuf_py_memoryviews", c_void_p, (c_void_p, c_int, c_int, c_int, c_int), False),
     # mbuf_leak_report: function(pointer to struct _IO_FILE) returning int
     ("mbuf_leak_report", c_int, (c_void_p,), False),
     # mbuf_leak_count: function(void) returning int

@@ -15,11 +15,10 @@ range (view(), buffers()), released only when the last memoryview goes.
 So nothing reads or writes memory the library has reused.
 
 Views as memoryviews: on Python 3.11 a class written in Python cannot
-export a buffer (__buffer__ is 3.12+), so a view is a memoryview over a
-ctypes array at the storage's address, and the array carries the object
-that frees the copy.  The memoryview is read-only; its .obj is that array,
-which a caller could write through: doing so writes shared storage behind
-copy-on-write's back (memory-safe, but the other sharers see it).
+export a buffer (__buffer__ is 3.12+), so the library makes the exporter
+(mbuf.Storage, one per piece): its buffer is read-only, so neither the
+memoryview nor its .obj writes the storage, and it holds the view's
+reference on the storage.
 """
 from __future__ import annotations
 
@@ -47,7 +46,6 @@ _RANGE, _VALUE, _NOTFOUND = _ffi.MBUF_PY_RANGE, _ffi.MBUF_PY_VALUE, _ffi.MBUF_PY
 _SETTABLE = _ffi.MBUF_PY_SETTABLE_FLAGS
 _Info = _ffi.mbuf_py_info
 _Header = _ffi.mbuf_py_header
-_IOVec = _ffi.iovec
 _byref, _c_void_p, _c_char = ctypes.byref, ctypes.c_void_p, ctypes.c_char
 _new = object.__new__
 
@@ -87,7 +85,7 @@ _tags = _fn("mbuf_py_tags", ctypes.py_object)
 _mbufs = _fn("mbuf_py_mbufs")
 _header = _fn("mbuf_py_header")
 _set_header = _fn("mbuf_py_set_header")
-_views = _fn("mbuf_py_views")
+_memoryviews = _fn("mbuf_py_memoryviews", ctypes.py_object)
 _attach_memory = getattr(pylib, "mbuf_attach_pyobject")
 _attach_memory.restype = ctypes.c_void_p
 _attach_memory.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.py_object,
@@ -441,22 +439,6 @@ class PacketHeader:
                         "pickled or copied")
 
 
-class _Keep:
-    """The reference views hold on their storage: an m_copym of the range,
-    freed when the last memoryview over it goes."""
-    __slots__ = ("_c",)
-    _c: Any
-
-    def __del__(self, _free=_free):
-        _free(self._c)
-
-
-def _memoryview(iov: Any, keep: _Keep) -> memoryview:
-    arr = (_c_char * iov.iov_len).from_address(iov.iov_base)
-    arr._keep = keep                    # the memoryview holds arr, arr holds keep
-    return memoryview(arr).cast("B").toreadonly()
-
-
 # ---- the packet ----------------------------------------------------------------
 
 class Packet:
@@ -597,7 +579,7 @@ class Packet:
         copy on write.  Data in a small mbuf (no cluster) is copied once.
         """
         views = self._views(off, n, 1, "view")
-        if views is None:
+        if type(views) is not list:
             raise BufferError("view(%s, %s): the range spans mbufs; pulldown() it first, "
                               "or use buffers() or bytes" % (off, n))
         return views[0] if views else memoryview(b"")
@@ -606,27 +588,18 @@ class Packet:
         """Read-only memoryviews of the pieces of [off, off+n), one per
         non-empty mbuf, in order, for socket.sendmsg and writev: zero copy,
         with the same reference on the storage as view()."""
-        return self._views(off, n, _ffi.M_IOVEC_MAX, "buffers") or []
+        return self._views(off, n, 0, "buffers")
 
-    def _views(self, off: Any, n: Any, room: int, what: str) -> Optional[List[memoryview]]:
-        """Memoryviews of the pieces of [off, off+n), at most room of them
-        if fixed (else None), or as many as there are."""
+    def _views(self, off: Any, n: Any, most: int, what: str) -> Any:
+        """Memoryviews of the pieces of [off, off+n) as a list; if there
+        are more than most (> 0), their number."""
         off = _int(off, what)
         n = _COPYALL if n is None else _int(n, what)
-        fixed = room == 1
-        while True:
-            keep = _Keep()
-            keep._c = _Cell()
-            iov = (_IOVec * room)()
-            r = _views(self._c, off, n, _DW, keep._c, iov, room)
-            if r < 0:
-                raise _error(r, "%s(%d, %s)" % (what, off, "to the end" if n == _COPYALL else n),
-                             self)
-            if r <= room:
-                return [_memoryview(iov[i], keep) for i in range(r)]
-            if fixed:
-                return None         # nothing was kept
-            room = r
+        r = _memoryviews(self._c, off, n, _DW, most)
+        if type(r) is int and r < 0:
+            raise _error(r, "%s(%d, %s)" % (what, off, "to the end" if n == _COPYALL else n),
+                         self)
+        return r
 
     def __buffer__(self, flags: int) -> memoryview:
         """memoryview(p) on Python 3.12+: view() of the whole packet."""

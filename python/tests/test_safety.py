@@ -4,6 +4,7 @@ One test per defect the issue reports, each written to fail on the code
 before the fix; the crashing ones run in a child process (helpers.run), so
 a SIGSEGV or SIGABRT fails the test instead of killing pytest.
 """
+import ctypes
 import gc
 import pickle
 import sys
@@ -149,6 +150,36 @@ def test_views_hold_their_own_reference_on_the_storage(no_leaks):
     q.free()
     r.free()
     del v, w, bufs                      # the copies go with the last view
+
+
+def test_nothing_a_view_hands_out_writes_the_storage(no_leaks):
+    # before: a view's .obj was a ctypes array over the storage, so
+    # memoryview(v.obj) wrote shared clusters behind copy-on-write's back
+    # and the storage of an immutable bytes lent to from_buffer
+    lent = bytes(range(256)) * 8
+    p, q = Packet.from_buffer(lent), Packet(DATA)
+    shared = q.copy()
+    views = [p.view(), p.view(5, 10), q.view(0, 100)] + p.buffers() + q.buffers()
+    for v in views:
+        assert v.readonly
+        with pytest.raises(TypeError):
+            memoryview(v.obj).cast("B")[0] = 0x41
+        with pytest.raises(TypeError):
+            v.obj[0] = 0x41
+        with pytest.raises(TypeError):   # asks for a writable buffer
+            (ctypes.c_char * 1).from_buffer(v.obj)
+    assert lent == bytes(range(256)) * 8
+    assert bytes(q) == DATA and bytes(shared) == DATA
+    try:                                # 3.10+: no exporter without storage
+        bare = type(views[0].obj)()
+    except TypeError:
+        pass
+    else:                               # 3.9: one that exports nothing
+        assert len(memoryview(bare)) == 0
+    p.free()
+    q.free()
+    shared.free()
+    del views, v
 
 
 def test_mbuf_and_pkthdr_views_raise_after_free():
