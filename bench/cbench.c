@@ -6,7 +6,7 @@
  *   copy rows   -> memcpy of the same size (not inlined)
  *   chain rows  -> the same operation written plainly in C over a minimal
  *                  buffer list (what a hand-rolled packet library would do)
- * Every figure is the median of 7 timed runs after a warm-up run
+ * Every figure is the best of 7 timed runs after a warm-up run
  * (bench/harness.h, shared with the DPDK peer bench/dpdkbench.c);
  * bench/ctable.py joins the two programs' rows into make bench's table.
  *

@@ -169,6 +169,51 @@ case_unused(void)
 	exit(0);
 }
 
+/*
+ * What the README calls fine: a child that execs at once (posix_spawn,
+ * system, vfork+exec, fork+exec) runs, and the parent goes on.
+ */
+static int
+exit_status(pid_t pid)
+{
+	int status = 0;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void
+case_exec(void)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)"exit 7",
+	    NULL };
+	pid_t pid;
+	volatile int ok = 1;	/* vfork shares this frame */
+
+	alarm(60);
+	use_library();
+	ok &= posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) == 0 &&
+	    exit_status(pid) == 7;
+	ok &= system("exit 5") == 5 << 8;
+	if ((pid = vfork()) == 0) {
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	ok &= exit_status(pid) == 7;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	ok &= exit_status(pid) == 7;
+	churn(NULL);
+	m_freem(keep);
+	printf("exec: %s\n", ok && tu_all_types_zero() ? "ok" : "WRONG");
+	fflush(stdout);
+	exit(0);
+}
+
 static const struct tu_death_case cases[] = {
 	{ "get", case_get },
 	{ "freem", case_freem },
@@ -177,6 +222,7 @@ static const struct tu_death_case cases[] = {
 	{ "thread", case_thread },
 	{ "soft", case_soft },
 	{ "unused", case_unused },
+	{ "exec", case_exec },
 	{ NULL, NULL },
 };
 
@@ -222,5 +268,10 @@ main(int argc, char **argv)
 	if (strstr(out, "soft: ok") == NULL ||
 	    strstr(out, "forked child: exit 0") == NULL)
 		fprintf(stderr, "soft case output:\n%s\n", out);
+	status = tu_run_child("exec", 60, out, sizeof(out));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "exec: ok") != NULL);
+	if (strstr(out, "exec: ok") == NULL)
+		fprintf(stderr, "exec case output:\n%s\n", out);
 	return tu_finish("test_fork");
 }

@@ -249,8 +249,227 @@ child_storm(void)
 	exit(0);
 }
 
+/*
+ * The README's contract, one claim at a time, with raise(): the handler
+ * interrupts the main thread outside the library, so what it may do
+ * depends only on what it calls.
+ */
+enum { DO_CACHE = 1, DO_GO, DO_TAGGED, DO_DRAIN, DO_REFILL };
+static volatile sig_atomic_t step;	/* read by the handler */
+/* more mbufs than a thread's mbuf cache holds (512), and its cluster
+   cache's size (internal.h: MBUF_MB_SLOTS, MBUF_CL_SLOTS) */
+#define	MANY		600
+#define	CL_SLOTS	64
+static struct mbuf *keep, *tagged, *volatile many[MANY];
+static volatile int nmany, cache_ok, go_refused, tagged_refused;
+static struct mbuf *volatile pchain, *volatile pulled;
+
+static long
+needs_go_reports(void)
+{
+	return __atomic_load_n(&needs_go, __ATOMIC_RELAXED);
+}
+
+static void
+on_contract_signal(int sig)
+{
+	struct mbuf *m, *h, *c, *cl;
+	long before = needs_go_reports();
+	int i, zero = 1;
+
+	(void)sig;
+	switch (step) {
+	case DO_CACHE:
+		/* each call the README lists, served by the cache */
+		m = m_get(M_DONTWAIT, MT_DATA);
+		h = m_gethdr(M_DONTWAIT, MT_HEADER);
+		c = m_getclr(M_DONTWAIT, MT_DATA);
+		cl = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+		if (h != NULL)
+			MCLGET(h, M_DONTWAIT);
+		for (i = 0; c != NULL && i < MLEN; i++)
+			zero &= mtod(c, unsigned char *)[i] == 0;
+		cache_ok = m != NULL && h != NULL && c != NULL && cl != NULL &&
+		    (h->m_flags & M_EXT) != 0 && (cl->m_flags & M_EXT) != 0 &&
+		    zero;
+		m_free(m);
+		m_freem(h);
+		m_freem(c);
+		m_freem(cl);
+		break;
+	case DO_GO:
+		/* m_dup always needs the core */
+		go_refused = m_dup(keep, 0, 10, M_DONTWAIT) == NULL &&
+		    needs_go_reports() == before + 1;
+		break;
+	case DO_TAGGED:
+		/* a packet with a tag is freed by the core: refused, kept */
+		m_freem(tagged);
+		tagged_refused = needs_go_reports() == before + 1;
+		break;
+	case DO_DRAIN:
+		/* more frees than the cache holds: the rest are refused */
+		for (i = 0; i < nmany; i++) {
+			long b = needs_go_reports();
+
+			m_free(many[i]);
+			if (needs_go_reports() == b)
+				many[i] = NULL;		/* freed */
+		}
+		/* the cache is full: m_pullup's free of the mbuf it empties
+		   is refused, which must not cut the chain */
+		pulled = m_pullup(pchain, 20);
+		break;
+	case DO_REFILL:
+		/* clusters until the cache is empty: then refused, NULL */
+		for (nmany = 0; nmany < MANY; nmany++)
+			if ((many[nmany] = m_getcl(M_DONTWAIT, MT_DATA,
+			    M_PKTHDR)) == NULL)
+				break;
+		break;
+	}
+}
+
+static void
+contract_signal(int what)
+{
+	step = what;
+	raise(SIGUSR1);
+	step = 0;
+}
+
+static void
+child_contract(void)
+{
+	struct sigaction sa;
+	struct m_tag *mt;
+	int i, n, freed = 0, refused_drain, live, kept, ok = 1;
+	struct mbuf *m, *second;
+	unsigned char bytes[70];
+
+	alarm(60);
+	/* the thread's first calls (and one into Go) outside any handler */
+	keep = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	keep->m_len = keep->m_pkthdr.len = 100;
+	m_freem(m_dup(keep, 0, 10, M_DONTWAIT));
+	tagged = m_gethdr(M_DONTWAIT, MT_DATA);
+	mt = m_tag_get(1, 4, M_DONTWAIT);
+	m_tag_prepend(tagged, mt);
+	mbuf_set_panic_handler(on_panic);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_contract_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	contract_signal(DO_CACHE);
+	printf("cache calls in a handler: %s\n", cache_ok ? "ok" : "WRONG");
+	ok &= cache_ok && needs_go == 0;
+
+	contract_signal(DO_GO);
+	printf("m_dup in a handler refused: %s\n", go_refused ? "ok" : "WRONG");
+	ok &= go_refused;
+
+	/* refused calls change nothing: main frees what they left (a
+	   second free would be reported as "other") */
+	live = tu_mtype(MT_DATA);
+	contract_signal(DO_TAGGED);
+	kept = tu_mtype(MT_DATA) == live && m_tag_first(tagged) == mt;
+	printf("tagged m_freem in a handler refused, packet kept: %s\n",
+	    tagged_refused && kept ? "ok" : "WRONG");
+	ok &= tagged_refused && kept;
+	m_freem(tagged);
+
+	for (nmany = 0; nmany < MANY; nmany++)
+		many[nmany] = m_get(M_DONTWAIT, MT_DATA);
+	/* 10 + 10 + 50 bytes 0..69, for the m_pullup after the frees */
+	pchain = m_gethdr(M_DONTWAIT, MT_DATA);
+	pchain->m_next = m_get(M_DONTWAIT, MT_DATA);
+	pchain->m_next->m_next = m_get(M_DONTWAIT, MT_DATA);
+	second = pchain->m_next;
+	for (i = 0, m = pchain; m != NULL; m = m->m_next) {
+		m->m_len = m->m_next != NULL ? 10 : 50;
+		for (int j = 0; j < m->m_len; j++)
+			mtod(m, unsigned char *)[j] = (unsigned char)i++;
+	}
+	pchain->m_pkthdr.len = 70;
+	contract_signal(DO_DRAIN);
+	n = pulled != NULL ? (int)m_length(pulled) : -1;
+	if (pulled != NULL)
+		m_copydata(pulled, 0, n < 70 ? n : 70, bytes);
+	for (i = 0; i < n && i < 70; i++)
+		if (bytes[i] != i)
+			break;
+	printf("m_pullup in a handler, its free refused: %d of 70 bytes "
+	    "kept: %s\n", n, n == 70 && i == 70 ? "ok" : "WRONG");
+	ok &= n == 70 && i == 70;
+	m_freem(pulled);
+	m_free(second);		/* the emptied mbuf its refused free left */
+	for (i = 0, refused_drain = 0; i < nmany; i++) {
+		if (many[i] == NULL) {
+			freed++;
+			continue;
+		}
+		refused_drain++;
+		m_free(many[i]);
+	}
+	printf("%d frees in a handler: %d by the cache, %d refused\n", MANY,
+	    freed, refused_drain);
+	ok &= freed > 0 && refused_drain > 0;
+
+	contract_signal(DO_REFILL);
+	printf("m_getcl in a handler until the cluster cache is empty: %d, "
+	    "then NULL: %s\n", nmany, nmany > 0 && nmany <= CL_SLOTS ? "ok" :
+	    "WRONG");
+	ok &= nmany > 0 && nmany <= CL_SLOTS;
+	for (i = 0; i < nmany; i++)
+		m_freem(many[i]);
+
+	m_freem(keep);
+	mbuf_set_panic_handler(NULL);
+	printf("reports: needs Go %ld, nested %ld, other %ld\n", needs_go,
+	    nested, other);
+	if (other != 0)
+		printf("first other violation: %s\n", other_msg);
+	if (ok && nested == 0 && other == 0 && tu_all_types_zero() &&
+	    mbuf_leak_count() == 0)
+		printf("contract: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
+/* debug mode sends every call to the core: in a handler, all refused */
+static void
+child_contract_debug(void)
+{
+	struct sigaction sa;
+	struct mbuf *m;
+
+	alarm(60);
+	m = m_get(M_DONTWAIT, MT_DATA);		/* and a call into Go */
+	m_freem(m_dup(m, 0, 0, M_DONTWAIT));
+	m_freem(m);
+	mbuf_set_panic_handler(on_panic);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_contract_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	contract_signal(DO_REFILL);
+	mbuf_set_panic_handler(NULL);
+	printf("debug mode: %d allocated in a handler, needs Go %ld, "
+	    "other %ld\n", nmany, needs_go, other);
+	if (nmany == 0 && needs_go == 1 && other == 0 && nested == 0 &&
+	    tu_all_types_zero() && mbuf_leak_count() == 0)
+		printf("contract debug: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
 static const struct tu_death_case children[] = {
 	{ "storm", child_storm },
+	{ "contract", child_contract },
+	{ "contract-debug", child_contract_debug },
 	{ NULL, NULL },
 };
 
@@ -266,5 +485,19 @@ main(int argc, char **argv)
 	CHECK(strstr(out, "storm: ok") != NULL);
 	if (strstr(out, "storm: ok") == NULL || !WIFEXITED(status))
 		fprintf(stderr, "storm: status %#x, output:\n%s\n", status, out);
+	status = tu_run_child("contract", 60, out, sizeof(out));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "contract: ok") != NULL);
+	if (strstr(out, "contract: ok") == NULL || !WIFEXITED(status))
+		fprintf(stderr, "contract: status %#x, output:\n%s\n", status,
+		    out);
+	setenv("MBUF_DEBUG", "1", 1);
+	status = tu_run_child("contract-debug", 60, out, sizeof(out));
+	unsetenv("MBUF_DEBUG");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "contract debug: ok") != NULL);
+	if (strstr(out, "contract debug: ok") == NULL || !WIFEXITED(status))
+		fprintf(stderr, "contract-debug: status %#x, output:\n%s\n",
+		    status, out);
 	return tu_finish("test_signals");
 }

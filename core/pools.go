@@ -440,7 +440,11 @@ func (p *Pools) clget(m *Mbuf, how int) {
 // attachCluster makes m the holder of cluster buf (MCLINITREFERENCE etc.).
 func (p *Pools) attachCluster(m *Mbuf, buf uintptr) {
 	e := m.ExtStorage()
-	*e = ExtStorage{RefCnt: 1, Buf: buf, Arg: p.g.ClusterCache, Size: MCLBYTES, Paddr: PaddrInvalid}
+	// field by field, as the C fast path does: the page array of the
+	// union is never used, and clearing it cost more than the rest
+	e.Lock, e.RefCnt, e.Flags = 0, 1, 0
+	e.Buf, e.Free, e.Arg, e.Size = buf, 0, p.g.ClusterCache, MCLBYTES
+	e.MType, e.Paddr = 0, PaddrInvalid
 	setPtr(m.ExtRefPtr(), m)
 	m.Data = buf
 	m.Flags = m.Flags&^M_EXTCOPYFLAGS | M_EXT | M_EXT_CLUSTER | M_EXT_RW
@@ -524,8 +528,7 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 		p.deleteTags(fn, m, nil)
 	}
 	if m.Flags&M_EXT != 0 {
-		p.countType(int(m.Type), -1)
-		p.extFree(m)
+		p.extFree(m, int(m.Type))
 	} else {
 		p.putMbufOf(m, int(m.Type))
 	}
@@ -538,14 +541,17 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
 	}
-	p.countType(int(m.Type), -1)
-	p.extFree(m)
+	p.extFree(m, int(m.Type))
 }
 
 // extFree implements the 2007 holder/sharer rule. The holder (the mbuf
 // whose descriptor the storage uses) stays allocated as a zombie while
 // sharers remain; the last reference frees the storage, then the holder.
-func (p *Pools) extFree(m *Mbuf) {
+//
+// typ is m's type, counted as no longer live when m goes back to its
+// cache in the same step (one per-P critical section, not two); < 0 when
+// it was counted already (a zombie holder).
+func (p *Pools) extFree(m *Mbuf, typ int) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
 	if embedded {
@@ -555,35 +561,41 @@ func (p *Pools) extFree(m *Mbuf) {
 	}
 	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
 		if embedded {
+			if typ >= 0 {
+				p.countType(typ, -1) // freed, though its slot stays a zombie
+			}
 			return
 		}
 		setPtr(m.ExtRefPtr(), m)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	if !embedded {
 		// The holder is a zombie: dropping its last reference frees the
 		// storage and the holder; then the sharer itself goes.
 		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
-		p.extFree(holder)
+		p.extFree(holder, -1)
 		setPtr(m.ExtRefPtr(), m)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 		return
 	}
 	e := m.ExtStorage()
 	switch {
 	case m.Flags&M_EXT_CLUSTER != 0:
 		p.putCluster(e.Buf)
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	case e.Free != 0:
 		// The callback frees the mbuf itself (pool_cache_put(mb_cache, m)).
+		if typ >= 0 {
+			p.countType(typ, -1)
+		}
 		p.mbufs.a.setStateOf(Addr(m), stateFreeing)
 		p.callExtFree(e.Free, Addr(m), e.Buf, e.Size, e.Arg)
 	default:
 		if p.hooks.FreeMalloc != nil {
 			p.hooks.FreeMalloc(e.Buf)
 		}
-		p.putMbuf(m)
+		p.putMbufOf(m, typ)
 	}
 }
 

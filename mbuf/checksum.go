@@ -76,25 +76,45 @@ func sum16(b []byte) uint16 {
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[40:48]), c)
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[48:56]), c)
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[56:64]), c)
-		s, c = bits.Add64(s, 0, c)
-		s += c // a carry out of that leaves s at 0: add it round
+		// Adding the carry back cannot carry again: after an add that
+		// carried, s is at most 2^64-2 (by induction over the adds, the
+		// first of which had no carry in).
+		s, _ = bits.Add64(s, 0, c)
 		b = b[64:]
 	}
 	for len(b) >= 8 {
 		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), 0)
-		s += c
+		s, _ = bits.Add64(s, 0, c)
 		b = b[8:]
 	}
-	if len(b) > 0 {
-		var tail [8]byte
-		copy(tail[:], b)
-		s, c = bits.Add64(s, binary.LittleEndian.Uint64(tail[:]), 0)
-		s += c
+	// the last 0-7 bytes, as the low bytes of one more little-endian word
+	var t uint64
+	if len(b) >= 4 {
+		t = uint64(binary.LittleEndian.Uint32(b))
+		b = b[4:]
+		if len(b) >= 2 {
+			t |= uint64(binary.LittleEndian.Uint16(b)) << 32
+			b = b[2:]
+			if len(b) == 1 {
+				t |= uint64(b[0]) << 48
+			}
+		} else if len(b) == 1 {
+			t |= uint64(b[0]) << 32
+		}
+	} else if len(b) >= 2 {
+		t = uint64(binary.LittleEndian.Uint16(b))
+		if len(b) == 3 {
+			t |= uint64(b[2]) << 16
+		}
+	} else if len(b) == 1 {
+		t = uint64(b[0])
 	}
+	s, c = bits.Add64(s, t, 0)
+	s, _ = bits.Add64(s, 0, c)
 	// fold 64 -> 16 bits, carries going round
-	t := (s >> 32) + (s & 0xffffffff)
-	t = (t >> 32) + (t & 0xffffffff)
-	t = (t >> 16) + (t & 0xffff)
-	t = (t >> 16) + (t & 0xffff)
-	return bits.ReverseBytes16(uint16(t))
+	f := (s >> 32) + (s & 0xffffffff)
+	f = (f >> 32) + (f & 0xffffffff)
+	f = (f >> 16) + (f & 0xffff)
+	f = (f >> 16) + (f & 0xffff)
+	return bits.ReverseBytes16(uint16(f))
 }

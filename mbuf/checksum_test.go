@@ -89,3 +89,19 @@ func TestChecksumUpdate(t *testing.T) {
 		}
 	}
 }
+
+// Long runs of 0xff bytes drive the 64-bit sum to its largest values,
+// where a lost carry would show.
+func TestChecksumCarries(t *testing.T) {
+	for _, n := range []int{64, 128, 1500, 4096, 65535} {
+		for _, prefix := range [][]byte{nil, {0xff}, {0, 1}, {0xfe, 0xff, 0xff}} {
+			b := append(append([]byte{}, prefix...), make([]byte, n)...)
+			for i := len(prefix); i < len(b); i++ {
+				b[i] = 0xff
+			}
+			if got, want := Checksum(b), naiveSum(b); got != want {
+				t.Fatalf("n=%d prefix %x: %#04x, want %#04x", n, prefix, got, want)
+			}
+		}
+	}
+}

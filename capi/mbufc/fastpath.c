@@ -187,8 +187,8 @@ mbuf__probe_sigstack(struct mbuf_thread *t)
 	}
 }
 
-int
-mbuf__enter_slow(const char *fn)
+static MBUF_COLD int
+enter_slow(const char *fn)
 {
 	struct mbuf_thread *t;
 
@@ -219,6 +219,43 @@ mbuf__enter_slow(const char *fn)
 	__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 1;
+}
+
+/*
+ * MBUF_ENTER and MBUF_FLUSH are out of line: they bracket a call into Go
+ * (50-100 ns), where a call more costs nothing, and inlined they cost the
+ * fast paths they sit beside registers and instructions (m_adj 76 -> 84,
+ * m_prepend 94 -> 106 instructions under callgrind).
+ */
+int
+mbuf__enter(const char *fn)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	if (MBUF_LIKELY(t != NULL && t->idle == 1 && t->sig_probes == 2 &&
+	    !mbuf__forked && !mbuf__on_sigstack(t))) {
+		t->call = fn;
+		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return 1;
+	}
+	return enter_slow(fn);
+}
+
+void
+mbuf__flush(void)
+{
+	struct mbuf_thread *t = mbuf__self;
+
+	if (MBUF_LIKELY(t != NULL)) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->call = NULL;
+		__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+		if (MBUF_UNLIKELY(t->sig_probes < 2))
+			mbuf__probe_sigstack(t);
+		if (MBUF_UNLIKELY(t->pending))
+			mbuf__flush_pending_slow(t);
+	}
 }
 
 static void
@@ -319,7 +356,7 @@ mag_count(const int *np)
  * if the caches may not be used now (nested call, fork()).
  */
 static int
-mag_enter_wait(struct mbuf_thread *t)
+mag_enter_wait_slow(struct mbuf_thread *t)
 {
 	for (;;) {
 		if (!mbuf__mag_enter(t))
@@ -332,6 +369,17 @@ mag_enter_wait(struct mbuf_thread *t)
 		pthread_mutex_lock(&registry_lock);
 		pthread_mutex_unlock(&registry_lock);
 	}
+}
+
+MBUF_INLINE int
+mag_enter_wait(struct mbuf_thread *t)
+{
+	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
+		if (MBUF_LIKELY(((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0))
+			return 1;
+		mbuf__mag_leave(t);
+	}
+	return mag_enter_wait_slow(t);
 }
 
 /* push slots into a magazine of t (in a section); the excess goes back */
@@ -356,7 +404,7 @@ mag_append(struct mbuf_thread *t, int kind, void **v, int n)
  * outside any section, since the core may run drain hooks that free into
  * this very cache, and appended afterwards.
  */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 {
 	void *batch[MBUF_MAX_BATCH];
@@ -393,7 +441,7 @@ drain_half(struct mbuf_thread *t, int kind)
 	*np = have - MAG_BATCH(kind);
 }
 
-MBUF_COLD struct mbuf *
+MBUF_BATCH_PATH struct mbuf *
 mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
     const char *fn)
 {
@@ -417,7 +465,7 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	}
 }
 
-static MBUF_COLD char *
+static MBUF_BATCH_PATH char *
 alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 {
 	char *c;
@@ -474,7 +522,7 @@ get_go(int how, int type, int hdr, const char *fn)
 }
 
 /* get() when the cache cannot serve it on the spot */
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 get_slow(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__thread();
@@ -637,7 +685,7 @@ getcl_go(int how, int type, int flags)
 	return m;
 }
 
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 getcl_slow(int how, int type, int flags)
 {
 	struct mbuf_thread *t = mbuf__thread();
@@ -736,7 +784,7 @@ m_mballoc(int nmb, int how)
  * section), giving the older half of a full one back to the core; 0 if
  * that cannot be done now (in a signal handler: no Go there).
  */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
 	if (mbuf__on_sigstack(t))
@@ -896,7 +944,7 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /* free_fast, after making room in the magazines if that was the reason */
-static MBUF_COLD int
+static MBUF_BATCH_PATH int
 free_room(struct mbuf_thread *t, struct mbuf *m)
 {
 	if (!make_room(t, 2, 1))
@@ -909,7 +957,7 @@ free_room(struct mbuf_thread *t, struct mbuf *m)
  * section (waiting out a steal), with room made; what the caches cannot
  * do goes to the core, which also reports a nested call or fork().
  */
-static MBUF_COLD struct mbuf *
+static MBUF_BATCH_PATH struct mbuf *
 free_slow(struct mbuf *m, int chain, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
