@@ -372,13 +372,24 @@ at_exit_tests(void)
 	if (tu_failures > 0)
 		fprintf(stderr, "forgetful_at_exit: status %#x:\n%s\n", st, out);
 
-	st = run_child("stale_sigaltstack_at_exit", leak_env, out, sizeof(out));
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
-	CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated at exit") != NULL);
-	CHECK(strstr(out, "no signal stack") == NULL);
-	if (tu_failures > 0)
-		fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n%.4000s\n",
-		    st, out);
+	/*
+	 * Not under qemu-user: a thread there returns from a signal handler
+	 * with the TLS of the thread created last (mk/ilp32-exec.sh), and
+	 * this case is all signals.
+	 */
+	if (getenv("MBUF_TEST_EXEC") == NULL) {
+		st = run_child("stale_sigaltstack_at_exit", leak_env, out,
+		    sizeof(out));
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
+		CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated "
+		    "at exit") != NULL);
+		CHECK(strstr(out, "no signal stack") == NULL);
+		if (tu_failures > 0)
+			fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n"
+			    "%.4000s\n", st, out);
+	} else
+		printf("test_leakreport: stale_sigaltstack_at_exit skipped "
+		    "under an emulator\n");
 
 	/* debug mode: the report of a double free does not fault on 0x10 */
 	st = run_child("bad_owner_debug", debug_env, out, sizeof(out));
