@@ -15,70 +15,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <spawn.h>
-#include <sys/select.h>
 #include <time.h>
 
 #include "testutil.h"
 
 #define	CHILD_TIMEOUT	30
 #define	LIMIT		20
-
-/* run this program with "--child NAME"; returns the wait status */
-static int
-run_child(const char *name, char *out, size_t outsz)
-{
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)tu_self, (char *)"--child", (char *)name, NULL };
-	size_t n = 0;
-	ssize_t r;
-	int p[2], status = 0;
-	time_t deadline = time(NULL) + CHILD_TIMEOUT;
-	pid_t pid;
-
-	if (pipe(p) != 0) {
-		perror("pipe");
-		exit(2);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (tu_spawn(&pid, tu_self, &fa, argv, environ) != 0) {
-		perror("posix_spawn");
-		exit(2);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	for (;;) {
-		struct timeval tv = { 0, 100 * 1000 };
-		fd_set rd;
-
-		if (time(NULL) > deadline) {
-			kill(pid, SIGKILL);
-			snprintf(out + n, outsz - n, "\n[killed: no exit after %d s]\n",
-			    CHILD_TIMEOUT);
-			n += strlen(out + n);
-			break;
-		}
-		FD_ZERO(&rd);
-		FD_SET(p[0], &rd);
-		if (n < outsz - 1 &&
-		    select(p[0] + 1, &rd, NULL, NULL, &tv) > 0) {
-			r = read(p[0], out + n, outsz - 1 - n);
-			if (r <= 0)
-				break;
-			n += (size_t)r;
-		} else if (waitpid(pid, &status, WNOHANG) == pid) {
-			pid = 0;
-			break;
-		}
-	}
-	out[n] = '\0';
-	close(p[0]);
-	if (pid != 0)
-		waitpid(pid, &status, 0);
-	return status;
-}
 
 /* ---- in the child ------------------------------------------------------------ */
 
@@ -279,7 +221,7 @@ main(int argc, char **argv)
 		return 3;
 	}
 	for (i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
-		st = run_child(children[i].name, out, sizeof(out));
+		st = tu_run_child(children[i].name, CHILD_TIMEOUT, out, sizeof(out));
 		tu_checks++;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			tu_failures++;

@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <poll.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -29,81 +28,21 @@
 /* ---- running a child ------------------------------------------------------ */
 
 /*
- * Run this program with "--child NAME" and extra environment settings
+ * Run this program with "--child NAME" in an environment without the
+ * library's debug and leak-report switches, plus env's settings
  * (NULL-terminated); collect stderr and stdout into out.  Returns the wait
- * status; a child still running after CHILD_TIMEOUT seconds is killed and
- * reported as such in out.
- *
- * The output is read to end of file before the child is reaped: once
- * reaped, what it wrote last may still sit unread in the pipe.  (This
- * used to stop reading as soon as waitpid found the child gone, after a
- * quiet spell: a child that wrote its whole report and exited in that
- * moment, as a slow parent under valgrind lets happen, came back with
- * its exit status and none of its output.)
+ * status (SIGKILL for a child still running after CHILD_TIMEOUT seconds).
  */
 static int
 run_child(const char *name, const char *const *env, char *out, size_t outsz)
 {
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)tu_self, (char *)"--child", (char *)name, NULL };
-	char *envp[256];
-	size_t n = 0;
-	ssize_t r;
-	int p[2], i, k = 0, status = 0, killed = 0;
-	time_t deadline = time(NULL) + CHILD_TIMEOUT;
-	pid_t pid;
+	const char *changes[16] = { "MBUF_DEBUG", "MBUF_LEAK_REPORT" };
+	size_t k = 2;
 
-	for (i = 0; environ[i] != NULL && k < 240; i++)
-		if (strncmp(environ[i], "MBUF_DEBUG=", 11) != 0 &&
-		    strncmp(environ[i], "MBUF_LEAK_REPORT=", 17) != 0)
-			envp[k++] = environ[i];
-	for (i = 0; env != NULL && env[i] != NULL && k < 254; i++)
-		envp[k++] = (char *)env[i];
-	envp[k] = NULL;
-	if (pipe(p) != 0) {
-		perror("pipe");
-		exit(2);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (tu_spawn(&pid, tu_self, &fa, argv, envp) != 0) {
-		perror("posix_spawn");
-		exit(2);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	/* read until end of file: every writer (the child) is gone */
-	for (;;) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		char sink[512];
-
-		if (!killed && time(NULL) > deadline) {
-			kill(pid, SIGKILL);	/* its pipe closes: EOF follows */
-			killed = 1;
-		}
-		if (poll(&pf, 1, 100) <= 0)
-			continue;
-		if (n < outsz - 1)
-			r = read(p[0], out + n, outsz - 1 - n);
-		else
-			r = read(p[0], sink, sizeof(sink));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (n < outsz - 1)
-			n += (size_t)r;
-	}
-	if (killed)
-		snprintf(out + n, outsz - n, "\n[killed: no exit after %d s]\n",
-		    CHILD_TIMEOUT);
-	else
-		out[n] = '\0';
-	close(p[0]);
-	waitpid(pid, &status, 0);
-	return status;
+	while (env != NULL && *env != NULL && k < 15)
+		changes[k++] = *env++;
+	changes[k] = NULL;
+	return tu_run_child_env(name, CHILD_TIMEOUT, changes, out, outsz);
 }
 
 /* the child exited 0 (and said nothing alarming) */
@@ -434,21 +373,23 @@ at_exit_tests(void)
 		fprintf(stderr, "forgetful_at_exit: status %#x:\n%s\n", st, out);
 
 	/*
-	 * (not under qemu-user: its i386 threads come back from a signal
-	 * handler with another thread's TLS, mk/ilp32-exec.sh, and this case
-	 * is a storm of signals)
+	 * Not under qemu-user: a thread there returns from a signal handler
+	 * with the TLS of the thread created last (mk/ilp32-exec.sh), and
+	 * this case is all signals.
 	 */
 	if (getenv("MBUF_TEST_EXEC") == NULL) {
-		st = run_child("stale_sigaltstack_at_exit", leak_env, out, sizeof(out));
+		st = run_child("stale_sigaltstack_at_exit", leak_env, out,
+		    sizeof(out));
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 97);
-		CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated at exit") != NULL);
+		CHECK(strstr(out, "libmbuf: LEAK: 3000 objects still allocated "
+		    "at exit") != NULL);
 		CHECK(strstr(out, "no signal stack") == NULL);
 		if (tu_failures > 0)
-			fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n%.4000s\n",
-			    st, out);
+			fprintf(stderr, "stale_sigaltstack_at_exit: status %#x:\n"
+			    "%.4000s\n", st, out);
 	} else
-		printf("test_leakreport: stale_sigaltstack_at_exit skipped under %s\n",
-		    getenv("MBUF_TEST_EXEC"));
+		printf("test_leakreport: stale_sigaltstack_at_exit skipped "
+		    "under an emulator\n");
 
 	/* debug mode: the report of a double free does not fault on 0x10 */
 	st = run_child("bad_owner_debug", debug_env, out, sizeof(out));

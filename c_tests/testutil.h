@@ -9,6 +9,7 @@
 
 #include <mbuf.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,15 +164,29 @@ tu_expect_death(const char *name, const char *want, const char *file, int line)
 /*
  * Run this program again as "prog --child NAME" (the case NAME of a test's
  * own table) with a time limit, for cases whose failure is a crash or a
- * hang.  Its stdout and stderr land in out; a child still running after
- * timeout seconds is killed with SIGKILL (its own alarm() may not fire in
- * a hang), which the returned wait status shows.
+ * hang.  Its stdout and stderr land in out, read until the child closes
+ * them (so nothing it wrote just before exiting is lost); a child still
+ * running after timeout seconds is killed with SIGKILL (its own alarm()
+ * may not fire in a hang), which the returned wait status shows.
+ *
+ * env, if not NULL, changes the child's environment: "NAME=value" sets
+ * NAME, a bare "NAME" removes it; every other variable is inherited.
  */
 #include <poll.h>
 #include <time.h>
 
+/* does environment entry e name the variable of change c? */
 static inline int
-tu_run_child(const char *name, int timeout, char *out, size_t outsz)
+tu_same_variable(const char *e, const char *c)
+{
+	size_t k = strcspn(c, "=");
+
+	return strncmp(e, c, k) == 0 && e[k] == '=';
+}
+
+static inline int
+tu_run_child_env(const char *name, int timeout, const char *const *env,
+    char *out, size_t outsz)
 {
 	posix_spawn_file_actions_t fa;
 	char *argv[] = { (char *)tu_self, (char *)"--child", (char *)name, NULL };
@@ -180,8 +195,22 @@ tu_run_child(const char *name, int timeout, char *out, size_t outsz)
 	size_t n = 0;
 	ssize_t r;
 	int p[2], status = 0, open_pipe = 1, killed = 0;
+	char *envp[512];
+	size_t i, j, k = 0;
 	pid_t pid;
 
+	for (i = 0; environ[i] != NULL && k < 256; i++) {
+		int changed = 0;
+
+		for (j = 0; env != NULL && env[j] != NULL; j++)
+			changed |= tu_same_variable(environ[i], env[j]);
+		if (!changed)
+			envp[k++] = environ[i];
+	}
+	for (j = 0; env != NULL && env[j] != NULL && k < 511; j++)
+		if (strchr(env[j], '=') != NULL)
+			envp[k++] = (char *)env[j];
+	envp[k] = NULL;
 	if (pipe(p) != 0) {
 		perror("pipe");
 		exit(2);
@@ -190,7 +219,7 @@ tu_run_child(const char *name, int timeout, char *out, size_t outsz)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
-	if (tu_spawn(&pid, tu_self, &fa, argv, environ) != 0) {
+	if (tu_spawn(&pid, tu_self, &fa, argv, envp) != 0) {
 		perror("posix_spawn");
 		exit(2);
 	}
@@ -222,12 +251,20 @@ tu_run_child(const char *name, int timeout, char *out, size_t outsz)
 
 			r = read(p[0], sink, sizeof(sink));
 		}
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
-			open_pipe = 0;
+			open_pipe = 0;	/* end of file: the child is gone */
 	}
 	out[n] = '\0';
 	close(p[0]);
 	return status;
+}
+
+static inline int
+tu_run_child(const char *name, int timeout, char *out, size_t outsz)
+{
+	return tu_run_child_env(name, timeout, NULL, out, outsz);
 }
 
 /* in main(): run a child case of tu_run_child if asked to */
