@@ -1,6 +1,9 @@
 package core
 
-import "sync/atomic"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // Copying data out of chains and between chains: m_copym, m_dup,
 // m_copypacket, m_copydata, m_cat and m_adj.
@@ -212,8 +215,18 @@ func (p *Pools) Adj(mp *Mbuf, req int) {
 	if req >= 0 {
 		p.adjHead(mp, req)
 	} else {
-		adjTail(mp, -req)
+		adjTail(mp, trimFromTail(req))
 	}
+}
+
+// trimFromTail is how many bytes a negative m_adj request trims. Where int
+// is 32 bits, -math.MinInt32 wraps to itself; any chain is shorter than
+// math.MaxInt bytes, so trimming that many is the same whole-chain trim.
+func trimFromTail(req int) int {
+	if n := -req; n >= 0 {
+		return n
+	}
+	return math.MaxInt
 }
 
 func (p *Pools) adjHead(mp *Mbuf, req int) {

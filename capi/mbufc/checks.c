@@ -76,12 +76,12 @@ mbuf__ext_data_ok(const struct mbuf *m)
  * is seen at once.)  The second mbuf, the most common end of a walk, is
  * done before the loop.
  */
-long
-mbuf__prefix_rest(const struct mbuf *head, long need)
+int64_t
+mbuf__prefix_rest(const struct mbuf *head, int64_t need)
 {
 	const struct mbuf *m = head->m_next, *mark = head;
 	unsigned long k = 2, steps = 1, lap = 2, probe_to = 0;
-	long total = head->m_len;
+	int64_t total = head->m_len;
 
 	if (total >= need || m == NULL)
 		return total;	/* the head alone */

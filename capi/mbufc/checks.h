@@ -24,7 +24,7 @@
 #include "fastpath.h"
 
 /* checkPrefix's need for a walk to the end of the chain */
-#define	MBUF_WHOLE_CHAIN	LONG_MAX
+#define	MBUF_WHOLE_CHAIN	INT64_MAX
 
 /* storage of another holder: in checks.c (core.checkData) */
 MBUF_HIDDEN int mbuf__ext_data_ok(const struct mbuf *m);
@@ -66,10 +66,10 @@ mbuf__member_ok(const struct mbuf *m)
  * holding it all is checked inline; longer walks go on out of line, in
  * mbuf__prefix_rest (checks.c), from a head already checked.
  */
-MBUF_HIDDEN long mbuf__prefix_rest(const struct mbuf *head, long need);
+MBUF_HIDDEN int64_t mbuf__prefix_rest(const struct mbuf *head, int64_t need);
 
-static inline long
-mbuf__prefix(const struct mbuf *m, long need)
+static inline int64_t
+mbuf__prefix(const struct mbuf *m, int64_t need)
 {
 	if (MBUF_UNLIKELY(!mbuf__member_ok(m)))
 		return m == NULL ? 0 : -1;

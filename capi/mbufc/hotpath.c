@@ -27,7 +27,7 @@
  * (pkthdr.len): wraps like the core's int32, never overflows in C.
  */
 static inline int
-wrap_add(int a, long b)
+wrap_add(int a, int64_t b)
 {
 	return (int)((unsigned int)a + (unsigned int)b);
 }
@@ -144,7 +144,7 @@ prepend_go(struct mbuf *m, int len, int how)
 static __attribute__((noinline)) void
 copydata_rest(const struct mbuf *m, int off, int len, char *cp)
 {
-	long need = (long)off + len;
+	int64_t need = (int64_t)off + len;
 	int n;
 
 	if (mbuf__prefix_rest(m, need) < need) {
@@ -168,7 +168,7 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 {
 	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 &&
 	    len >= 0 && mbuf__member_ok(m))) {
-		if (MBUF_LIKELY((long)off + len <= m->m_len)) {
+		if (MBUF_LIKELY((int64_t)off + len <= m->m_len)) {
 			/* all of it in the first mbuf: a single memcpy */
 			memcpy(cp, mtod(m, char *) + off, (size_t)len);
 			return;
@@ -184,7 +184,7 @@ static __attribute__((noinline)) void
 adj_rest(struct mbuf *mp, int req_len)
 {
 	struct mbuf *m;
-	long len, count;
+	int64_t len, count;
 
 	if (mbuf__prefix_rest(mp,
 	    req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN) < 0) {
@@ -210,7 +210,7 @@ adj_rest(struct mbuf *mp, int req_len)
 		return;
 	}
 	/* from the tail: if the last mbuf covers it, that is all */
-	len = -(long)req_len;
+	len = -(int64_t)req_len;
 	count = 0;
 	for (m = mp; ; m = m->m_next) {
 		count += m->m_len;
@@ -254,7 +254,7 @@ m_adj(struct mbuf *mp, int req_len)
 				mp->m_len += req_len;
 			if (mp->m_flags & M_PKTHDR)
 				mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
-				    req_len >= 0 ? -(long)req_len : req_len);
+				    req_len >= 0 ? -(int64_t)req_len : req_len);
 			return;
 		}
 		adj_rest(mp, req_len);
@@ -375,7 +375,7 @@ split_fast(struct mbuf *m0, int len0, int how, struct mbuf **res)
 		mbuf__init_pkthdr(n);
 		mbuf__claim_for(n, m0->m_owner);
 		n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
-		n->m_pkthdr.len = wrap_add(m0->m_pkthdr.len, -(long)len0);
+		n->m_pkthdr.len = wrap_add(m0->m_pkthdr.len, -(int64_t)len0);
 		m0->m_pkthdr.len = len0;
 		if ((m->m_flags & M_EXT) == 0)
 			MH_ALIGN(n, remain);
@@ -418,7 +418,7 @@ pulldown_rest(struct mbuf *m, int off, int len, int *offp)
 	struct mbuf *x;
 	int o = off;
 
-	if (mbuf__prefix_rest(m, (long)off + (len > 0 ? len : 1)) >= 0) {
+	if (mbuf__prefix_rest(m, (int64_t)off + (len > 0 ? len : 1)) >= 0) {
 		for (x = m; x != NULL && o > 0 && o >= x->m_len; x = x->m_next)
 			o -= x->m_len;
 		while (x != NULL && x->m_len == 0)
@@ -440,7 +440,7 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
 	    len <= MCLBYTES && mbuf__member_ok(m))) {
 		if (MBUF_LIKELY(off < m->m_len)) {
 			/* it starts in the first mbuf: there, if it fits */
-			if ((long)off + len <= m->m_len && !M_READONLY(m) &&
+			if ((int64_t)off + len <= m->m_len && !M_READONLY(m) &&
 			    (off == 0 || offp != NULL)) {
 				if (offp != NULL)
 					*offp = off;
@@ -461,7 +461,7 @@ static __attribute__((noinline)) void
 copyback_rest(struct mbuf *m0, int off, int len, const char *cp)
 {
 	struct mbuf *m;
-	long need = (long)off + len;
+	int64_t need = (int64_t)off + len;
 	int o = off, l = len, n;
 
 	if (mbuf__prefix_rest(m0, need) < need)
@@ -499,7 +499,7 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 && len > 0 &&
 	    mbuf__member_ok(m0))) {
-		if (MBUF_LIKELY((long)off + len <= m0->m_len &&
+		if (MBUF_LIKELY((int64_t)off + len <= m0->m_len &&
 		    !M_READONLY(m0))) {
 			/* into the first mbuf */
 			memcpy(mtod(m0, char *) + off, cp, (size_t)len);
@@ -508,7 +508,7 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 				m0->m_pkthdr.len = off + len;
 			return;
 		}
-		if ((long)off + len > m0->m_len) {
+		if ((int64_t)off + len > m0->m_len) {
 			copyback_rest(m0, off, len, cp);
 			return;
 		}
@@ -528,8 +528,8 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *top = NULL, *n, **np = &top;
-	long need = len == M_COPYALL ? MBUF_WHOLE_CHAIN : (long)off0 + len;
-	long total;
+	int64_t need = len == M_COPYALL ? MBUF_WHOLE_CHAIN : (int64_t)off0 + len;
+	int64_t total;
 	int off = off0, copyhdr, rem;
 
 	if (t == NULL || !mbuf__fast_ok() || m == NULL || off < 0 || len < 0 ||
@@ -559,7 +559,7 @@ copym_fast(struct mbuf *m, int off0, int len, int how, struct mbuf **res)
 			n->m_data = n->m_pktdat;
 			if (len == M_COPYALL)
 				n->m_pkthdr.len = wrap_add(n->m_pkthdr.len,
-				    -(long)off0);
+				    -(int64_t)off0);
 			else
 				n->m_pkthdr.len = len;
 			copyhdr = 0;
