@@ -60,24 +60,11 @@ handler(const char *func, const char *msg)
 	}								\
 } while (0)
 
-/* a header mbuf holding len bytes 0, 1, 2, ... */
-static struct mbuf *
-pkt(int len)
-{
-	struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
-	int i;
-
-	for (i = 0; i < len; i++)
-		mtod(m, unsigned char *)[i] = (unsigned char)i;
-	m->m_len = m->m_pkthdr.len = len;
-	return m;
-}
-
 /* a packet of n plain mbufs of len bytes each */
 static struct mbuf *
 chain(int n, int len)
 {
-	struct mbuf *top = pkt(len), *m = top;
+	struct mbuf *top = tu_pkt(len), *m = top;
 	int i;
 
 	for (i = 1; i < n; i++) {
@@ -101,7 +88,7 @@ static char src[8192];		/* a fixed pattern to write from */
 static void
 test_move_pkthdr_self(void)
 {
-	struct mbuf *m = pkt(10);
+	struct mbuf *m = tu_pkt(10);
 	char *data = m->m_data;
 
 	VIOLATES(m_move_pkthdr(m, m), "m_move_pkthdr: source and destination are the same mbuf 0x");
@@ -115,7 +102,7 @@ test_move_pkthdr_self(void)
 static void
 test_adj_extremes(void)
 {
-	struct mbuf *m = pkt(10), *c = chain(3, 20);
+	struct mbuf *m = tu_pkt(10), *c = chain(3, 20);
 
 	NO_VIOLATION(m_adj(m, INT_MIN));
 	CHECK_EQ(m->m_len, 0);
@@ -240,7 +227,7 @@ test_cycles(void)
 static void
 test_copyback_null(void)
 {
-	struct mbuf *m = pkt(10);
+	struct mbuf *m = tu_pkt(10);
 
 	VIOLATES(m_copyback(m, 0, 4, NULL), "m_copyback: NULL source for 4 bytes");
 	NO_VIOLATION(m_copyback(m, 0, 0, NULL));
@@ -357,7 +344,7 @@ test_exhaustion(void)
 	}
 	c = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);	/* shared by copies */
 	c->m_len = c->m_pkthdr.len = 1000;
-	m = pkt(10);
+	m = tu_pkt(10);
 	CHECK_EQ(mbuf_register_drain(count_hook, NULL), 0);
 	low = saved;
 	low.rlim_cur = (rlim_t)data + (48 << 20);
@@ -461,7 +448,7 @@ test_whole_packet_helpers(void)
 	}
 
 	/* the head's own byte: its m_data is checked too */
-	cell = pkt(10);
+	cell = tu_pkt(10);
 	data = cell->m_data;
 	cell->m_data -= 1 << 20;
 	m = cell;
@@ -755,7 +742,7 @@ sc_how_type(void)
 {
 	static const int hows[] = { M_WAIT, M_DONTWAIT, -1, 2, 7, INT_MIN, INT_MAX };
 	static const int tys[] = { MT_FREE, MT_DATA, -1, 255, 256, INT_MIN, INT_MAX };
-	struct mbuf *m = pkt(100), *r;
+	struct mbuf *m = tu_pkt(100), *r;
 	int i, j;
 
 	for (i = 0; i < (int)(sizeof(hows) / sizeof(hows[0])); i++) {
@@ -833,11 +820,11 @@ shape(int k)
 
 	switch (k) {
 	case 0:			/* one header mbuf */
-		return pkt(60);
+		return tu_pkt(60);
 	case 1:			/* header + 3 plain */
 		return chain(4, 30);
 	case 2:			/* header + cluster */
-		m = pkt(14);
+		m = tu_pkt(14);
 		m->m_next = m_getcl(M_DONTWAIT, MT_DATA, 0);
 		memset(m->m_next->m_data, 0x5a, 1500);
 		m->m_next->m_len = 1500;
@@ -858,7 +845,7 @@ shape(int k)
 		m->m_next->m_next->m_len = 40;
 		return m;
 	default:		/* leading space for M_PREPEND */
-		m = pkt(100);
+		m = tu_pkt(100);
 		m->m_data += 40;
 		m->m_len -= 40;
 		m->m_pkthdr.len -= 40;

@@ -41,15 +41,6 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int ready, release_workers, worker_short;
 static volatile int stop_busy;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* allocate and free IDLE_EACH clusters, then wait, alive, until released */
 static void *
 idle_worker(void *arg)
@@ -172,7 +163,7 @@ child_busy(void)
 		pthread_create(&th[i], NULL, busy_worker,
 		    (void *)(uintptr_t)(i + 1));
 	usleep(200 * 1000);	/* the workers' caches fill up */
-	t0 = now();
+	t0 = tu_now();
 	while (n < BUSY_WANT) {
 		long k = 0;
 
@@ -186,7 +177,7 @@ child_busy(void)
 			break;
 		n++;
 	}
-	took = now() - t0;
+	took = tu_now() - t0;
 	stop_busy = 1;
 	for (i = 0; i < BUSY_WORKERS; i++)
 		pthread_join(th[i], NULL);
@@ -226,11 +217,11 @@ churn_worker(void *arg)
 {
 	struct mbuf *m[CHURN_MAX];
 	uint64_t token = (uint64_t)(uintptr_t)arg << 40;
-	double end = now() + CHURN_SECONDS;
+	double end = tu_now() + CHURN_SECONDS;
 	long bad = 0, fails = 0, rounds = 0;
 	int i, n;
 
-	while (now() < end) {
+	while (tu_now() < end) {
 		n = 1 + (int)(token % CHURN_MAX);
 		for (i = 0; i < n; i++) {
 			m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);

@@ -27,19 +27,6 @@
 
 static char scratch[4096];
 
-/* a packet-header mbuf holding len bytes 0, 1, 2, ... */
-static struct mbuf *
-pkt(int len)
-{
-	struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
-	int i;
-
-	for (i = 0; i < len; i++)
-		mtod(m, unsigned char *)[i] = (unsigned char)i;
-	m->m_len = m->m_pkthdr.len = len;
-	return m;
-}
-
 /* a packet in a cluster */
 static struct mbuf *
 clpkt(int len)
@@ -76,7 +63,7 @@ static void c_free_interior(void)
 }
 static void c_freem_freed_in_chain(void)
 {
-	struct mbuf *a = pkt(10), *b = m_get(M_DONTWAIT, MT_DATA);
+	struct mbuf *a = tu_pkt(10), *b = m_get(M_DONTWAIT, MT_DATA);
 
 	a->m_next = b;
 	m_free(b);		/* b is still linked from a */
@@ -117,10 +104,10 @@ static void c_tag_prepend_no_hdr(void)
 	m_tag_free(t);
 	m_free(m);
 }
-static void c_tag_prepend_null(void) { struct mbuf *m = pkt(0); m_tag_prepend(m, NULL); m_freem(m); }
+static void c_tag_prepend_null(void) { struct mbuf *m = tu_pkt(0); m_tag_prepend(m, NULL); m_freem(m); }
 static void c_tag_unlink_other(void)
 {
-	struct mbuf *m = pkt(0);
+	struct mbuf *m = tu_pkt(0);
 	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
 
 	m_tag_unlink(m, t);	/* never prepended */
@@ -131,17 +118,17 @@ static void c_tag_find_freed(void) { m_tag_find(freed(), 1, NULL); }
 
 /* ---- chain operations ---------------------------------------------------- */
 
-static void c_copym_neg_off(void) { struct mbuf *m = pkt(10); m_copym(m, -1, 4, M_DONTWAIT); m_freem(m); }
-static void c_copym_past_end(void) { struct mbuf *m = pkt(10); m_copym(m, 4, 20, M_DONTWAIT); m_freem(m); }
-static void c_copym_off_past_end(void) { struct mbuf *m = pkt(10); m_copym(m, 11, M_COPYALL, M_DONTWAIT); m_freem(m); }
+static void c_copym_neg_off(void) { struct mbuf *m = tu_pkt(10); m_copym(m, -1, 4, M_DONTWAIT); m_freem(m); }
+static void c_copym_past_end(void) { struct mbuf *m = tu_pkt(10); m_copym(m, 4, 20, M_DONTWAIT); m_freem(m); }
+static void c_copym_off_past_end(void) { struct mbuf *m = tu_pkt(10); m_copym(m, 11, M_COPYALL, M_DONTWAIT); m_freem(m); }
 static void c_copym_freed(void) { m_copym(freed(), 0, M_COPYALL, M_DONTWAIT); }
-static void c_copym_bad_how(void) { struct mbuf *m = pkt(10); m_copym(m, 0, 4, 7); m_freem(m); }
-static void c_dup_neg_len(void) { struct mbuf *m = pkt(10); m_dup(m, 0, -5, M_DONTWAIT); m_freem(m); }
-static void c_copydata_past_end(void) { struct mbuf *m = pkt(10); m_copydata(m, 0, 11, scratch); m_freem(m); }
-static void c_copydata_copyall(void) { struct mbuf *m = pkt(10); m_copydata(m, 2, M_COPYALL, scratch); m_freem(m); }
-static void c_copydata_null_dst(void) { struct mbuf *m = pkt(10); m_copydata(m, 0, 4, NULL); m_freem(m); }
+static void c_copym_bad_how(void) { struct mbuf *m = tu_pkt(10); m_copym(m, 0, 4, 7); m_freem(m); }
+static void c_dup_neg_len(void) { struct mbuf *m = tu_pkt(10); m_dup(m, 0, -5, M_DONTWAIT); m_freem(m); }
+static void c_copydata_past_end(void) { struct mbuf *m = tu_pkt(10); m_copydata(m, 0, 11, scratch); m_freem(m); }
+static void c_copydata_copyall(void) { struct mbuf *m = tu_pkt(10); m_copydata(m, 2, M_COPYALL, scratch); m_freem(m); }
+static void c_copydata_null_dst(void) { struct mbuf *m = tu_pkt(10); m_copydata(m, 0, 4, NULL); m_freem(m); }
 static void c_copypacket_no_hdr(void) { struct mbuf *m = m_get(M_DONTWAIT, MT_DATA); m_copypacket(m, M_DONTWAIT); m_free(m); }
-static void c_copyback_neg_off(void) { struct mbuf *m = pkt(10); m_copyback(m, -1, 4, scratch); m_freem(m); }
+static void c_copyback_neg_off(void) { struct mbuf *m = tu_pkt(10); m_copyback(m, -1, 4, scratch); m_freem(m); }
 static void c_copyback_readonly(void)
 {
 	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
@@ -150,25 +137,25 @@ static void c_copyback_readonly(void)
 	m_freem(c);
 	m_freem(m);
 }
-static void c_copyback_cow_past_end(void) { struct mbuf *m = pkt(10); m_copyback_cow(m, 8, 4, scratch, M_DONTWAIT); m_freem(m); }
+static void c_copyback_cow_past_end(void) { struct mbuf *m = tu_pkt(10); m_copyback_cow(m, 8, 4, scratch, M_DONTWAIT); m_freem(m); }
 static void c_makewritable_null(void) { m_makewritable(NULL, 0, 1, M_DONTWAIT); }
-static void c_pullup_neg(void) { struct mbuf *m = pkt(10); m_pullup(m, -1); m_freem(m); }
-static void c_copyup_bad_dstoff(void) { struct mbuf *m = pkt(10); m_copyup(m, 10, -1); m_freem(m); }
-static void c_prepend_too_long(void) { struct mbuf *m = pkt(10); m_prepend(m, MCLBYTES, M_DONTWAIT); m_freem(m); }
-static void c_pulldown_neg_off(void) { struct mbuf *m = pkt(10); int o; m_pulldown(m, -1, 4, &o); m_freem(m); }
+static void c_pullup_neg(void) { struct mbuf *m = tu_pkt(10); m_pullup(m, -1); m_freem(m); }
+static void c_copyup_bad_dstoff(void) { struct mbuf *m = tu_pkt(10); m_copyup(m, 10, -1); m_freem(m); }
+static void c_prepend_too_long(void) { struct mbuf *m = tu_pkt(10); m_prepend(m, MCLBYTES, M_DONTWAIT); m_freem(m); }
+static void c_pulldown_neg_off(void) { struct mbuf *m = tu_pkt(10); int o; m_pulldown(m, -1, 4, &o); m_freem(m); }
 static void c_pulldown_null(void) { int o; m_pulldown(NULL, 0, 4, &o); }
 static void c_split_freed(void) { m_split(freed(), 2, M_DONTWAIT); }
-static void c_cat_freed(void) { struct mbuf *m = pkt(10); m_cat(m, freed()); m_freem(m); }
+static void c_cat_freed(void) { struct mbuf *m = tu_pkt(10); m_cat(m, freed()); m_freem(m); }
 static void c_adj_freed(void) { m_adj(freed(), 2); }
 static int apply_nop(void *arg, void *data, unsigned int len) { (void)arg; (void)data; (void)len; return 0; }
-static void c_apply_null_fn(void) { struct mbuf *m = pkt(10); m_apply(m, 0, 4, NULL, NULL); m_freem(m); }
-static void c_apply_past_end(void) { struct mbuf *m = pkt(10); m_apply(m, 5, 10, apply_nop, NULL); m_freem(m); }
-static void c_getptr_null_off(void) { struct mbuf *m = pkt(10); m_getptr(m, 0, NULL); m_freem(m); }
-static void c_prepend_neg(void) { struct mbuf *m = pkt(10); m_prepend(m, -5, M_DONTWAIT); m_freem(m); }
+static void c_apply_null_fn(void) { struct mbuf *m = tu_pkt(10); m_apply(m, 0, 4, NULL, NULL); m_freem(m); }
+static void c_apply_past_end(void) { struct mbuf *m = tu_pkt(10); m_apply(m, 5, 10, apply_nop, NULL); m_freem(m); }
+static void c_getptr_null_off(void) { struct mbuf *m = tu_pkt(10); m_getptr(m, 0, NULL); m_freem(m); }
+static void c_prepend_neg(void) { struct mbuf *m = tu_pkt(10); m_prepend(m, -5, M_DONTWAIT); m_freem(m); }
 static void c_devget_null_buf(void) { m_devget(NULL, 10, 0, NULL, NULL); }
 static void c_tag_delete_other(void)
 {
-	struct mbuf *m = pkt(0);
+	struct mbuf *m = tu_pkt(0);
 	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
 
 	m_tag_delete(m, t);	/* never prepended */
@@ -194,10 +181,10 @@ static void c_zombie_use(void)
 	m_copym(m, 0, 10, M_DONTWAIT);
 	m_freem(c);
 }
-static void c_cat_self(void) { struct mbuf *m = pkt(10); m_cat(m, m); m_freem(m); }
+static void c_cat_self(void) { struct mbuf *m = tu_pkt(10); m_cat(m, m); m_freem(m); }
 static void c_tag_prepend_twice(void)
 {
-	struct mbuf *m = pkt(0);
+	struct mbuf *m = tu_pkt(0);
 	struct m_tag *t = m_tag_get(1, 4, M_NOWAIT);
 
 	m_tag_prepend(m, t);
@@ -206,7 +193,7 @@ static void c_tag_prepend_twice(void)
 }
 static void c_move_pkthdr_ext(void)
 {
-	struct mbuf *to = m_getcl(M_DONTWAIT, MT_DATA, 0), *from = pkt(4);
+	struct mbuf *to = m_getcl(M_DONTWAIT, MT_DATA, 0), *from = tu_pkt(4);
 
 	m_move_pkthdr(to, from);
 	m_freem(to);
@@ -224,24 +211,24 @@ static void c_devget_neg(void) { m_devget(scratch, -1, 0, NULL, NULL); }
 static struct mbuf *
 pkt2(void)
 {
-	struct mbuf *m = pkt(10);
+	struct mbuf *m = tu_pkt(10);
 
 	m->m_next = m_get(M_DONTWAIT, MT_DATA);
 	m->m_next->m_len = 10;
 	m->m_pkthdr.len = 20;
 	return m;
 }
-static void c_move_pkthdr_self(void) { struct mbuf *m = pkt(10); m_move_pkthdr(m, m); m_freem(m); }
+static void c_move_pkthdr_self(void) { struct mbuf *m = tu_pkt(10); m_move_pkthdr(m, m); m_freem(m); }
 static void c_copydata_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copydata(m, 5, 10, scratch); m->m_next->m_len = 0; m_freem(m); }
 static void c_copyback_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copyback(m, 8, 4, scratch); m->m_next->m_len = 0; m_freem(m); }
 static void c_copym_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_copym(m, 0, M_COPYALL, M_DONTWAIT); m->m_next->m_len = 0; m_freem(m); }
 static void c_split_neg_m_len(void) { struct mbuf *m = pkt2(); m->m_next->m_len = -5; m_split(m, 12, M_DONTWAIT); m->m_next->m_len = 0; m_freem(m); }
 static void c_pulldown_neg_m_len(void) { struct mbuf *m = pkt2(); int o; m->m_next->m_len = -5; m_pulldown(m, 8, 4, &o); m->m_next->m_len = 0; m_freem(m); }
-static void c_adj_len_too_long(void) { struct mbuf *m = pkt(10); m->m_len = MLEN + 1; m_adj(m, 2); m->m_len = 10; m_freem(m); }
-static void c_copydata_data_outside(void) { struct mbuf *m = pkt(10); m->m_data -= 200; m_copydata(m, 0, 4, scratch); m->m_data += 200; m_freem(m); }
+static void c_adj_len_too_long(void) { struct mbuf *m = tu_pkt(10); m->m_len = MLEN + 1; m_adj(m, 2); m->m_len = 10; m_freem(m); }
+static void c_copydata_data_outside(void) { struct mbuf *m = tu_pkt(10); m->m_data -= 200; m_copydata(m, 0, 4, scratch); m->m_data += 200; m_freem(m); }
 static void c_adj_cycle(void) { struct mbuf *m = pkt2(); m->m_next->m_next = m->m_next; m_adj(m, -5); m->m_next->m_next = NULL; m_freem(m); }
 static void c_copym_cycle(void) { struct mbuf *m = pkt2(); m->m_next->m_next = m; m_copym(m, 5, 20, M_DONTWAIT); m->m_next->m_next = NULL; m_freem(m); }
-static void c_copyback_null_src(void) { struct mbuf *m = pkt(10); m_copyback(m, 0, 4, NULL); m_freem(m); }
+static void c_copyback_null_src(void) { struct mbuf *m = tu_pkt(10); m_copyback(m, 0, 4, NULL); m_freem(m); }
 static void c_pullup_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_pullup(m, 14); m->m_next = NULL; m_freem(m); }
 static void c_copydata_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_copydata(m, 5, 10, scratch); m->m_next = NULL; m_freem(m); }
 
@@ -642,14 +629,14 @@ errno_tests(void)
 	CHECK(m_tag_get(1, -1, M_NOWAIT) == NULL);
 	/* m_split with len0 < 0: an unsigned length in 2007, longer than any chain */
 	{
-		struct mbuf *m = pkt(10);
+		struct mbuf *m = tu_pkt(10);
 
 		CHECK(m_split(m, -1, M_DONTWAIT) == NULL);
 		CHECK(mbuf_last_error() == NULL);
 		CHECK_EQ(m->m_pkthdr.len, 10);
 		/* m_pullup / m_copyup of more than the chain: NULL, chain freed */
 		CHECK(m_pullup(m, 20) == NULL);
-		CHECK(m_copyup(pkt(10), 20, 0) == NULL);
+		CHECK(m_copyup(tu_pkt(10), 20, 0) == NULL);
 		CHECK(mbuf_last_error() == NULL);
 		CHECK_EQ(mbuf_leak_count(), 0);
 	}

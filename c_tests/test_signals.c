@@ -31,15 +31,6 @@ static volatile long nested, needs_go, other, handler_allocs;
 static char other_msg[512];
 static pthread_t worker_thread;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* called in the handler (nested calls) or in the worker: no stdio */
 static void
 on_panic(const char *func, const char *msg)
@@ -217,8 +208,8 @@ child_storm(void)
 	pthread_create(&worker_thread, NULL, worker, NULL);
 	while (!__atomic_load_n(&worker_ready, __ATOMIC_ACQUIRE))
 		sched_yield();
-	end = now() + STORM_SECONDS;
-	while (now() < end) {
+	end = tu_now() + STORM_SECONDS;
+	while (tu_now() < end) {
 		pthread_kill(worker_thread, SIGUSR1);
 		signals++;
 	}
@@ -330,6 +321,20 @@ on_contract_signal(int sig)
 	}
 }
 
+/* SIGUSR1 runs on_contract_signal on the signal stack; panics are noted */
+static void
+catch_contract_signal(void)
+{
+	struct sigaction sa;
+
+	mbuf_set_panic_handler(on_panic);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_contract_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
 static void
 contract_signal(int what)
 {
@@ -341,7 +346,6 @@ contract_signal(int what)
 static void
 child_contract(void)
 {
-	struct sigaction sa;
 	struct m_tag *mt;
 	int i, n, freed = 0, refused_drain, live, kept, ok = 1;
 	struct mbuf *m, *second;
@@ -355,12 +359,7 @@ child_contract(void)
 	tagged = m_gethdr(M_DONTWAIT, MT_DATA);
 	mt = m_tag_get(1, 4, M_DONTWAIT);
 	m_tag_prepend(tagged, mt);
-	mbuf_set_panic_handler(on_panic);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_contract_signal;
-	sa.sa_flags = SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	catch_contract_signal();
 
 	contract_signal(DO_CACHE);
 	printf("cache calls in a handler: %s\n", cache_ok ? "ok" : "WRONG");
@@ -442,19 +441,13 @@ child_contract(void)
 static void
 child_contract_debug(void)
 {
-	struct sigaction sa;
 	struct mbuf *m;
 
 	alarm(60);
 	m = m_get(M_DONTWAIT, MT_DATA);		/* and a call into Go */
 	m_freem(m_dup(m, 0, 0, M_DONTWAIT));
 	m_freem(m);
-	mbuf_set_panic_handler(on_panic);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_contract_signal;
-	sa.sa_flags = SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	catch_contract_signal();
 	contract_signal(DO_REFILL);
 	mbuf_set_panic_handler(NULL);
 	printf("debug mode: %d allocated in a handler, needs Go %ld, "

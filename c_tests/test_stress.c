@@ -38,15 +38,6 @@ static double max_seconds = 2.0;
 static long total_ops, failed_allocs, bad;
 static const char *only_ops;	/* MBUF_STRESS_OPS: digits of the ops to run */
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static unsigned
 rnd(unsigned *s)
 {
@@ -132,12 +123,12 @@ worker(void *arg)
 {
 	struct pk slot[SLOTS];
 	unsigned s = (unsigned)(uintptr_t)arg * 7919u + 1;
-	double end = now() + max_seconds;
+	double end = tu_now() + max_seconds;
 	long ops;
 	int i;
 
 	memset(slot, 0, sizeof(slot));
-	for (ops = 0; ops < max_ops && (ops % 64 != 0 || now() < end); ops++) {
+	for (ops = 0; ops < max_ops && (ops % 64 != 0 || tu_now() < end); ops++) {
 		struct pk *p = &slot[rnd(&s) % SLOTS], *q = &slot[rnd(&s) % SLOTS];
 		int op = (int)(rnd(&s) % 10), len, k;
 		struct mbuf *n;
@@ -255,7 +246,7 @@ main(void)
 	pthread_t t[THREADS];
 	struct mbuf **held;
 	int i, n, old = nmbclusters;
-	double t0 = now();
+	double t0 = tu_now();
 
 	if (getenv("MBUF_TEST_UNDER_VALGRIND") != NULL) {
 		max_ops = 3000;
@@ -296,6 +287,6 @@ main(void)
 	CHECK(tu_all_types_zero());
 	printf("test_stress: %d threads, %ld operations in %.1f s, %ld "
 	    "allocation failures at the limit\n", THREADS, total_ops,
-	    now() - t0, failed_allocs);
+	    tu_now() - t0, failed_allocs);
 	return tu_finish("test_stress");
 }

@@ -161,6 +161,19 @@ tu_expect_death(const char *name, const char *want, const char *file, int line)
 	}
 }
 
+/* a packet-header mbuf holding len bytes 0, 1, 2, ... */
+static inline struct mbuf *
+tu_pkt(int len)
+{
+	struct mbuf *m = m_gethdr(M_DONTWAIT, MT_DATA);
+	int i;
+
+	for (i = 0; i < len; i++)
+		mtod(m, unsigned char *)[i] = (unsigned char)i;
+	m->m_len = m->m_pkthdr.len = len;
+	return m;
+}
+
 /*
  * Run this program again as "prog --child NAME" (the case NAME of a test's
  * own table) with a time limit, for cases whose failure is a crash or a
@@ -174,6 +187,16 @@ tu_expect_death(const char *name, const char *want, const char *file, int line)
  */
 #include <poll.h>
 #include <time.h>
+
+/* seconds on the monotonic clock */
+static inline double
+tu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* does environment entry e name the variable of change c? */
 static inline int
