@@ -25,11 +25,6 @@
 #pragma weak m_get_bulk
 #pragma weak m_free_bulk
 
-static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
-static void *(*volatile malloc_fn)(size_t) = malloc;
-static void (*volatile free_fn)(void *) = free;
-static unsigned char src[8192], dst[8192];
-static unsigned char *csrc;	/* MCLBYTES-aligned, as a cluster is */
 
 /* ---- the plain C reference: a minimal buffer list -------------------------- */
 
@@ -262,40 +257,6 @@ small_chain(int n, int each)
 /* ---- benchmark bodies ------------------------------------------------------- */
 
 static struct mbuf *c1, *c3, *chain6, *hdr_then_cluster, *lead, *plain_pkt, *small_hdr;
-
-static void
-b_malloc(long n)
-{
-	for (long i = 0; i < n; i++) {
-		void *p = malloc_fn(256);
-
-		SINK(p);
-		free_fn(p);
-	}
-}
-
-static void
-b_malloc_burst(long n)
-{
-	void *v[256];
-
-	for (long i = 0; i < n; i += 256) {
-		for (int k = 0; k < 256; k++)
-			v[k] = malloc_fn(256);
-		SINK(v);
-		for (int k = 0; k < 256; k++)
-			free_fn(v[k]);
-	}
-}
-
-static void
-b_memcpy(long n)
-{
-	for (long i = 0; i < n; i++) {
-		memcpy_fn(dst, csrc, 1500);
-		SINK(dst);
-	}
-}
 
 static void
 b_get_free(long n)
@@ -612,10 +573,7 @@ b_prepend(long n)
  * row of the same operation (perfect scaling: 1.00).
  */
 static struct bench_row rows[] = {
-	{ "base_malloc", "malloc(256)+free [baseline]", b_malloc, 1, 1, NULL, 0 },
-	{ "base_malloc_burst", "malloc(256) burst 256 [baseline]", b_malloc_burst, 1, 256, NULL, 0 },
-	{ "base_memcpy", "memcpy 1500 B from 2 KiB-aligned [baseline]", b_memcpy, 1, 1, NULL, 0 },
-	{ "base_malloc_2t", "2 threads: malloc(256)+free [baseline]", b_malloc, 2, 1, "base_malloc", 0 },
+	BENCH_BASELINE_ROWS,
 	{ "base_plain_copy6", "plain C: copy 1500 B out of 6x250 [baseline]", b_plain_copydata6, 1, 1, NULL, 0 },
 	{ "base_plain_adj", "plain C: trim head+tail [baseline]", b_plain_adj, 1, 1, NULL, 0 },
 	{ "base_plain_prepend", "plain C: prepend in place+trim [baseline]", b_plain_prepend, 1, 1, NULL, 0 },
@@ -649,10 +607,7 @@ main(int argc, char **argv)
 {
 	int status;
 
-	for (int k = 0; k < (int)sizeof(src); k++)
-		src[k] = (unsigned char)(k * 131 + 7);
-	csrc = aligned_alloc(MCLBYTES, MCLBYTES);
-	memcpy(csrc, src, MCLBYTES);
+	bench_sources_init(MCLBYTES);
 	max_linkhdr = 16;
 	max_protohdr = 40;
 	max_hdr = 56;

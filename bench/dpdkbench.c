@@ -36,11 +36,6 @@
 #define	POOL_CACHE	256
 
 static struct rte_mempool *small, *big;
-static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
-static void *(*volatile malloc_fn)(size_t) = malloc;
-static void (*volatile free_fn)(void *) = free;
-static unsigned char src[8192], dst[8192];
-static unsigned char *csrc;
 
 /* a packet of n segments of each bytes from pool p */
 static struct rte_mbuf *
@@ -64,42 +59,6 @@ packet(struct rte_mempool *p, int n, int each)
 }
 
 static struct rte_mbuf *c1, *c3, *chain6, *hdr_then_cluster, *lead, *pkt2, *small_pkt;
-
-/* ---- baselines (the same code as cbench's) ---------------------------- */
-
-static void
-b_malloc(long n)
-{
-	for (long i = 0; i < n; i++) {
-		void *p = malloc_fn(256);
-
-		SINK(p);
-		free_fn(p);
-	}
-}
-
-static void
-b_malloc_burst(long n)
-{
-	void *v[256];
-
-	for (long i = 0; i < n; i += 256) {
-		for (int k = 0; k < 256; k++)
-			v[k] = malloc_fn(256);
-		SINK(v);
-		for (int k = 0; k < 256; k++)
-			free_fn(v[k]);
-	}
-}
-
-static void
-b_memcpy(long n)
-{
-	for (long i = 0; i < n; i++) {
-		memcpy_fn(dst, csrc, 1500);
-		SINK(dst);
-	}
-}
 
 /* ---- allocation --------------------------------------------------------- */
 
@@ -304,10 +263,7 @@ b_new_head(long n)
 
 /* keys: see cbench.c */
 static struct bench_row rows[] = {
-	{ "base_malloc", "malloc(256)+free [baseline]", b_malloc, 1, 1, NULL, 0 },
-	{ "base_malloc_burst", "malloc(256) burst 256 [baseline]", b_malloc_burst, 1, 256, NULL, 0 },
-	{ "base_memcpy", "memcpy 1500 B from 2 KiB-aligned [baseline]", b_memcpy, 1, 1, NULL, 0 },
-	{ "base_malloc_2t", "2 threads: malloc(256)+free [baseline]", b_malloc, 2, 1, "base_malloc", 0 },
+	BENCH_BASELINE_ROWS,
 	{ "get_free", "rte_pktmbuf_alloc+free, 384 B room", b_small_alloc_free, 1, 1, "base_malloc", 0 },
 	{ "gethdr_clget_freem getcl_freem", "rte_pktmbuf_alloc+free, 2 KiB room", b_big_alloc_free, 1, 1, "base_malloc", 0 },
 	{ "burst", "rte_pktmbuf_alloc burst 256 then free, per pair", b_burst, 1, 256, "base_malloc_burst", 0 },
@@ -355,10 +311,7 @@ main(int argc, char **argv)
 		    rte_strerror(rte_errno));
 		return 1;
 	}
-	for (i = 0; i < (int)sizeof(src); i++)
-		src[i] = (unsigned char)(i * 131 + 7);
-	csrc = aligned_alloc(2048, 2048);
-	memcpy(csrc, src, 2048);
+	bench_sources_init(2048);	/* libmbuf's MCLBYTES */
 
 	c1 = packet(big, 1, 1500);
 	c3 = packet(big, 3, 1500);

@@ -212,6 +212,69 @@ bench_instr(struct bench_row *rows, int nrows, long n)
 #endif
 }
 
+/* ---- the baselines: the same code in both programs ------------------------ */
+
+/* through volatile pointers: the compiler may neither drop nor inline them */
+static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
+static void *(*volatile malloc_fn)(size_t) = malloc;
+static void (*volatile free_fn)(void *) = free;
+static unsigned char src[8192], dst[8192];
+static unsigned char *csrc;	/* aligned as a cluster is (bench_sources_init) */
+
+/* fill the copy sources; csrc is a copy aligned to align bytes */
+static void
+bench_sources_init(size_t align)
+{
+	for (int k = 0; k < (int)sizeof(src); k++)
+		src[k] = (unsigned char)(k * 131 + 7);
+	csrc = aligned_alloc(align, align);
+	memcpy(csrc, src, align);
+}
+
+static void
+b_malloc(long n)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = malloc_fn(256);
+
+		SINK(p);
+		free_fn(p);
+	}
+}
+
+static void
+b_malloc_burst(long n)
+{
+	void *v[256];
+
+	for (long i = 0; i < n; i += 256) {
+		for (int k = 0; k < 256; k++)
+			v[k] = malloc_fn(256);
+		SINK(v);
+		for (int k = 0; k < 256; k++)
+			free_fn(v[k]);
+	}
+}
+
+static void
+b_memcpy(long n)
+{
+	for (long i = 0; i < n; i++) {
+		memcpy_fn(dst, csrc, 1500);
+		SINK(dst);
+	}
+}
+
+/* the rows every table starts with (rows name them as their base) */
+#define	BENCH_BASELINE_ROWS						\
+	{ "base_malloc", "malloc(256)+free [baseline]", b_malloc, 1, 1, NULL, 0 }, \
+	{ "base_malloc_burst", "malloc(256) burst 256 [baseline]",	\
+	    b_malloc_burst, 1, 256, NULL, 0 },				\
+	{ "base_memcpy", "memcpy 1500 B from 2 KiB-aligned [baseline]",	\
+	    b_memcpy, 1, 1, NULL, 0 },					\
+	{ "base_malloc_2t", "2 threads: malloc(256)+free [baseline]",	\
+	    b_malloc, 2, 1, "base_malloc", 0 }
+
 static int
 bench_main(int argc, char **argv, struct bench_row *rows, int nrows)
 {
