@@ -432,41 +432,40 @@ MBUF_BATCH_PATH struct mbuf *
 mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
     const char *fn)
 {
-	struct mbuf *m;
 	int n;
 
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if ((n = mag_count(&t->nmb)) > 0) {
-			m = t->mb[n - 1];
-			t->nmb = n - 1;
-			mbuf__count(t, type, 1);
-			mbuf__mag_leave(t);
-			mbuf__hand_out(m, type);
-			return m;
-		}
+		if ((n = mag_count(&t->nmb)) > 0)
+			return mbuf__pop_mbuf(t, n, type);
 		mbuf__mag_leave(t);
 		if (refill(t, KIND_MBUF, how, fn) == 0)
 			return NULL;
 	}
 }
 
+/* the end of a section that pops slot n - 1 of t's cluster magazine */
+MBUF_INLINE char *
+pop_cluster(struct mbuf_thread *t, int n)
+{
+	char *c = t->cl[n - 1];
+
+	t->ncl = n - 1;
+	mbuf__mag_leave(t);
+	return c;
+}
+
 static MBUF_BATCH_PATH char *
 alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 {
-	char *c;
 	int n;
 
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if ((n = mag_count(&t->ncl)) > 0) {
-			c = t->cl[n - 1];
-			t->ncl = n - 1;
-			mbuf__mag_leave(t);
-			return c;
-		}
+		if ((n = mag_count(&t->ncl)) > 0)
+			return pop_cluster(t, n);
 		mbuf__mag_leave(t);
 		if (refill(t, KIND_CLUSTER, how, fn) == 0)
 			return NULL;
@@ -477,17 +476,12 @@ alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 MBUF_INLINE char *
 alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
 {
-	char *c;
 	int n;
 
 	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
 		n = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
-			c = t->cl[n - 1];
-			t->ncl = n - 1;
-			mbuf__mag_leave(t);
-			return c;
-		}
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS)))
+			return pop_cluster(t, n);
 		mbuf__mag_leave(t);
 	}
 	return alloc_cluster_slow(t, how, fn);
@@ -641,7 +635,6 @@ MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
-	char *c;
 	int n;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
@@ -649,10 +642,7 @@ m_clget(struct mbuf *m, int how)
 	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
 		n = t->ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
-			c = t->cl[n - 1];
-			t->ncl = n - 1;
-			mbuf__mag_leave(t);
-			attach_cluster(m, c);
+			attach_cluster(m, pop_cluster(t, n));
 			return;
 		}
 		mbuf__mag_leave(t);
@@ -1039,6 +1029,16 @@ m_ext_free(struct mbuf *m)
 	MBUF_FLUSH();
 }
 
+/* pool_cache_put by the core: debug mode, no cache, or its report */
+static MBUF_COLD void
+pool_cache_put_go(void *object)
+{
+	if (!MBUF_ENTER("pool_cache_put"))
+		return;
+	mbufgo_pool_cache_put((uintptr_t)object);
+	MBUF_FLUSH();
+}
+
 /*
  * What an ext_free callback calls last: release the mbuf it was handed.
  * Only mb_cache is a pool here.
@@ -1055,28 +1055,19 @@ pool_cache_put(pool_cache_t pc, void *object)
 	}
 	/* debug mode (the core quarantines it), or no cache to use now */
 	if (t == NULL || !mbuf__fast_ok() || !mag_enter_wait(t)) {
-		if (!MBUF_ENTER("pool_cache_put"))
-			return;
-		mbufgo_pool_cache_put((uintptr_t)object);
-		MBUF_FLUSH();
+		pool_cache_put_go(object);
 		return;
 	}
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
 		/* not the mbuf an ext_free was handed: the core reports it */
 		mbuf__mag_leave(t);
-		if (MBUF_ENTER("pool_cache_put")) {
-			mbufgo_pool_cache_put((uintptr_t)object);
-			MBUF_FLUSH();
-		}
+		pool_cache_put_go(object);
 		return;
 	}
 	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
 		mbuf__mag_leave(t);
-		if (MBUF_ENTER("pool_cache_put")) {	/* refuses: reports */
-			mbufgo_pool_cache_put((uintptr_t)object);
-			MBUF_FLUSH();
-		}
+		pool_cache_put_go(object);	/* refuses: reports */
 		return;
 	}
 	put_mbuf(t, object);

@@ -165,6 +165,22 @@ mbuf__hand_out(struct mbuf *m, int type)
 	mbuf__init_mbuf(m, type);
 }
 
+/*
+ * The end of a section that pops: slot n - 1 of t's mbuf magazine (n
+ * checked by MBUF_CAN_POP), counted as type, handed out after leaving.
+ */
+MBUF_INLINE struct mbuf *
+mbuf__pop_mbuf(struct mbuf_thread *t, int n, int type)
+{
+	struct mbuf *m = t->mb[n - 1];
+
+	t->nmb = n - 1;
+	mbuf__count(t, type, 1);
+	mbuf__mag_leave(t);
+	mbuf__hand_out(m, type);
+	return m;
+}
+
 /* may t's caches be used by a call now (not nested, not after fork)? */
 static inline int
 mbuf__mag_usable(const struct mbuf_thread *t)
@@ -197,19 +213,12 @@ MBUF_HIDDEN struct mbuf *mbuf__alloc_mbuf_slow(struct mbuf_thread *t,
 MBUF_INLINE struct mbuf *
 mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
 {
-	struct mbuf *m;
 	int n;
 
 	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
 		n = t->nmb;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
-			m = t->mb[n - 1];
-			t->nmb = n - 1;
-			mbuf__count(t, type, 1);
-			mbuf__mag_leave(t);
-			mbuf__hand_out(m, type);
-			return m;
-		}
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_MB_SLOTS)))
+			return mbuf__pop_mbuf(t, n, type);
 		mbuf__mag_leave(t);
 	}
 	return mbuf__alloc_mbuf_slow(t, how, type, fn);
