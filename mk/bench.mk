@@ -22,7 +22,7 @@ bench-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || \
 		echo "cannot install$$missing: the bench runs without them"; fi
 
-$(BUILD)/cbench: bench/cbench.c bench/harness.h include/mbuf.h $(LIB)
+$(BUILD)/cbench: bench/cbench.c bench/harness.h include/mbuf.h include/mbuf_inline.h $(LIB)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Iinclude -o $@ $< $(LDFLAGS_TEST)
 
 # built only where DPDK is installed; the table says when it is missing
