@@ -51,9 +51,20 @@ idle_worker(void *arg)
 	(void)arg;
 	/* one worker at a time: each finds the others idle, caches full */
 	pthread_mutex_lock(&turn);
-	for (i = 0; i < IDLE_EACH; i++)
-		if ((m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)) != NULL)
+	for (i = 0; i < IDLE_EACH; i++) {
+		if (i & 1) {	/* the inline macros (mbuf_inline.h) */
+			MGETHDR(m[i], M_DONTWAIT, MT_DATA);
+			if (m[i] != NULL)
+				MCLGET(m[i], M_DONTWAIT);
+			if (m[i] != NULL && (m[i]->m_flags & M_EXT) == 0) {
+				m_freem(m[i]);
+				m[i] = NULL;
+			}
+		} else
+			m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+		if (m[i] != NULL)
 			got++;
+	}
 	for (i = 0; i < IDLE_EACH; i++)
 		m_freem(m[i]);
 	pthread_mutex_unlock(&turn);
