@@ -2,7 +2,7 @@
  * Caches give back at the limit.  Clusters cached by a thread count
  * against nmbclusters; when an allocation hits the limit, the caches of
  * the other live threads are recovered (membarrier(2), or the scheduler
- * fallback of capi/mbufc/barrier.c; the protocol is in fastpath.h).
+ * fallback of capi/mbufc/barrier.c; the protocol is in include/mbuf_inline.h).
  *
  * idle:     8 workers, one after the other, allocate and free 37 clusters
  *           (their caches keep what they freed, and what their refills

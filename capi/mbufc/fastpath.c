@@ -365,7 +365,7 @@ take_orphans(int kind, void **dst, int want)
 	return n;
 }
 
-/* ---- magazines (the protocol is in fastpath.h) -------------------------- */
+/* ---- magazines (the protocol is in include/mbuf_inline.h) -------------------------- */
 
 /* in fastpath.h, for hotpath.c too */
 #define	mag_usable	mbuf__mag_usable
@@ -1279,7 +1279,7 @@ covered(struct mbuf_thread *t, int all, struct mbuf_sched *before)
 }
 
 /*
- * One round of the magazine protocol's stealer (fastpath.h): stop every
+ * One round of the magazine protocol's stealer (include/mbuf_inline.h): stop every
  * other thread's magazines, one barrier, take those of the threads found
  * outside the library, release.  Returns how many threads with cached
  * slots were found inside the library (or not covered): worth a retry.
