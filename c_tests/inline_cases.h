@@ -231,13 +231,53 @@ CASE(thread_body)(void *arg)
 	return NULL;
 }
 
+/*
+ * A TLS destructor that runs after the library's (its key is younger)
+ * and allocates: the thread is set up again, and its pointer must stay
+ * NULL, since its TLS goes away with the thread (mbuf_set_fastpath would
+ * write there later).
+ */
+static void
+CASE(late_destructor)(void *arg)
+{
+	struct mbuf *m, *n;
+
+	(void)arg;
+	MGET(m, M_DONTWAIT, MT_DATA);
+	late_saw_null += mbuf__tcache_v1 == NULL;
+	late_got += m != NULL;
+	MFREE(m, n);
+	(void)n;
+}
+
+static void *
+CASE(late_body)(void *arg)
+{
+	struct mbuf *m, *n;
+
+	MGET(m, M_DONTWAIT, MT_DATA);	/* the library's key first */
+	MFREE(m, n);
+	pthread_setspecific(*(pthread_key_t *)arg, arg);
+	return n;
+}
+
 static void
 CASE(thread)(void)
 {
+	pthread_key_t key;
 	pthread_t th;
 
 	pthread_create(&th, NULL, CASE(thread_body), NULL);
 	pthread_join(th, NULL);
+	late_saw_null = late_got = 0;
+	pthread_key_create(&key, CASE(late_destructor));
+	pthread_create(&th, NULL, CASE(late_body), &key);
+	pthread_join(th, NULL);
+	notef("a TLS destructor after the library's: MGET %s, pointer %s",
+	    late_got == 1 ? "served" : "failed",
+	    late_saw_null == 1 ? "NULL" : "set");
+	mbuf_set_fastpath(mbuf_set_fastpath(0));	/* writes every pointer */
+	pthread_key_delete(key);
 }
 
 /* in a child of fork(): the macros call, and the call refuses */

@@ -32,6 +32,7 @@ struct inline_case {
 static char transcript[1 << 16];
 static size_t transcript_len;
 static int transcript_to_fd = -1;	/* a forked child writes here */
+static int late_saw_null, late_got;	/* the thread case's destructor */
 
 static void
 emit(const char *s)
@@ -225,6 +226,9 @@ main(int argc, char **argv)
 		CHECK(strstr(a, "another pointer") == NULL);
 	}
 	CHECK(mbuf__tcache_v1 != NULL);
+	/* the thread case's late TLS destructor got an mbuf by a call */
+	CHECK_EQ(late_got, 1);
+	CHECK_EQ(late_saw_null, 1);
 	CHECK(tu_all_types_zero());
 
 	{

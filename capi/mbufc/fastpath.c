@@ -61,10 +61,20 @@ static volatile int orphans_pending;
 
 static void thread_exit(void *arg);
 
+/*
+ * Set on a thread once its state has been torn down (thread_exit): a
+ * library call made by a later TLS destructor sets up a new state, which
+ * must not point at this thread's TLS, which may be reused by another
+ * thread after the last destructor round.
+ */
+static __thread int thread_exiting __attribute__((tls_model("initial-exec")));
+
 /* t's mbuf__tcache_v1, as the switch says now (registry_lock held) */
 static void
 publish(struct mbuf_thread *t)
 {
+	if (t->published == NULL)
+		return;		/* set up during thread exit: never published */
 	__atomic_store_n(t->published,
 	    __atomic_load_n(&mbuf__arena.fast, __ATOMIC_ACQUIRE) ? &t->tc : NULL,
 	    __ATOMIC_RELEASE);
@@ -225,7 +235,7 @@ mbuf__thread_slow(void)
 	memset(t, 0, sizeof(*t));
 	t->tc.idle = 1;
 	t->tc.arena = &mbuf__arena.a;
-	t->published = &mbuf__tcache_v1;
+	t->published = thread_exiting ? NULL : &mbuf__tcache_v1;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
@@ -378,7 +388,9 @@ thread_exit(void *arg)
 		t->next->prev = t->prev;
 	orphans_pending = 1;
 	/* the owner's TLS (destructors run on the exiting thread) */
-	__atomic_store_n(t->published, NULL, __ATOMIC_RELAXED);
+	if (t->published != NULL)
+		__atomic_store_n(t->published, NULL, __ATOMIC_RELAXED);
+	thread_exiting = 1;
 	pthread_mutex_unlock(&registry_lock);
 	if (mbuf__self == t)
 		mbuf__self = NULL;
