@@ -19,8 +19,10 @@ mbuf_set_fastpath(int on)
 
 	mbuf__init();
 	was = __atomic_load_n(&mbuf__arena.fast, __ATOMIC_ACQUIRE);
-	if ((mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0)
+	if ((mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0) {
 		__atomic_store_n(&mbuf__arena.fast, on != 0, __ATOMIC_RELEASE);
+		mbuf__publish_all();	/* the inline macros follow it */
+	}
 	return was;
 }
 
