@@ -8,9 +8,11 @@
 #   make test-ilp32        the lean ILP32 suite, run by `make test`: the header
 #                          in C99, C11 and C++11 (its static assertions), the
 #                          C tests but ILP32_SLOW_TESTS, the C examples, and
-#                          under GOARCH=386 the layout tests and a short run
-#                          of the differential model test (TestModel: random
-#                          op sequences on chains against a flat byte model)
+#                          under GOARCH=386 the layout tests, the core's
+#                          ranges whose off + len passes INT_MAX
+#                          (TestRangePastInt32), and a short run of the
+#                          differential model test (TestModel: random op
+#                          sequences on chains against a flat byte model)
 #   make test-ilp32-full   all of it: every C test, go vet for i386, TestModel
 #                          for ILP32_MODEL_SEQS_FULL sequences, the other core
 #                          tests that hold on i386 (one process each), the C
@@ -46,20 +48,14 @@ C_TESTS_SKIP += test_pcap
 # and a thread interrupted by a signal may come back with another's TLS
 # (mk/ilp32-exec.sh), which test_signals' storm of signals always hits.
 C_TESTS_SKIP += $(if $(ILP32_NATIVE),,test_rlimit test_signals)
-# test_checks is ABI-neutral, but on i386 it still finds a library bug:
-# the core's (Go) bounds checks add off + len in a 32-bit int, so
-# m_copydata(m of 60 bytes, 1, INT_MAX, buf), which the C fast path now
-# hands to the core correctly (64-bit arithmetic), dies in core.copyOut
-# (sc_hostile) instead of being reported.  Skipped until the core's
-# off+len checks are done in int64; then all 221 checks should pass here.
-C_TESTS_SKIP += test_checks
 # the lean run (make test) leaves out the slow ones: test_misuse starts 69
 # death-test children, a second each under qemu
 C_TESTS_SKIP += $(if $(ILP32_LEAN),$(ILP32_SLOW_TESTS))
 endif
 
 ILP32_SLOW_TESTS := test_misuse
-ILP32_GO_TEST_NAMES := TestLayoutMatchesNetBSD TestSharedLayout TestModel
+ILP32_GO_TEST_NAMES := TestLayoutMatchesNetBSD TestSharedLayout TestModel \
+	TestRangeEnd TestRangePastInt32
 ilp32_space := $(subst ,, )
 ILP32_GO_TESTS = ^($(subst $(ilp32_space),|,$(ILP32_GO_TEST_NAMES)))$$
 ILP32_MODEL_SEQS_LEAN := 300
