@@ -80,3 +80,34 @@ func TestDevgetEdges(t *testing.T) {
 	expectViolation(t, "NULL buffer", func() { p.Devget(0, 10, 0, 0, nil) })
 	assertNoLeaks(t, p)
 }
+
+// max_linkhdr is a global that ported code may set to anything: the
+// headroom m_devget and Contiguous leave for a link header is never
+// negative (m_data before the buffer) nor past the buffer, whatever it
+// says (INT_MAX: l + max_linkhdr wrapped where int is 32 bits).
+func TestMaxLinkHdrOutOfRange(t *testing.T) {
+	p := newTestPools(t)
+	saved := *p.g.MaxLinkHdr
+	defer func() { *p.g.MaxLinkHdr = saved }()
+	buf := pattern(100, 3)
+	for _, lh := range []int32{-100, -1, intMax} {
+		*p.g.MaxLinkHdr = lh
+		m := p.Devget(uintptr(unsafe.Pointer(&buf[0])), len(buf), 0, 0, nil)
+		if v := Catch("test", func() { p.CheckChain("m_devget", m) }); v != nil || m.LeadingSpace() != 0 {
+			t.Errorf("max_linkhdr %d: m_devget leaves %d bytes of headroom (%v), want 0", lh, m.LeadingSpace(), v)
+		}
+		wantBytes(t, "m_devget", m, buf)
+		p.Freem(m)
+
+		m, all := build(t, p, true, 1, in(10), in(10))
+		m = p.Contiguous(m, 20)
+		if v := Catch("test", func() { p.CheckChain("Contiguous", m) }); v != nil {
+			t.Errorf("max_linkhdr %d: Contiguous: %v", lh, v)
+		} else if lh < 0 && m.LeadingSpace() != 0 {
+			t.Errorf("max_linkhdr %d: Contiguous leaves %d bytes of headroom, want 0", lh, m.LeadingSpace())
+		}
+		wantBytes(t, "Contiguous", m, all)
+		p.Freem(m)
+	}
+	assertNoLeaks(t, p)
+}
