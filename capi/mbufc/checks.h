@@ -11,10 +11,11 @@
  *
  * An operation checks the mbufs it uses, each once, before it changes
  * anything: those holding its bytes [0, off + len) (the whole chain for a
- * walk to the end), not the rest.  Costs: the first mbuf is checked
- * inline with a few compares (a negative m_len fails the comparison that
- * bounds the data); longer walks go out of line, with one pointer compare
- * per step for cycles.
+ * walk to the end), not the rest.  The first mbuf is checked inline with
+ * a few compares (a negative m_len fails the comparison that bounds the
+ * data); an operation that needs more goes on with the chain walk below,
+ * which checks each mbuf as it reaches it and leaves the operation where
+ * its bytes are, so the operation does not walk again to find them.
  */
 #ifndef LIBMBUF_CAPI_CHECKS_H
 #define LIBMBUF_CAPI_CHECKS_H
@@ -26,37 +27,138 @@
 /* checkPrefix's need for a walk to the end of the chain */
 #define	MBUF_WHOLE_CHAIN	INT64_MAX
 
-/* storage of another holder: in checks.c (core.checkData) */
-MBUF_HIDDEN int mbuf__ext_data_ok(const struct mbuf *m);
-
-/*
- * m's m_len >= 0 bytes from m_data lie inside its buffer: m_dat, or the
- * ext storage [ext_buf, ext_buf + ext_size) of its holder (core.checkData).
- * m is live; a holder other than m is checked out of line.
- */
-static inline int
-mbuf__data_ok(const struct mbuf *m)
+/* m's m_len >= 0 bytes from m_data lie within [buf, buf + size) */
+MBUF_INLINE int
+mbuf__span_ok(const struct mbuf *m, uintptr_t buf, uintptr_t size)
 {
-	uintptr_t off, size;
+	uintptr_t off = (uintptr_t)m->m_data - buf;
 
-	if (MBUF_LIKELY((m->m_flags & M_EXT) == 0)) {
-		off = (uintptr_t)m->m_data - (uintptr_t)m->m_dat;
-		size = MLEN;
-	} else if (MBUF_LIKELY(m->m_ext_ref == m)) {
-		off = (uintptr_t)m->m_data -
-		    (uintptr_t)m->m_ext_storage.ext_buf;
-		size = m->m_ext_storage.ext_size;
-	} else
-		return mbuf__ext_data_ok(m);
 	/* a negative m_len, sign-extended, is larger than any buffer */
 	return off <= size && (uintptr_t)(intptr_t)m->m_len <= size - off;
 }
 
+/*
+ * A holder whose ext descriptor may be read: live, or a zombie (freed
+ * while others still share its storage).
+ */
+MBUF_INLINE int
+mbuf__holder_ok(const struct mbuf *h)
+{
+	uint8_t s;
+
+	if (!mbuf__mb_slot(h))
+		return 0;
+	s = *mbuf__mb_state(h);
+	return s == MBUF_STATE_LIVE || s == MBUF_STATE_ZOMBIE;
+}
+
+/*
+ * m's m_len >= 0 bytes from m_data lie inside its buffer: m_dat, or the
+ * ext storage [ext_buf, ext_buf + ext_size) of its holder (core.checkData).
+ * m is live; a holder other than m is checked first (core.checkHolder).
+ */
+MBUF_INLINE int
+mbuf__data_ok(const struct mbuf *m)
+{
+	const struct mbuf *h;
+
+	if (MBUF_LIKELY((m->m_flags & M_EXT) == 0))
+		return mbuf__span_ok(m, (uintptr_t)m->m_dat, MLEN);
+	h = m->m_ext_ref;
+	if (MBUF_UNLIKELY(h != m) && !mbuf__holder_ok(h))
+		return 0;
+	return mbuf__span_ok(m, (uintptr_t)h->m_ext_storage.ext_buf,
+	    h->m_ext_storage.ext_size);
+}
+
 /* an mbuf an operation may use (core.checkMember) */
-static inline int
+MBUF_INLINE int
 mbuf__member_ok(const struct mbuf *m)
 {
 	return mbuf__mb_is_live(m) && mbuf__data_ok(m);
+}
+
+/*
+ * THE CHAIN WALK (core.checkPrefix): every C path that uses more than the
+ * head of a chain goes through it with these, so each mbuf is checked
+ * once, as the walk reaches it, and the operation acts on what the walk
+ * found without checking it again:
+ *
+ *	mbuf__walk_begin(&w, head);	   head already checked (member_ok)
+ *	r = mbuf__walk_step(&w);	   the next mbuf, checked: w.m, counted
+ *					   in w.total; 0 at the end, -1 refused
+ *	mbuf__walk_done(&w)		   the walk has what it needs: 0 if the
+ *					   chain loops
+ *	mbuf__walk_to(&w, need)		   steps until w.total >= need, then done
+ *
+ * A walk that fails hands the call to the core before anything was
+ * changed (the core checks the same prefix first, and reports).
+ *
+ * Loops: the walk leaves a mark at its steps 1, 3, 7, 15, ... and meeting
+ * it again means a cycle (Brent), found within three times the steps of
+ * the first repeat; so a walk that got its bytes at step k > 2 looks on
+ * over live mbufs up to step 3k (or the end) before they are used, lest
+ * a loop made it count bytes twice.  Up to step 2 the mark is the head: a
+ * repeat there is seen at once.
+ */
+struct mbuf_walk {
+	const struct mbuf	*m;	/* the last mbuf checked */
+	const struct mbuf	*mark;	/* a repeat of it closes a loop */
+	unsigned long		k;	/* mbufs checked: m is the k-th */
+	int64_t			total;	/* their m_len */
+};
+
+MBUF_INLINE void
+mbuf__walk_begin(struct mbuf_walk *w, const struct mbuf *head)
+{
+	w->m = w->mark = head;
+	w->k = 1;
+	w->total = head->m_len;
+}
+
+MBUF_INLINE int
+mbuf__walk_step(struct mbuf_walk *w)
+{
+	const struct mbuf *n = w->m->m_next;
+
+	if (n == NULL)
+		return 0;
+	if (MBUF_UNLIKELY(n == w->mark || !mbuf__member_ok(n)))
+		return -1;
+	w->m = n;
+	w->total += n->m_len;
+	w->k++;
+	if ((w->k & (w->k + 1)) == 0)
+		w->mark = n;		/* steps 1, 3, 7, 15, ... */
+	return 1;
+}
+
+/* the look for a loop past step k > 2, out of line (checks.c) */
+MBUF_HIDDEN int mbuf__walk_probe(const struct mbuf *m,
+    const struct mbuf *mark, unsigned long k);
+
+MBUF_INLINE int
+mbuf__walk_done(const struct mbuf_walk *w)
+{
+	if (MBUF_LIKELY(w->k <= 2 || w->m->m_next == NULL))
+		return 1;
+	return mbuf__walk_probe(w->m, w->mark, w->k);
+}
+
+/*
+ * Step until the mbufs checked hold need bytes: 1 when they do (the chain
+ * does not loop), 0 when the chain ends first (all of it checked: the
+ * core then takes the call, or the caller uses w.total), -1 refused.
+ */
+MBUF_INLINE int
+mbuf__walk_to(struct mbuf_walk *w, int64_t need)
+{
+	int r;
+
+	while (w->total < need)
+		if ((r = mbuf__walk_step(w)) <= 0)
+			return r;
+	return mbuf__walk_done(w) ? 1 : -1;
 }
 
 /*

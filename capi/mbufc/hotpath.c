@@ -10,7 +10,8 @@
  * core's complete implementation through one mbufgo_* call.  A fast path
  * never reports: every violation is worded once, in the core.  Each
  * checks the mbufs it uses, as the core does: those holding the bytes
- * [0, need) it works on (mbuf__prefix).
+ * [0, need) it works on, with the chain walk of checks.h, before it
+ * changes anything.
  *
  * Here: m_copydata, m_adj, m_move_pkthdr, m_pullup, m_copyback, m_copym,
  * m_prepend, m_split, m_pulldown.  docs/performance.md says which cases
@@ -136,31 +137,41 @@ prepend_go(struct mbuf *m, int len, int how)
 /*
  * Each operation below runs its common case inline when the first mbuf
  * serves it (checked once, inline), goes on in a *_rest function when
- * more mbufs are needed (the head already checked: mbuf__prefix_rest
- * checks the others), and calls the core for everything else.
+ * more mbufs are needed (the head already checked: the walk checks the
+ * others and stops where the operation's bytes end), and calls the core
+ * for everything else.
  */
 
-/* m_copydata past the first mbuf (checked by the caller) */
+/*
+ * m_copydata past the first mbuf (checked by the caller): the walk checks
+ * the mbufs holding [0, off + len) before a byte is copied (the core
+ * writes nothing when it reports), then the copy goes over them.
+ */
 static __attribute__((noinline)) void
 copydata_rest(const struct mbuf *m, int off, int len, char *cp)
 {
-	int64_t need = (int64_t)off + len;
+	struct mbuf_walk w;
 	int n;
 
-	if (mbuf__prefix_rest(m, need) < need) {
+	mbuf__walk_begin(&w, m);
+	if (MBUF_UNLIKELY(mbuf__walk_to(&w, (int64_t)off + len) <= 0)) {
 		copydata_go(m, off, len, cp);
 		return;
 	}
-	/* all checked: copy */
-	for (; off > 0 && off >= m->m_len; m = m->m_next)
+	if (len == 0)
+		return;
+	while (off >= m->m_len) {
 		off -= m->m_len;
-	for (; len > 0; m = m->m_next) {
-		n = m->m_len - off < len ? m->m_len - off : len;
-		memcpy(cp, mtod(m, char *) + off, (size_t)n);
+		m = m->m_next;
+	}
+	while ((n = m->m_len - off) < len) {
+		memcpy(cp, mtod(m, const char *) + off, (size_t)n);
 		cp += n;
 		len -= n;
 		off = 0;
+		m = m->m_next;
 	}
+	memcpy(cp, mtod(m, const char *) + off, (size_t)len);
 }
 
 void
@@ -179,51 +190,53 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 	copydata_go(m, off, len, cp);
 }
 
-/* m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked */
+/*
+ * m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked.
+ * The walk checks the mbufs the trim uses and finds where it ends, then
+ * the trim changes them.
+ */
 static __attribute__((noinline)) void
 adj_rest(struct mbuf *mp, int req_len)
 {
-	struct mbuf *m;
+	struct mbuf_walk w;
+	struct mbuf *m, *last;
 	int64_t len, count;
 
-	if (mbuf__prefix_rest(mp,
-	    req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN) < 0) {
-		adj_go(mp, req_len);
-		return;
-	}
+	mbuf__walk_begin(&w, mp);
 	if (req_len >= 0) {
-		/* from the head: emptied mbufs stay, with m_len 0 */
+		if (mbuf__walk_to(&w, req_len) < 0)
+			goto core;
+		/* empty the mbufs before the walk's last, trim that one */
 		len = req_len;
-		for (m = mp; m != NULL && len > 0; m = m->m_next) {
-			if (m->m_len <= len) {
-				len -= m->m_len;
-				m->m_len = 0;
-			} else {
-				m->m_len -= (int)len;
-				m->m_data += len;
-				len = 0;
-			}
+		for (m = mp; m != w.m; m = m->m_next) {
+			len -= m->m_len;
+			m->m_len = 0;
+		}
+		if (m->m_len <= len) {
+			len -= m->m_len;
+			m->m_len = 0;
+		} else {
+			m->m_len -= (int)len;
+			m->m_data += len;
+			len = 0;
 		}
 		if (mp->m_flags & M_PKTHDR)
 			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
 			    -(req_len - len));
 		return;
 	}
-	/* from the tail: if the last mbuf covers it, that is all */
+	/* from the tail: the walk goes to the end */
+	if (mbuf__walk_to(&w, MBUF_WHOLE_CHAIN) < 0)
+		goto core;
 	len = -(int64_t)req_len;
-	count = 0;
-	for (m = mp; ; m = m->m_next) {
-		count += m->m_len;
-		if (m->m_next == NULL)
-			break;
-	}
-	if (m->m_len >= len) {
-		m->m_len -= (int)len;
+	last = (struct mbuf *)w.m;
+	if (last->m_len >= len) {	/* the last mbuf covers it */
+		last->m_len -= (int)len;
 		if (mp->m_flags & M_PKTHDR)
 			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len, -len);
 		return;
 	}
-	count = count > len ? count - len : 0;
+	count = w.total > len ? w.total - len : 0;
 	if (mp->m_flags & M_PKTHDR)
 		mp->m_pkthdr.len = wrap_add(0, count);
 	for (m = mp; m != NULL; m = m->m_next) {
@@ -236,6 +249,9 @@ adj_rest(struct mbuf *mp, int req_len)
 	if (m != NULL)
 		while ((m = m->m_next) != NULL)
 			m->m_len = 0;
+	return;
+core:
+	adj_go(mp, req_len);
 }
 
 void
@@ -245,16 +261,21 @@ m_adj(struct mbuf *mp, int req_len)
 		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && mbuf__member_ok(mp))) {
 		/* the first mbuf holds more than the trim (from the tail: alone) */
-		if (MBUF_LIKELY(req_len < mp->m_len && req_len >= -mp->m_len &&
-		    (req_len >= 0 || mp->m_next == NULL))) {
-			if (req_len >= 0) {
+		if (req_len >= 0) {
+			if (MBUF_LIKELY(req_len < mp->m_len)) {
 				mp->m_data += req_len;
 				mp->m_len -= req_len;
-			} else
-				mp->m_len += req_len;
+				if (mp->m_flags & M_PKTHDR)
+					mp->m_pkthdr.len = wrap_add(
+					    mp->m_pkthdr.len, -(int64_t)req_len);
+				return;
+			}
+		} else if (MBUF_LIKELY(mp->m_next == NULL &&
+		    req_len >= -mp->m_len)) {
+			mp->m_len += req_len;
 			if (mp->m_flags & M_PKTHDR)
 				mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
-				    req_len >= 0 ? -(int64_t)req_len : req_len);
+				    req_len);
 			return;
 		}
 		adj_rest(mp, req_len);
@@ -285,10 +306,12 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 static __attribute__((noinline)) struct mbuf *
 pullup_rest(struct mbuf *m, int len)
 {
+	struct mbuf_walk w;
 	struct mbuf *n, *s;
 	int space, count;
 
-	if (mbuf__prefix_rest(m, len) < len)
+	mbuf__walk_begin(&w, m);
+	if (mbuf__walk_to(&w, len) <= 0)
 		return pullup_go(m, len);
 	n = m->m_next;
 	len -= m->m_len;
@@ -409,24 +432,25 @@ m_split(struct mbuf *m0, int len0, int how)
 }
 
 /*
- * m_pulldown when the region is already contiguous in writable storage:
- * past the first mbuf (checked), up to the first mbuf with bytes past off.
+ * m_pulldown when the region is already contiguous in writable storage,
+ * past the first mbuf (checked): the walk checks up to the mbuf holding
+ * byte off + max(len, 1) - 1, which is where the region starts if it is
+ * contiguous (the core checks the same mbufs).
  */
 static __attribute__((noinline)) struct mbuf *
 pulldown_rest(struct mbuf *m, int off, int len, int *offp)
 {
+	struct mbuf_walk w;
 	struct mbuf *x;
-	int o = off;
+	int64_t o;
 
-	if (mbuf__prefix_rest(m, (int64_t)off + (len > 0 ? len : 1)) >= 0) {
-		for (x = m; x != NULL && o > 0 && o >= x->m_len; x = x->m_next)
-			o -= x->m_len;
-		while (x != NULL && x->m_len == 0)
-			x = x->m_next;
-		if (x != NULL && (o == 0 || offp != NULL) &&
-		    len <= x->m_len - o && !M_READONLY(x)) {
+	mbuf__walk_begin(&w, m);
+	if (mbuf__walk_to(&w, (int64_t)off + (len > 0 ? len : 1)) > 0) {
+		x = (struct mbuf *)w.m;
+		o = off - (w.total - x->m_len);	/* < 0: starts before x */
+		if (o >= 0 && (o == 0 || offp != NULL) && !M_READONLY(x)) {
 			if (offp != NULL)
-				*offp = o;
+				*offp = (int)o;
 			return x;
 		}
 	}
