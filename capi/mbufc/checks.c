@@ -40,7 +40,20 @@ mbuf__report_chain(const char *func, const struct mbuf *m)
 	MBUF_FLUSH();
 }
 
-/* mbuf__prefix from a head already checked: a walk (checks.h) */
+/* mbuf__reach past the second mbuf, total bytes with the head's */
+struct mbuf_reach
+mbuf__reach_rest(const struct mbuf *second, const struct mbuf *head,
+    int64_t total, int64_t need)
+{
+	struct mbuf_walk w = { second, head, total, 1, 2 };	/* step 2 */
+	struct mbuf_reach r;
+
+	r.total = mbuf__walk_to(&w, need) < 0 ? -1 : w.total;
+	r.last = w.m;
+	return r;
+}
+
+/* mbuf__prefix past a head already checked */
 int64_t
 mbuf__prefix_rest(const struct mbuf *head, int64_t need)
 {

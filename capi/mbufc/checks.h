@@ -104,16 +104,20 @@ mbuf__member_ok(const struct mbuf *m)
 struct mbuf_walk {
 	const struct mbuf	*m;	/* the last mbuf checked */
 	const struct mbuf	*mark;	/* a repeat of it closes a loop */
-	unsigned long		k;	/* mbufs checked: m is the k-th */
-	int64_t			total;	/* their m_len */
+	int64_t			total;	/* the m_len of those checked */
+	unsigned long		left;	/* steps to the next mark */
+	unsigned long		lap;	/* 2^j after the mark at step 2^j - 1 */
 };
+
+/* mbufs checked: the head is step 1 */
+#define	MBUF_WALK_STEPS(w)	(2 * (w)->lap - 1 - (w)->left)
 
 MBUF_INLINE void
 mbuf__walk_begin(struct mbuf_walk *w, const struct mbuf *head)
 {
 	w->m = w->mark = head;
-	w->k = 1;
 	w->total = head->m_len;
+	w->left = w->lap = 2;
 }
 
 MBUF_INLINE int
@@ -127,9 +131,11 @@ mbuf__walk_step(struct mbuf_walk *w)
 		return -1;
 	w->m = n;
 	w->total += n->m_len;
-	w->k++;
-	if ((w->k & (w->k + 1)) == 0)
+	if (MBUF_UNLIKELY(--w->left == 0)) {
 		w->mark = n;		/* steps 1, 3, 7, 15, ... */
+		w->lap <<= 1;
+		w->left = w->lap;
+	}
 	return 1;
 }
 
@@ -140,9 +146,9 @@ MBUF_HIDDEN int mbuf__walk_probe(const struct mbuf *m,
 MBUF_INLINE int
 mbuf__walk_done(const struct mbuf_walk *w)
 {
-	if (MBUF_LIKELY(w->k <= 2 || w->m->m_next == NULL))
-		return 1;
-	return mbuf__walk_probe(w->m, w->mark, w->k);
+	if (MBUF_LIKELY(w->lap <= 2 || w->m->m_next == NULL))
+		return 1;	/* two steps, or the end: no loop unseen */
+	return mbuf__walk_probe(w->m, w->mark, MBUF_WALK_STEPS(w));
 }
 
 /*
@@ -162,11 +168,45 @@ mbuf__walk_to(struct mbuf_walk *w, int64_t need)
 }
 
 /*
+ * The walk from a head already checked to need bytes: where it stopped,
+ * the mbuf holding byte need - 1 (or the chain's last when it is
+ * shorter), and the bytes up to there; total -1 when it was refused.  An
+ * operation acts from `last` on, without walking again.  The second mbuf
+ * is checked inline (the most common end of a walk, and no loop can hide
+ * in two steps); a longer walk goes on out of line, in one compact loop.
+ */
+struct mbuf_reach {
+	const struct mbuf	*last;
+	int64_t			total;
+};
+
+MBUF_HIDDEN struct mbuf_reach mbuf__reach_rest(const struct mbuf *second,
+    const struct mbuf *head, int64_t total, int64_t need);
+
+MBUF_INLINE struct mbuf_reach
+mbuf__reach(const struct mbuf *head, int64_t need)
+{
+	struct mbuf_walk w;
+	struct mbuf_reach r;
+	int step;
+
+	mbuf__walk_begin(&w, head);
+	if (w.total < need && (step = mbuf__walk_step(&w)) != 0) {
+		if (MBUF_UNLIKELY(step < 0))
+			w.total = -1;
+		else if (w.total < need)
+			return mbuf__reach_rest(w.m, head, w.total, need);
+	}
+	r.last = w.m;
+	r.total = w.total;
+	return r;
+}
+
+/*
  * Check chain m from its head (always) until the mbufs checked hold at
  * least need bytes or the chain ends; their byte count, or -1 if one is
  * not usable or the walk went round a loop (core.checkPrefix).  The head
- * holding it all is checked inline; longer walks go on out of line, in
- * mbuf__prefix_rest (checks.c), from a head already checked.
+ * holding it all is checked inline; longer walks go on out of line.
  */
 MBUF_HIDDEN int64_t mbuf__prefix_rest(const struct mbuf *head, int64_t need);
 

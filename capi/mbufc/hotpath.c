@@ -198,17 +198,20 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 static __attribute__((noinline)) void
 adj_rest(struct mbuf *mp, int req_len)
 {
-	struct mbuf_walk w;
+	struct mbuf_reach r;
 	struct mbuf *m, *last;
 	int64_t len, count;
 
-	mbuf__walk_begin(&w, mp);
+	r = mbuf__reach(mp, req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN);
+	if (r.total < 0) {
+		adj_go(mp, req_len);
+		return;
+	}
+	last = (struct mbuf *)r.last;
 	if (req_len >= 0) {
-		if (mbuf__walk_to(&w, req_len) < 0)
-			goto core;
 		/* empty the mbufs before the walk's last, trim that one */
 		len = req_len;
-		for (m = mp; m != w.m; m = m->m_next) {
+		for (m = mp; m != last; m = m->m_next) {
 			len -= m->m_len;
 			m->m_len = 0;
 		}
@@ -225,18 +228,15 @@ adj_rest(struct mbuf *mp, int req_len)
 			    -(req_len - len));
 		return;
 	}
-	/* from the tail: the walk goes to the end */
-	if (mbuf__walk_to(&w, MBUF_WHOLE_CHAIN) < 0)
-		goto core;
+	/* from the tail: the walk went to the end */
 	len = -(int64_t)req_len;
-	last = (struct mbuf *)w.m;
 	if (last->m_len >= len) {	/* the last mbuf covers it */
 		last->m_len -= (int)len;
 		if (mp->m_flags & M_PKTHDR)
 			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len, -len);
 		return;
 	}
-	count = w.total > len ? w.total - len : 0;
+	count = r.total > len ? r.total - len : 0;
 	if (mp->m_flags & M_PKTHDR)
 		mp->m_pkthdr.len = wrap_add(0, count);
 	for (m = mp; m != NULL; m = m->m_next) {
@@ -249,9 +249,6 @@ adj_rest(struct mbuf *mp, int req_len)
 	if (m != NULL)
 		while ((m = m->m_next) != NULL)
 			m->m_len = 0;
-	return;
-core:
-	adj_go(mp, req_len);
 }
 
 void
@@ -306,12 +303,10 @@ m_move_pkthdr(struct mbuf *to, struct mbuf *from)
 static __attribute__((noinline)) struct mbuf *
 pullup_rest(struct mbuf *m, int len)
 {
-	struct mbuf_walk w;
 	struct mbuf *n, *s;
 	int space, count;
 
-	mbuf__walk_begin(&w, m);
-	if (mbuf__walk_to(&w, len) <= 0)
+	if (mbuf__reach(m, len).total < len)
 		return pullup_go(m, len);
 	n = m->m_next;
 	len -= m->m_len;
@@ -440,14 +435,12 @@ m_split(struct mbuf *m0, int len0, int how)
 static __attribute__((noinline)) struct mbuf *
 pulldown_rest(struct mbuf *m, int off, int len, int *offp)
 {
-	struct mbuf_walk w;
-	struct mbuf *x;
-	int64_t o;
+	int64_t need = (int64_t)off + (len > 0 ? len : 1), o;
+	struct mbuf_reach r = mbuf__reach(m, need);
+	struct mbuf *x = (struct mbuf *)r.last;
 
-	mbuf__walk_begin(&w, m);
-	if (mbuf__walk_to(&w, (int64_t)off + (len > 0 ? len : 1)) > 0) {
-		x = (struct mbuf *)w.m;
-		o = off - (w.total - x->m_len);	/* < 0: starts before x */
+	if (r.total >= need) {
+		o = off - (r.total - x->m_len);	/* < 0: starts before x */
 		if (o >= 0 && (o == 0 || offp != NULL) && !M_READONLY(x)) {
 			if (offp != NULL)
 				*offp = (int)o;
