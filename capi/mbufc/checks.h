@@ -183,23 +183,35 @@ struct mbuf_reach {
 MBUF_HIDDEN struct mbuf_reach mbuf__reach_rest(const struct mbuf *second,
     const struct mbuf *head, int64_t total, int64_t need);
 
+/*
+ * The inline part: 1 when the head and the second mbuf settle it (*r is
+ * the answer), 0 when the walk must go on past the second mbuf, r->last,
+ * with r->total bytes so far: mbuf__reach_rest(r->last, head, r->total,
+ * need) does.  (An operation may do that in a function of its own, so
+ * that its common path keeps no registers for the call.)
+ */
+MBUF_INLINE int
+mbuf__reach_two(const struct mbuf *head, int64_t need, struct mbuf_reach *r)
+{
+	struct mbuf_walk w;
+	int step = 0;
+
+	mbuf__walk_begin(&w, head);
+	if (w.total < need && (step = mbuf__walk_step(&w)) < 0)
+		w.total = -1;
+	r->last = w.m;
+	r->total = w.total;
+	return step <= 0 || w.total >= need;
+}
+
 MBUF_INLINE struct mbuf_reach
 mbuf__reach(const struct mbuf *head, int64_t need)
 {
-	struct mbuf_walk w;
 	struct mbuf_reach r;
-	int step;
 
-	mbuf__walk_begin(&w, head);
-	if (w.total < need && (step = mbuf__walk_step(&w)) != 0) {
-		if (MBUF_UNLIKELY(step < 0))
-			w.total = -1;
-		else if (w.total < need)
-			return mbuf__reach_rest(w.m, head, w.total, need);
-	}
-	r.last = w.m;
-	r.total = w.total;
-	return r;
+	if (MBUF_LIKELY(mbuf__reach_two(head, need, &r)))
+		return r;
+	return mbuf__reach_rest(r.last, head, r.total, need);
 }
 
 /*

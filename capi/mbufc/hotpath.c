@@ -430,16 +430,16 @@ m_split(struct mbuf *m0, int len0, int how)
  * m_pulldown when the region is already contiguous in writable storage,
  * past the first mbuf (checked): the walk checks up to the mbuf holding
  * byte off + max(len, 1) - 1, which is where the region starts if it is
- * contiguous (the core checks the same mbufs).
+ * contiguous (the core checks the same mbufs).  r is where it stopped.
  */
-static __attribute__((noinline)) struct mbuf *
-pulldown_rest(struct mbuf *m, int off, int len, int *offp)
+MBUF_INLINE struct mbuf *
+pulldown_found(struct mbuf *m, int off, int len, int *offp,
+    struct mbuf_reach r)
 {
-	int64_t need = (int64_t)off + (len > 0 ? len : 1), o;
-	struct mbuf_reach r = mbuf__reach(m, need);
 	struct mbuf *x = (struct mbuf *)r.last;
+	int64_t o;
 
-	if (r.total >= need) {
+	if (r.total >= (int64_t)off + (len > 0 ? len : 1)) {
 		o = off - (r.total - x->m_len);	/* < 0: starts before x */
 		if (o >= 0 && (o == 0 || offp != NULL) && !M_READONLY(x)) {
 			if (offp != NULL)
@@ -448,6 +448,27 @@ pulldown_rest(struct mbuf *m, int off, int len, int *offp)
 		}
 	}
 	return pulldown_go(m, off, len, offp);
+}
+
+/* the walk goes past the second mbuf, r */
+static __attribute__((noinline)) struct mbuf *
+pulldown_far(struct mbuf *m, int off, int len, int *offp,
+    struct mbuf_reach r)
+{
+	r = mbuf__reach_rest(r.last, m, r.total,
+	    (int64_t)off + (len > 0 ? len : 1));
+	return pulldown_found(m, off, len, offp, r);
+}
+
+static __attribute__((noinline)) struct mbuf *
+pulldown_rest(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf_reach r;
+
+	if (MBUF_UNLIKELY(!mbuf__reach_two(m,
+	    (int64_t)off + (len > 0 ? len : 1), &r)))
+		return pulldown_far(m, off, len, offp, r);
+	return pulldown_found(m, off, len, offp, r);
 }
 
 struct mbuf *
