@@ -27,16 +27,6 @@
 /* checkPrefix's need for a walk to the end of the chain */
 #define	MBUF_WHOLE_CHAIN	INT64_MAX
 
-/* m's m_len >= 0 bytes from m_data lie within [buf, buf + size) */
-MBUF_INLINE int
-mbuf__span_ok(const struct mbuf *m, uintptr_t buf, uintptr_t size)
-{
-	uintptr_t off = (uintptr_t)m->m_data - buf;
-
-	/* a negative m_len, sign-extended, is larger than any buffer */
-	return off <= size && (uintptr_t)(intptr_t)m->m_len <= size - off;
-}
-
 /*
  * A holder whose ext descriptor may be read: live, or a zombie (freed
  * while others still share its storage).
@@ -46,6 +36,11 @@ mbuf__holder_ok(const struct mbuf *h)
 {
 	uint8_t s;
 
+	/*
+	 * (A compiler barrier: the arena's bounds are loaded again here, so
+	 * the common path need not keep them in registers for this rare one.)
+	 */
+	__asm__ __volatile__("" ::: "memory");
 	if (!mbuf__mb_slot(h))
 		return 0;
 	s = *mbuf__mb_state(h);
@@ -61,14 +56,25 @@ MBUF_INLINE int
 mbuf__data_ok(const struct mbuf *m)
 {
 	const struct mbuf *h;
+	uintptr_t off, size;
 
-	if (MBUF_LIKELY((m->m_flags & M_EXT) == 0))
-		return mbuf__span_ok(m, (uintptr_t)m->m_dat, MLEN);
-	h = m->m_ext_ref;
-	if (MBUF_UNLIKELY(h != m) && !mbuf__holder_ok(h))
-		return 0;
-	return mbuf__span_ok(m, (uintptr_t)h->m_ext_storage.ext_buf,
-	    h->m_ext_storage.ext_size);
+	if (MBUF_LIKELY((m->m_flags & M_EXT) == 0)) {
+		off = (uintptr_t)m->m_data - (uintptr_t)m->m_dat;
+		size = MLEN;
+	} else if (MBUF_LIKELY(m->m_ext_ref == m)) {
+		off = (uintptr_t)m->m_data -
+		    (uintptr_t)m->m_ext_storage.ext_buf;
+		size = m->m_ext_storage.ext_size;
+	} else {
+		h = m->m_ext_ref;
+		if (!mbuf__holder_ok(h))
+			return 0;
+		off = (uintptr_t)m->m_data -
+		    (uintptr_t)h->m_ext_storage.ext_buf;
+		size = h->m_ext_storage.ext_size;
+	}
+	/* a negative m_len, sign-extended, is larger than any buffer */
+	return off <= size && (uintptr_t)(intptr_t)m->m_len <= size - off;
 }
 
 /* an mbuf an operation may use (core.checkMember) */

@@ -50,6 +50,8 @@ copydata_go(const struct mbuf *m, int off, int len, const void *cp)
 static MBUF_COLD void
 adj_go(struct mbuf *mp, int req_len)
 {
+	if (mp == NULL)
+		return;		/* (not an mbuf: the fast path's check sent it) */
 	if (!MBUF_ENTER("m_adj"))
 		return;
 	mbufgo_adj((uintptr_t)mp, req_len);
@@ -104,6 +106,8 @@ pulldown_go(struct mbuf *m, int off, int len, int *offp)
 static MBUF_COLD void
 copyback_go(struct mbuf *m0, int off, int len, const void *cp)
 {
+	if (m0 == NULL)
+		return;		/* (not an mbuf: the fast path's check sent it) */
 	if (!MBUF_ENTER("m_copyback"))
 		return;
 	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
@@ -177,9 +181,10 @@ copydata_rest(const struct mbuf *m, int off, int len, char *cp)
 void
 m_copydata(struct mbuf *m, int off, int len, void *cp)
 {
-	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 &&
-	    len >= 0 && mbuf__member_ok(m))) {
-		if (MBUF_LIKELY((int64_t)off + len <= m->m_len)) {
+	if (MBUF_LIKELY(cp != NULL && off >= 0 && len >= 0 &&
+	    mbuf__fast_ok() && mbuf__member_ok(m))) {
+		/* (m_len - off cannot overflow: both are >= 0) */
+		if (MBUF_LIKELY(len <= m->m_len - off)) {
 			/* all of it in the first mbuf: a single memcpy */
 			memcpy(cp, mtod(m, char *) + off, (size_t)len);
 			return;
@@ -254,8 +259,6 @@ adj_rest(struct mbuf *mp, int req_len)
 void
 m_adj(struct mbuf *mp, int req_len)
 {
-	if (mp == NULL)
-		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && mbuf__member_ok(mp))) {
 		/* the first mbuf holds more than the trim (from the tail: alone) */
 		if (req_len >= 0) {
@@ -268,7 +271,7 @@ m_adj(struct mbuf *mp, int req_len)
 				return;
 			}
 		} else if (MBUF_LIKELY(mp->m_next == NULL &&
-		    req_len >= -mp->m_len)) {
+		    mp->m_len + req_len >= 0)) {	/* (m_len >= 0) */
 			mp->m_len += req_len;
 			if (mp->m_flags & M_PKTHDR)
 				mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
@@ -340,9 +343,13 @@ pullup_rest(struct mbuf *m, int len)
 struct mbuf *
 m_pullup(struct mbuf *n, int len)
 {
-	/* the first mbuf plain, not alone, with room for len bytes */
-	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__member_ok(n) &&
-	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
+	/*
+	 * the first mbuf plain, not alone, with room for len bytes (checked
+	 * as mbuf__member_ok does, live then data, with "plain" before the
+	 * data check so that only its plain case is compiled in)
+	 */
+	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__mb_is_live(n) &&
+	    (n->m_flags & M_EXT) == 0 && mbuf__data_ok(n) && n->m_next != NULL &&
 	    (uintptr_t)(n->m_data - (char *)n->m_dat) + (unsigned)len < MLEN)) {
 		if (MBUF_LIKELY(n->m_len >= len))
 			return n;	/* already there */
@@ -533,8 +540,6 @@ core:
 void
 m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 {
-	if (m0 == NULL)
-		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 && len > 0 &&
 	    mbuf__member_ok(m0))) {
 		if (MBUF_LIKELY((int64_t)off + len <= m0->m_len &&
