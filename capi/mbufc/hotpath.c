@@ -500,34 +500,38 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
 /*
  * m_copyback into bytes that exist and are writable: plain copies.
  * Extending the chain, or writing into read-only storage (a panic in
- * the 2007 code), is the core's business.
+ * the 2007 code), is the core's business.  The walk checks each mbuf
+ * holding bytes of [0, off + len), and whether it may be written when it
+ * holds bytes of [off, off + len) (core.firstReadOnly), before a byte is
+ * written; then the copy goes over them.
  */
 static __attribute__((noinline)) void
 copyback_rest(struct mbuf *m0, int off, int len, const char *cp)
 {
+	struct mbuf_walk w;
 	struct mbuf *m;
 	int64_t need = (int64_t)off + len;
-	int o = off, l = len, n;
+	int o = off, n;
 
-	if (mbuf__prefix_rest(m0, need) < need)
+	mbuf__walk_begin(&w, m0);
+	for (;;) {
+		if (w.total > off && w.m->m_len > 0 && M_READONLY(w.m))
+			goto core;
+		if (w.total >= need)
+			break;
+		if (mbuf__walk_step(&w) <= 0)
+			goto core;	/* refused, or the chain must grow */
+	}
+	if (!mbuf__walk_done(&w))
 		goto core;
+	/* all checked: now write */
 	for (m = m0; o >= m->m_len; m = m->m_next)
 		o -= m->m_len;
-	for (; l > 0; m = m->m_next) {
-		n = m->m_len - o < l ? m->m_len - o : l;
-		if (n > 0 && M_READONLY(m))
-			goto core;
-		l -= n;
-		o = 0;
-	}
-	/* all checked: now write */
-	for (m = m0, o = off; o >= m->m_len; m = m->m_next)
-		o -= m->m_len;
-	for (l = len; l > 0; m = m->m_next) {
-		n = m->m_len - o < l ? m->m_len - o : l;
+	for (; len > 0; m = m->m_next) {
+		n = m->m_len - o < len ? m->m_len - o : len;
 		memcpy(mtod(m, char *) + o, cp, (size_t)n);
 		cp += n;
-		l -= n;
+		len -= n;
 		o = 0;
 	}
 	if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len < need)
