@@ -626,8 +626,8 @@ child_first_call(void)
  * A signal stack lent and taken back.  The Go runtime runs its handlers
  * on the thread's signal stack, and kept using the one a thread had at its
  * first call into Go.  Python's faulthandler lends its main thread a
- * stack and, in faulthandler.disable() and at exit, puts back the one it
- * found (if its own is still in place) and frees its own: the next signal
+ * stack and, at exit (Py_Finalize, before atexit handlers), puts back the
+ * one it found (if its own is still in place) and frees its own: the next signal
  * that reached Go code on the thread killed the process ("signal 23
  * received on thread with no signal stack").  Here a thread does the
  * same, the process's first calls included, then runs Go code (m_dup)
@@ -669,7 +669,7 @@ lent_stack_thread(void *arg)
 	m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);	/* first calls */
 	m->m_len = m->m_pkthdr.len = 1000;
 	m_freem(m_dup(m, 0, 100, M_DONTWAIT));
-	/* faulthandler.disable() */
+	/* what faulthandler does in Py_Finalize */
 	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == lent.ss_sp)
 		sigaltstack(&found, NULL);
 	munmap(lent.ss_sp, lent.ss_size);

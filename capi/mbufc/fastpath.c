@@ -171,9 +171,9 @@ on_sigstack_now(stack_t *cur)
 /*
  * The Go runtime runs its signal handlers on the thread's alternate signal
  * stack and keeps using the one a thread had when it first ran Go code.
- * If that stack's owner takes it back (Python's faulthandler puts back the
- * stack it found and frees its own, in faulthandler.disable() and at
- * exit), the next signal that reaches Go code on the thread kills the
+ * If that stack's owner takes it back (Python's faulthandler, in
+ * Py_Finalize, puts back the stack it found and frees its own; atexit
+ * handlers and finalizers run after that), the next signal that reaches Go code on the thread kills the
  * process: "signal 23 received on thread with no signal stack" (SIGURG is
  * the runtime's preemption signal).  So a thread that has a borrowed stack
  * at its first call gets one of the library's own first, before any Go
