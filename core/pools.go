@@ -497,32 +497,16 @@ func (p *Pools) ExtFree(m *Mbuf) {
 func (p *Pools) extFree(m *Mbuf, typ int) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
-	if embedded {
-		// A zombie before the decrement: whoever drops the last
-		// reference (possibly on another thread) must find it one.
-		p.mbufs.a.setStateOf(Addr(m), stateZombie)
-	}
-	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
-		if embedded {
-			if typ >= 0 {
-				p.countType(typ, -1) // freed, though its slot stays a zombie
-			}
-			return
-		}
-		setPtr(m.ExtRefPtr(), m)
-		p.putMbufOf(m, typ)
-		return
-	}
-	if !embedded {
-		// The holder is a zombie: dropping its last reference frees the
-		// storage and the holder; then the sharer itself goes.
-		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
-		p.extFree(holder, -1)
-		setPtr(m.ExtRefPtr(), m)
-		p.putMbufOf(m, typ)
-		return
-	}
+	// The holder of storage nobody shares (the common free of a packet
+	// buffer) frees it without an atomic write, as the C fast path does:
+	// only an mbuf holding a reference can add or drop one, so at a count
+	// of 1 nobody else can.
 	e := m.ExtStorage()
+	if embedded && atomic.LoadUint32(&e.RefCnt) == 1 {
+		e.RefCnt = 0
+	} else if !p.dropShared(m, holder, embedded, typ) {
+		return
+	}
 	switch {
 	case m.Flags&M_EXT_CLUSTER != 0:
 		p.putCluster(e.Buf)
@@ -540,6 +524,38 @@ func (p *Pools) extFree(m *Mbuf, typ int) {
 		}
 		p.putMbufOf(m, typ)
 	}
+}
+
+// dropShared drops m's reference to storage that may be shared, by the
+// 2007 holder/sharer rule; true when m is the holder and that was the
+// last reference (the caller frees the storage and m).
+func (p *Pools) dropShared(m, holder *Mbuf, embedded bool, typ int) bool {
+	if embedded {
+		// A zombie before the decrement: whoever drops the last
+		// reference (possibly on another thread) must find it one.
+		p.mbufs.a.setStateOf(Addr(m), stateZombie)
+	}
+	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
+		if embedded {
+			if typ >= 0 {
+				p.countType(typ, -1) // freed, though its slot stays a zombie
+			}
+			return false
+		}
+		setPtr(m.ExtRefPtr(), m)
+		p.putMbufOf(m, typ)
+		return false
+	}
+	if !embedded {
+		// The holder is a zombie: dropping its last reference frees the
+		// storage and the holder; then the sharer itself goes.
+		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
+		p.extFree(holder, -1)
+		setPtr(m.ExtRefPtr(), m)
+		p.putMbufOf(m, typ)
+		return false
+	}
+	return true
 }
 
 func (p *Pools) callExtFree(fn, m, buf, size, arg uintptr) {

@@ -14,7 +14,7 @@ func (p *Packet) Append(data []byte) (err error) {
 		return p.startWith("m_append", data)
 	}
 	defer recoverTo(&err, "m_append")
-	if !pools().AppendBytes(m, data) {
+	if !core.Default().AppendBytes(m, data) {
 		return noBufs("m_append")
 	}
 	return nil
@@ -22,7 +22,7 @@ func (p *Packet) Append(data []byte) (err error) {
 
 // startWith makes the empty p a packet holding a copy of data.
 func (p *Packet) startWith(fn string, data []byte) error {
-	m := pools().Build(data)
+	m := core.Default().Build(data)
 	if m == nil {
 		return noBufs(fn)
 	}
@@ -44,11 +44,11 @@ func (p *Packet) Prepend(data []byte) (err error) {
 	}
 	defer recoverTo(&err, "M_PREPEND")
 	if m.LeadingSpace() >= len(data) {
-		pools().PrependBytes(m, data)
+		core.Default().PrependBytes(m, data)
 		return nil
 	}
 	p.retire()
-	h := pools().PrependBytes(m, data)
+	h := core.Default().PrependBytes(m, data)
 	if h == nil {
 		p.setHead(m)
 		return noBufs("M_PREPEND")
@@ -91,7 +91,7 @@ func (p *Packet) Adj(n int) (err error) {
 		return err
 	}
 	defer recoverTo(&err, "m_adj")
-	pools().Adj(m, n)
+	core.Default().Adj(m, n)
 	return nil
 }
 
@@ -123,7 +123,7 @@ func (p *Packet) Header(n int) (_ []byte, err error) {
 	}
 	defer recoverTo(&err, "m_pullup")
 	p.retire()
-	h := pools().Contiguous(m, n)
+	h := core.Default().Contiguous(m, n)
 	if h == nil {
 		p.setHead(m)
 		return nil, noBufs("m_pullup")
@@ -150,7 +150,7 @@ func (p *Packet) Pullup(n int) (err error) {
 	}
 	defer recoverTo(&err, "m_pullup")
 	p.retire()
-	r := pools().Pullup(m, n)
+	r := core.Default().Pullup(m, n)
 	p.setHead(r)
 	if r == nil {
 		return errorf(ErrNoBufs, "m_pullup", "cannot make %d bytes contiguous; the packet was freed", n)
@@ -175,7 +175,7 @@ func (p *Packet) Pulldown(off, n int) (_ []byte, err error) {
 	}
 	defer recoverTo(&err, "m_pulldown")
 	p.retire()
-	x, o := pools().Pulldown(m, off, n, true)
+	x, o := core.Default().Pulldown(m, off, n, true)
 	if x == nil {
 		p.setHead(nil)
 		return nil, errorf(ErrNoBufs, "m_pulldown", "cannot make [%d, %d) contiguous; the packet was freed", off, off+n)
@@ -210,7 +210,7 @@ func (p *Packet) WriteAt(b []byte, off int64) (n int, err error) {
 		return 0, errRange("m_copyback", int(off), len(b), int(size))
 	}
 	defer recoverTo(&err, "m_copyback")
-	pl := pools()
+	pl := core.Default()
 	if inside := min(int64(len(b)), size-off); inside > 0 && core.HasReadOnly(m, int(off), int(inside)) {
 		p.retire()
 		rc := pl.MakeWritable(&m, int(off), int(inside), core.M_DONTWAIT)
