@@ -133,7 +133,7 @@ func (pc *pcaches) at(i int) *pcache {
 }
 
 // enter pins the goroutine and returns its P's cache, marked busy, for
-// slots of kind k; nil (unpinned) when the caches are off, a flush holds
+// slots of kind k (or bothKinds); nil (unpinned) when the caches are off, a flush holds
 // this one, or kind k is tight. Tight is read inside the busy window, after
 // stealing: an owner that still sees it clear is one a flush waits for.
 func (pc *pcaches) enter(k int) *pcache {
@@ -149,13 +149,21 @@ func (pc *pcaches) enter(k int) *pcache {
 			atomic.StoreUint32(&c.busy, 1)
 		}
 		c.used = 1
-		if atomic.LoadUint32(&c.stealing) == 0 && pc.tight[k].Load() == 0 {
+		if atomic.LoadUint32(&c.stealing) == 0 && pc.tightness(k) == 0 {
 			return c
 		}
 		releaseBusy(&c.busy)
 	}
 	procUnpin()
 	return nil
+}
+
+// tightness is nonzero while kind k is tight (bothKinds: either is).
+func (pc *pcaches) tightness(k int) uint32 {
+	if k == bothKinds {
+		return pc.tight[kindMbuf].Load() | pc.tight[kindCluster].Load()
+	}
+	return pc.tight[k&1].Load()
 }
 
 // exit ends what enter began.
@@ -306,6 +314,49 @@ func (p *Pools) refill(d *depot, c *pcache, k, how, typ int) uintptr {
 		p.countType(typ, 1)
 	}
 	return a
+}
+
+// bothKinds is enter's kind for an mbuf and a cluster at once.
+const bothKinds = 2
+
+// takePair takes a free mbuf (counted live of type typ) and a free
+// cluster from this P's cache in one critical section, as m_getcl wants
+// them; 0, 0 when the cache cannot give both (the caller takes them one
+// at a time, with takeSlot).
+func (p *Pools) takePair(typ int) (mb, cl uintptr) {
+	c := p.pc.enter(bothKinds)
+	if c == nil {
+		return 0, 0
+	}
+	if nm, nc := c.n[kindMbuf], c.n[kindCluster]; nm > 0 && nc > 0 {
+		mb, cl = c.slots[kindMbuf][nm-1], c.slots[kindCluster][nc-1]
+		c.n[kindMbuf], c.n[kindCluster] = nm-1, nc-1
+		c.types[typ]++
+	}
+	c.exit()
+	return mb, cl
+}
+
+// putPair keeps free mbuf mb (no longer live of type typ; < 0: counted
+// already) and free cluster cl in this P's cache in one critical section,
+// as freeing a packet buffer gives them back; false if the cache cannot
+// keep both (the caller puts them one at a time, with putSlot).
+func (p *Pools) putPair(mb, cl uintptr, typ int) bool {
+	c := p.pc.enter(bothKinds)
+	if c == nil {
+		return false
+	}
+	nm, nc := c.n[kindMbuf], c.n[kindCluster]
+	ok := nm < pcacheSlots && nc < pcacheSlots
+	if ok {
+		c.slots[kindMbuf][nm], c.slots[kindCluster][nc] = mb, cl
+		c.n[kindMbuf], c.n[kindCluster] = nm+1, nc+1
+		if typ >= 0 {
+			c.types[typ]--
+		}
+	}
+	c.exit()
+	return ok
 }
 
 // putSlot returns a free slot of kind k (its state already free); a put
