@@ -623,12 +623,6 @@ func (p *Pools) mbufGone(m *Mbuf, typ int) bool {
 	return true
 }
 
-func (p *Pools) putCluster(buf uintptr) {
-	if p.clusterGone(buf) {
-		p.putSlot(&p.clusters, kindCluster, buf, -1)
-	}
-}
-
 // clusterGone checks that buf is a live cluster and marks it free; false
 // if debug mode's quarantine kept it, true if the caller puts it back.
 func (p *Pools) clusterGone(buf uintptr) bool {
@@ -640,7 +634,7 @@ func (p *Pools) clusterGone(buf uintptr) bool {
 	return !p.debugFree(buf, true)
 }
 
-// putClusterAndMbuf is putCluster(buf) then putMbufOf(m, typ), into
+// putClusterAndMbuf frees cluster buf (clusterGone) and mbuf m (mbufGone) into
 // this P's cache in one critical section when it can keep both.
 func (p *Pools) putClusterAndMbuf(buf uintptr, m *Mbuf, typ int) {
 	cl := p.clusterGone(buf)
