@@ -146,16 +146,45 @@ watch_fork(void)
 	pthread_atfork(NULL, NULL, forked_child);
 }
 
+/*
+ * Is this thread on its alternate signal stack, in a handler installed
+ * with SA_ONSTACK?  Asked of the kernel, for a thread whose stack the
+ * library has not learnt yet (mbuf__on_sigstack is the per-call check).
+ * sigaltstack() is a bare system call: safe in a handler.
+ */
+static int
+on_sigstack_now(void)
+{
+	stack_t ss;
+
+	return sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK) != 0;
+}
+
+/*
+ * A thread's first call: its state.  NULL when there is no memory for
+ * it, and in a signal handler, where setting up would call malloc (and,
+ * on the process's first call, the Go runtime): enter_slow reports that.
+ * Signals are blocked while the state is built and registered, so that a
+ * handler cannot start a second set-up inside the first (malloc, and
+ * registry_lock, inside themselves).
+ */
 struct mbuf_thread *
 mbuf__thread_slow(void)
 {
 	struct mbuf_thread *t;
+	sigset_t all, old;
 
 	if (mbuf__forked)
 		return NULL;	/* registry_lock may belong to a thread gone */
-	mbuf__init();
-	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0)
+	if (on_sigstack_now())
 		return NULL;
+	mbuf__init();
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return NULL;
+	}
 	memset(t, 0, sizeof(*t));
 	t->idle = 1;
 	t->tid = (int)syscall(SYS_gettid);
@@ -167,6 +196,7 @@ mbuf__thread_slow(void)
 	pthread_mutex_unlock(&registry_lock);
 	pthread_setspecific(thread_key, t);
 	mbuf__self = t;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return t;
 }
 
@@ -199,6 +229,13 @@ enter_slow(const char *fn)
 		return 0;
 	}
 	t = mbuf__thread();
+	if (t == NULL && on_sigstack_now()) {
+		mbuf__violation(fn, "called from a signal handler as this "
+		    "thread's first libmbuf call: setting the thread up needs "
+		    "malloc and the Go runtime, which a handler cannot use "
+		    "(make a first call outside any handler)");
+		return 0;
+	}
 	if (t == NULL)
 		return 1;	/* no memory for this thread's state: no mark */
 	if (t->idle != 1) {
