@@ -59,36 +59,43 @@ func (p *Packet) Prepend(data []byte) (err error) {
 
 // TrimFront removes the first n bytes (m_adj(n)).
 func (p *Packet) TrimFront(n int) error {
-	if size := p.Len(); n < 0 || n > size {
-		return p.rangeErr("m_adj", 0, n)
+	m, size, err := p.headLen("m_adj")
+	if err != nil {
+		return err
 	}
-	return p.Adj(n)
+	if n < 0 || n > size {
+		return errRange("m_adj", 0, n, size)
+	}
+	return adj(m, n)
 }
 
 // Truncate keeps the first n bytes and drops the rest (m_adj(n - Len)).
 func (p *Packet) Truncate(n int) error {
-	size := p.Len()
-	if n < 0 || n > size {
-		return p.rangeErr("m_adj", n, 0)
-	}
-	return p.Adj(n - size)
-}
-
-// rangeErr is ErrFreed for a stale handle, else ErrRange for off, n.
-func (p *Packet) rangeErr(fn string, off, n int) error {
-	if _, err := p.head(fn); err != nil {
+	m, size, err := p.headLen("m_adj")
+	if err != nil {
 		return err
 	}
-	return errRange(fn, off, n, p.Len())
+	if n < 0 || n > size {
+		return errRange("m_adj", n, 0, size)
+	}
+	return adj(m, n-size)
 }
 
 // Adj is m_adj: trim n bytes from the front (n > 0) or -n bytes from the
 // end (n < 0); more than the packet holds empties it. Emptied mbufs stay
 // in the chain, as in NetBSD.
-func (p *Packet) Adj(n int) (err error) {
+func (p *Packet) Adj(n int) error {
 	m, err := p.head("m_adj")
-	if err != nil || m == nil {
+	if err != nil {
 		return err
+	}
+	return adj(m, n)
+}
+
+// adj is Adj on head m of a live handle (nil: an empty Packet).
+func adj(m *core.Mbuf, n int) (err error) {
+	if m == nil {
+		return nil
 	}
 	defer recoverTo(&err, "m_adj")
 	core.Default().Adj(m, n)
@@ -138,11 +145,11 @@ func (p *Packet) Header(n int) (_ []byte, err error) {
 // packet (ErrRange), which changes nothing. Header is the
 // non-destructive form.
 func (p *Packet) Pullup(n int) (err error) {
-	m, err := p.head("m_pullup")
+	m, size, err := p.headLen("m_pullup")
 	if err != nil {
 		return err
 	}
-	if size := p.Len(); n < 0 || n > size {
+	if n < 0 || n > size {
 		return errRange("m_pullup", 0, n, size)
 	}
 	if m == nil {
@@ -163,11 +170,11 @@ func (p *Packet) Pullup(n int) (err error) {
 // packet next changes. As in NetBSD a failure frees the packet and leaves
 // p empty, except a range outside the packet (ErrRange).
 func (p *Packet) Pulldown(off, n int) (_ []byte, err error) {
-	m, err := p.head("m_pulldown")
+	m, size, err := p.headLen("m_pulldown")
 	if err != nil {
 		return nil, err
 	}
-	if size := p.Len(); off < 0 || n < 0 || off > size || n > size-off {
+	if off < 0 || n < 0 || off > size || n > size-off {
 		return nil, errRange("m_pulldown", off, n, size)
 	}
 	if m == nil || n == 0 {

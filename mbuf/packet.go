@@ -35,6 +35,15 @@ func (p *Packet) head(fn string) (*core.Mbuf, error) {
 	return p.m, nil
 }
 
+// headLen is head and the packet's length (0 when empty).
+func (p *Packet) headLen(fn string) (*core.Mbuf, int, error) {
+	m, err := p.head(fn)
+	if m == nil {
+		return nil, 0, err
+	}
+	return m, int(m.Pkt().Len), nil
+}
+
 // made returns a handle owning m, a chain fresh from the core.
 func made(m *core.Mbuf) Packet {
 	gen := core.Default().Own(m)
@@ -179,11 +188,11 @@ func (p *Packet) copy(fn string, off, n int, deep bool) (_ Packet, err error) {
 // shared. The new packet's header carries only the length (NetBSD keeps
 // tags and flags with the first part).
 func (p *Packet) Split(off int) (_ Packet, err error) {
-	m, err := p.head("m_split")
+	m, size, err := p.headLen("m_split")
 	if err != nil {
 		return Packet{}, err
 	}
-	if size := p.Len(); off < 0 || off > size {
+	if off < 0 || off > size {
 		return Packet{}, errRange("m_split", off, 0, size)
 	}
 	if m == nil {
