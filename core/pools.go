@@ -483,6 +483,9 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 	if m.Type < 0 || int(m.Type) >= NumTypes {
 		violate(fn, "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
 	}
+	if m.Flags&M_EXT != 0 && *m.ExtRefPtr() != m {
+		p.checkHolder(fn, m) // before its reference count is written
+	}
 	n := m.Next
 	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
 		p.deleteTags(fn, m, nil)
@@ -500,6 +503,9 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	p.CheckMbuf("m_ext_free", m)
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
+	}
+	if *m.ExtRefPtr() != m {
+		p.checkHolder("m_ext_free", m)
 	}
 	p.extFree(m, int(m.Type))
 }
