@@ -154,18 +154,9 @@ const wholeChain = int(^uint(0) >> 1)
 // end), lest a loop made it count bytes twice. (Up to step 2 the mark is
 // the head: a repeat there is seen at once.)
 func (p *Pools) checkPrefix(fn string, m *Mbuf, need int) int {
-	if m == nil {
-		return 0
-	}
-	// The head, as the loop's first step would check it: a packet of one
-	// mbuf, the common case, ends here.
-	p.checkMember(fn, m)
-	total := int(m.Len)
-	if total >= need || m.Next == nil {
-		return total
-	}
-	mark, k, steps, lap, probeTo := m, 1, 0, 2, 0
-	for m = m.Next; m != nil; m = m.Next {
+	var mark *Mbuf
+	total, k, steps, lap, probeTo := 0, 0, 0, 1, 0
+	for ; m != nil; m = m.Next {
 		if m == mark {
 			violate(fn, "chain has a cycle")
 		}
