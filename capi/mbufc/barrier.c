@@ -1,6 +1,6 @@
 /*
  * A barrier on the other threads of the process, for the rare stealer of
- * the magazine protocol (fastpath.h): once it is through, every store a
+ * the magazine protocol (include/mbuf_inline.h): once it is through, every store a
  * covered thread made before it is visible to the stealer, and every load
  * the thread makes after it sees the stealer's earlier stores.  The owners
  * of the caches pay nothing for it on their fast path.

@@ -24,6 +24,15 @@
 struct mbuf_shared *mbuf__sh;
 struct mbuf_arena mbuf__arena;
 __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")));
+/*
+ * The public face of mbuf__self for the inline MGET/MFREE of programs
+ * (include/mbuf_inline.h): the same state while the fast path is on, NULL
+ * (so the macros call the library) in debug or trace mode, while the fast
+ * paths are off, and in a child of fork().  Set only under registry_lock
+ * (publish()), by the owner or by mbuf_set_fastpath for every thread.
+ */
+__thread struct mbuf_tcache *mbuf__tcache_v1
+    __attribute__((tls_model("initial-exec")));
 
 #define	KIND_MBUF	0
 #define	KIND_CLUSTER	1
@@ -52,6 +61,43 @@ static volatile int orphans_pending;
 
 static void thread_exit(void *arg);
 
+/*
+ * Set on a thread once its state has been torn down (thread_exit): a
+ * library call made by a later TLS destructor sets up a new state, which
+ * must not point at this thread's TLS, which may be reused by another
+ * thread after the last destructor round.
+ */
+static __thread int thread_exiting __attribute__((tls_model("initial-exec")));
+
+/* t's mbuf__tcache_v1, as the switch says now (registry_lock held) */
+static void
+publish(struct mbuf_thread *t)
+{
+	if (t->published == NULL)
+		return;		/* set up during thread exit: never published */
+	__atomic_store_n(t->published,
+	    __atomic_load_n(&mbuf__arena.fast, __ATOMIC_ACQUIRE) ? &t->tc : NULL,
+	    __ATOMIC_RELEASE);
+}
+
+/*
+ * The fast path's switch moved (mbuf_set_fastpath): every thread's inline
+ * macros follow it.  An inline call that read the pointer just before
+ * finishes on the cache, as a library call that read the switch does.
+ */
+void
+mbuf__publish_all(void)
+{
+	struct mbuf_thread *t;
+
+	if (mbuf__forked)
+		return;		/* the child's pointer stays NULL */
+	pthread_mutex_lock(&registry_lock);
+	for (t = registry; t != NULL; t = t->next)
+		publish(t);
+	pthread_mutex_unlock(&registry_lock);
+}
+
 /* raise *span to v; spans only grow, so an older copy never shrinks one */
 static void
 span_raise(uintptr_t *span, uintptr_t v)
@@ -76,9 +122,9 @@ mbuf__arena_sync(void)
 
 	if (sh == NULL)
 		return;		/* not initialised yet: init_once_fn copies */
-	span_raise(&mbuf__arena.mb_span,
+	span_raise(&mbuf__arena.a.mb_span,
 	    __atomic_load_n(&sh->mb_end, __ATOMIC_ACQUIRE) - sh->mb_base);
-	span_raise(&mbuf__arena.cl_span,
+	span_raise(&mbuf__arena.a.cl_span,
 	    __atomic_load_n(&sh->cl_end, __ATOMIC_ACQUIRE) - sh->cl_base);
 }
 
@@ -87,12 +133,12 @@ init_once_fn(void)
 {
 	__atomic_store_n(&mbuf__sh, (struct mbuf_shared *)mbufgo_shared(),
 	    __ATOMIC_RELEASE);
-	mbuf__arena.mb_state = mbuf__sh->mb_state;
-	mbuf__arena.cl_state = mbuf__sh->cl_state;
-	mbuf__arena.cl_base = mbuf__sh->cl_base;
+	mbuf__arena.a.mb_state = mbuf__sh->mb_state;
+	mbuf__arena.a.cl_state = mbuf__sh->cl_state;
+	mbuf__arena.a.cl_base = mbuf__sh->cl_base;
 	mbuf__arena_sync();
 	/* the base last: until it is set, no pointer is live */
-	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
+	__atomic_store_n(&mbuf__arena.a.mb_base, mbuf__sh->mb_base,
 	    __ATOMIC_RELEASE);
 	__atomic_store_n(&mbuf__arena.fast, (mbuf__sh->flags &
 	    (MBUF_SHARED_SLOWPATH | MBUF_SHARED_FASTPATH_OFF)) == 0,
@@ -133,10 +179,11 @@ forked_child(void)
 	struct mbuf_thread *t = mbuf__self;
 
 	mbuf__forked = 1;
+	mbuf__tcache_v1 = NULL;	/* the inline macros call, and refuse */
 	if (t != NULL) {	/* the only thread left: plain stores */
-		t->stop = MBUF_STOP_FORKED;
-		t->nmb |= MBUF_MAG_STOP;
-		t->ncl |= MBUF_MAG_STOP;
+		t->tc.stop = MBUF_STOP_FORKED;
+		t->tc.nmb |= MBUF_MAG_STOP;
+		t->tc.ncl |= MBUF_MAG_STOP;
 	}
 }
 
@@ -186,13 +233,16 @@ mbuf__thread_slow(void)
 		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
-	t->idle = 1;
+	t->tc.idle = 1;
+	t->tc.arena = &mbuf__arena.a;
+	t->published = thread_exiting ? NULL : &mbuf__tcache_v1;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
 	if (registry != NULL)
 		registry->prev = t;
 	registry = t;
+	publish(t);
 	pthread_mutex_unlock(&registry_lock);
 	pthread_setspecific(thread_key, t);
 	mbuf__self = t;
@@ -238,7 +288,7 @@ enter_slow(const char *fn)
 	}
 	if (t == NULL)
 		return 1;	/* no memory for this thread's state: no mark */
-	if (t->idle != 1) {
+	if (t->tc.idle != 1) {
 		mbuf__violation(fn, "called from a signal handler that "
 		    "interrupted %s on the same thread (libmbuf calls are not "
 		    "async-signal-safe)", t->call != NULL ? t->call :
@@ -254,7 +304,7 @@ enter_slow(const char *fn)
 		return 0;
 	}
 	t->call = fn;
-	__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tc.idle, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 1;
 }
@@ -270,10 +320,10 @@ mbuf__enter(const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
 
-	if (MBUF_LIKELY(t != NULL && t->idle == 1 && t->sig_probes == 2 &&
+	if (MBUF_LIKELY(t != NULL && t->tc.idle == 1 && t->sig_probes == 2 &&
 	    !mbuf__forked && !mbuf__on_sigstack(t))) {
 		t->call = fn;
-		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tc.idle, 0, __ATOMIC_RELAXED);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		return 1;
 	}
@@ -288,7 +338,7 @@ mbuf__flush(void)
 	if (MBUF_LIKELY(t != NULL)) {
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		t->call = NULL;
-		__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->tc.idle, 1, __ATOMIC_RELEASE);
 		if (MBUF_UNLIKELY(t->sig_probes < 2))
 			mbuf__probe_sigstack(t);
 		if (MBUF_UNLIKELY(t->pending))
@@ -326,10 +376,10 @@ thread_exit(void *arg)
 	int i;
 
 	pthread_mutex_lock(&registry_lock);
-	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb & ~MBUF_MAG_STOP);
-	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_MBUF], t->tc.mb, t->tc.nmb & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_CLUSTER], t->tc.cl, t->tc.ncl & ~MBUF_MAG_STOP);
 	for (i = 0; i < 256; i++)
-		orphan_mtypes[i] += t->mtypes[i];
+		orphan_mtypes[i] += t->tc.mtypes[i];
 	if (t->prev != NULL)
 		t->prev->next = t->next;
 	else
@@ -337,6 +387,10 @@ thread_exit(void *arg)
 	if (t->next != NULL)
 		t->next->prev = t->prev;
 	orphans_pending = 1;
+	/* the owner's TLS (destructors run on the exiting thread) */
+	if (t->published != NULL)
+		__atomic_store_n(t->published, NULL, __ATOMIC_RELAXED);
+	thread_exiting = 1;
 	pthread_mutex_unlock(&registry_lock);
 	if (mbuf__self == t)
 		mbuf__self = NULL;
@@ -360,7 +414,7 @@ take_orphans(int kind, void **dst, int want)
 	return n;
 }
 
-/* ---- magazines (the protocol is in fastpath.h) -------------------------- */
+/* ---- magazines (the protocol is in include/mbuf_inline.h) ------------- */
 
 /* in fastpath.h, for hotpath.c too */
 #define	mag_usable	mbuf__mag_usable
@@ -383,12 +437,12 @@ static int
 mag_enter_wait_slow(struct mbuf_thread *t)
 {
 	for (;;) {
-		if (!mbuf__mag_enter(t))
+		if (!mbuf__mag_enter(&t->tc))
 			return 0;
-		if (((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0)
+		if (((t->tc.nmb | t->tc.ncl) & MBUF_MAG_STOP) == 0)
 			return 1;
-		mbuf__mag_leave(t);
-		if (t->stop == MBUF_STOP_FORKED)
+		mbuf__mag_leave(&t->tc);
+		if (t->tc.stop == MBUF_STOP_FORKED)
 			return 0;
 		pthread_mutex_lock(&registry_lock);
 		pthread_mutex_unlock(&registry_lock);
@@ -398,10 +452,10 @@ mag_enter_wait_slow(struct mbuf_thread *t)
 MBUF_INLINE int
 mag_enter_wait(struct mbuf_thread *t)
 {
-	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
-		if (MBUF_LIKELY(((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0))
+	if (MBUF_LIKELY(mbuf__mag_enter(&t->tc))) {
+		if (MBUF_LIKELY(((t->tc.nmb | t->tc.ncl) & MBUF_MAG_STOP) == 0))
 			return 1;
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return mag_enter_wait_slow(t);
 }
@@ -410,8 +464,8 @@ mag_enter_wait(struct mbuf_thread *t)
 static void
 mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 {
-	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
-	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	void **mag = kind == KIND_MBUF ? t->tc.mb : t->tc.cl;
+	int *np = kind == KIND_MBUF ? &t->tc.nmb : &t->tc.ncl;
 	int have = mag_count(np), k = MAG_SLOTS(kind) - have;
 
 	if (k > n)
@@ -445,7 +499,7 @@ refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 		return 0;
 	if (mag_enter_wait(t)) {
 		mag_append(t, kind, batch, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	} else
 		mbufgo_give(kind, (uintptr_t)batch, n);
 	return n;
@@ -455,8 +509,8 @@ refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 static void
 drain_half(struct mbuf_thread *t, int kind)
 {
-	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
-	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	void **mag = kind == KIND_MBUF ? t->tc.mb : t->tc.cl;
+	int *np = kind == KIND_MBUF ? &t->tc.nmb : &t->tc.ncl;
 	int have = mag_count(np);
 
 	mbufgo_give(kind, (uintptr_t)mag, MAG_BATCH(kind));
@@ -474,9 +528,9 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if ((n = mag_count(&t->nmb)) > 0)
+		if ((n = mag_count(&t->tc.nmb)) > 0)
 			return mbuf__pop_mbuf(t, n, type);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (refill(t, KIND_MBUF, how, fn) == 0)
 			return NULL;
 	}
@@ -486,10 +540,10 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 MBUF_INLINE char *
 pop_cluster(struct mbuf_thread *t, int n)
 {
-	char *c = t->cl[n - 1];
+	char *c = t->tc.cl[n - 1];
 
-	t->ncl = n - 1;
-	mbuf__mag_leave(t);
+	t->tc.ncl = n - 1;
+	mbuf__mag_leave(&t->tc);
 	return c;
 }
 
@@ -501,9 +555,9 @@ alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if ((n = mag_count(&t->ncl)) > 0)
+		if ((n = mag_count(&t->tc.ncl)) > 0)
 			return pop_cluster(t, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (refill(t, KIND_CLUSTER, how, fn) == 0)
 			return NULL;
 	}
@@ -515,11 +569,11 @@ alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
 {
 	int n;
 
-	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
-		n = t->ncl;
+	if (MBUF_LIKELY(mbuf__mag_enter(&t->tc))) {
+		n = t->tc.ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS)))
 			return pop_cluster(t, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return alloc_cluster_slow(t, how, fn);
 }
@@ -557,30 +611,20 @@ get_slow(int how, int type, int hdr, const char *fn)
 	return m;
 }
 
-/* MGET / MGETHDR: the top of this thread's mbuf magazine */
+/*
+ * MGET / MGETHDR: the top of this thread's mbuf magazine, by the same
+ * function the inline MGET of programs runs (include/mbuf_inline.h).
+ */
 MBUF_INLINE struct mbuf *
 get(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *m;
-	uint8_t *state;
-	int n;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__valid_args(how, type) ||
-	    !mbuf__fast_ok() || !mbuf__mag_enter(t)))
+	    !mbuf__fast_ok() ||
+	    (m = mbuf__tc_get(&t->tc, &mbuf__arena.a, type)) == NULL))
 		return get_slow(how, type, hdr, fn);
-	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
-		mbuf__mag_leave(t);
-		return get_slow(how, type, hdr, fn);
-	}
-	m = t->mb[n - 1];
-	state = mbuf__mb_state(m);	/* before the count: see free_fast */
-	t->nmb = n - 1;
-	mbuf__count(t, type, 1);
-	mbuf__mag_leave(t);
-	*state = MBUF_STATE_LIVE;
-	mbuf__init_mbuf(m, type);
 	if (hdr)
 		mbuf__init_pkthdr(m);
 	return m;
@@ -608,31 +652,12 @@ m_getclr(int how, int type)
 	return m;
 }
 
-/* the fields MCLGET sets to make the cluster buf m's storage */
-MBUF_INLINE void
-set_cluster(struct mbuf *m, char *buf)
-{
-	m->m_ext_ref = m;
-	m->m_ext_storage.ext_lock.mtx_word = 0;
-	m->m_ext_storage.ext_refcnt = 1;
-	m->m_ext_storage.ext_flags = 0;
-	m->m_ext_storage.ext_buf = buf;
-	m->m_ext_storage.ext_free = NULL;
-	m->m_ext_storage.ext_arg = mcl_cache;
-	m->m_ext_storage.ext_size = MCLBYTES;
-	m->m_ext_storage.ext_type = NULL;
-	m->m_ext_storage.ext_paddr = M_PADDR_INVALID;
-	m->m_data = buf;
-	m->m_flags = (m->m_flags & ~M_EXTCOPYFLAGS) |
-	    M_EXT | M_EXT_CLUSTER | M_EXT_RW;
-}
-
 /* make the free cluster buf m's storage, as MCLGET does */
 MBUF_INLINE void
 attach_cluster(struct mbuf *m, char *buf)
 {
 	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
-	set_cluster(m, buf);
+	mbuf__set_cluster(m, buf);
 }
 
 static MBUF_COLD void
@@ -672,18 +697,12 @@ MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
-	int n;
 
+	/* the inline MCLGET's common case (include/mbuf_inline.h) */
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
 	    mbuf__how_ok(how) && mbuf__mb_is_live(m) &&
-	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
-		n = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
-			attach_cluster(m, pop_cluster(t, n));
-			return;
-		}
-		mbuf__mag_leave(t);
-	}
+	    mbuf__tc_clget(&t->tc, &mbuf__arena.a, m)))
+		return;
 	clget_slow(m, how);
 }
 
@@ -732,16 +751,16 @@ m_getcl(int how, int type, int flags)
 	int nm, nc;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__valid_args(how, type) &&
-	    mbuf__fast_ok() && mbuf__mag_enter(t))) {
-		nm = t->nmb;
-		nc = t->ncl;
+	    mbuf__fast_ok() && mbuf__mag_enter(&t->tc))) {
+		nm = t->tc.nmb;
+		nc = t->tc.ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(nm, MBUF_MB_SLOTS) && MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
-			m = t->mb[nm - 1];
-			t->nmb = nm - 1;
-			c = t->cl[nc - 1];
-			t->ncl = nc - 1;
+			m = t->tc.mb[nm - 1];
+			t->tc.nmb = nm - 1;
+			c = t->tc.cl[nc - 1];
+			t->tc.ncl = nc - 1;
 			mbuf__count(t, type, 1);
-			mbuf__mag_leave(t);
+			mbuf__mag_leave(&t->tc);
 			/* both state bytes first: see free_own_cluster */
 			ms = mbuf__mb_state(m);
 			cs = mbuf__cl_state(c);
@@ -750,10 +769,10 @@ m_getcl(int how, int type, int flags)
 			mbuf__init_mbuf(m, type);
 			if (flags & M_PKTHDR)
 				mbuf__init_pkthdr(m);
-			set_cluster(m, c);
+			mbuf__set_cluster(m, c);
 			return m;
 		}
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return getcl_slow(how, type, flags);
 }
@@ -803,9 +822,9 @@ make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
 	if (mbuf__on_sigstack(t))
 		return 0;
-	if (mag_count(&t->nmb) + nmb > MBUF_MB_SLOTS)
+	if (mag_count(&t->tc.nmb) + nmb > MBUF_MB_SLOTS)
 		drain_half(t, KIND_MBUF);
-	if (mag_count(&t->ncl) + ncl > MBUF_CL_SLOTS)
+	if (mag_count(&t->tc.ncl) + ncl > MBUF_CL_SLOTS)
 		drain_half(t, KIND_CLUSTER);
 	return 1;
 }
@@ -814,21 +833,21 @@ make_room(struct mbuf_thread *t, int nmb, int ncl)
 MBUF_INLINE void
 put_mbuf(struct mbuf_thread *t, struct mbuf *m)
 {
-	int n = mag_count(&t->nmb);
+	int n = mag_count(&t->tc.nmb);
 
 	*mbuf__mb_state(m) = MBUF_STATE_FREE;
-	t->mb[n] = m;
-	t->nmb = n + 1;
+	t->tc.mb[n] = m;
+	t->tc.nmb = n + 1;
 }
 
 MBUF_INLINE void
 put_cluster(struct mbuf_thread *t, char *buf)
 {
-	int n = mag_count(&t->ncl);
+	int n = mag_count(&t->tc.ncl);
 
 	*mbuf__cl_state(buf) = MBUF_STATE_FREE;
-	t->cl[n] = buf;
-	t->ncl = n + 1;
+	t->tc.cl[n] = buf;
+	t->tc.ncl = n + 1;
 }
 
 /*
@@ -888,7 +907,7 @@ MBUF_INLINE int
 free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
 {
 	char *buf = m->m_ext_storage.ext_buf;
-	int nm = t->nmb, nc = t->ncl;
+	int nm = t->tc.nmb, nc = t->tc.ncl;
 	uint8_t *ms, *cs;
 
 	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
@@ -903,10 +922,10 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
 	mbuf__count(t, m->m_type, -1);
 	*cs = MBUF_STATE_FREE;
 	*ms = MBUF_STATE_FREE;
-	t->cl[nc] = buf;
-	t->ncl = nc + 1;
-	t->mb[nm] = m;
-	t->nmb = nm + 1;
+	t->tc.cl[nc] = buf;
+	t->tc.ncl = nc + 1;
+	t->tc.mb[nm] = m;
+	t->tc.nmb = nm + 1;
 	return 1;
 }
 
@@ -919,16 +938,11 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
 MBUF_INLINE int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
-	uint8_t *state;
-	int flags, n;
+	int flags;
 
-	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
+	if (MBUF_UNLIKELY(!mbuf__tc_free_ok(&mbuf__arena.a, m)))
 		return 0;
 	flags = m->m_flags;
-	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
-		return 0;
-	if ((flags & M_PKTHDR) != 0 && m->m_pkthdr.tags.slh_first != NULL)
-		return 0;
 	if (flags & M_EXT) {
 		short type = m->m_type;
 		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
@@ -936,25 +950,16 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		if (MBUF_LIKELY(nmb == 1 && free_own_cluster(t, m, flags)))
 			return 1;
 
-		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb, MBUF_MB_SLOTS) ||
-		    !MBUF_CAN_PUSH(t->ncl, 1, MBUF_CL_SLOTS)))
+		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->tc.nmb, nmb, MBUF_MB_SLOTS) ||
+		    !MBUF_CAN_PUSH(t->tc.ncl, 1, MBUF_CL_SLOTS)))
 			return 0;	/* full or stopped: the slow path */
 		if (!cluster_unref(t, m))
 			return 0;
 		mbuf__count(t, type, -1);
 		return 1;
 	}
-	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1, MBUF_MB_SLOTS)))
-		return 0;
-	/* the state byte's address before the count's store, which may
-	 * alias the arena's bounds (int64_t and uintptr_t) */
-	state = mbuf__mb_state(m);
-	mbuf__count(t, m->m_type, -1);
-	*state = MBUF_STATE_FREE;
-	t->mb[n] = m;
-	t->nmb = n + 1;
-	return 1;
+	/* the inline MFREE's push (include/mbuf_inline.h) */
+	return mbuf__tc_put_plain(&t->tc, &mbuf__arena.a, m);
 }
 
 /* free_fast, after making room in the magazines if that was the reason */
@@ -984,7 +989,7 @@ free_slow(struct mbuf *m, int chain, const char *fn)
 				break;
 			m = chain ? n : NULL;
 		} while (m != NULL);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (m == NULL)		/* all done */
 			return chain ? NULL : n;
 	}
@@ -1006,13 +1011,13 @@ m_free(struct mbuf *m)
 	struct mbuf *n;
 
 	if (MBUF_LIKELY(t != NULL && m != NULL && mbuf__fast_ok() &&
-	    mbuf__mag_enter(t))) {
+	    mbuf__mag_enter(&t->tc))) {
 		n = m->m_next;
 		if (MBUF_LIKELY(free_fast(t, m))) {
-			mbuf__mag_leave(t);
+			mbuf__mag_leave(&t->tc);
 			return n;
 		}
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return free_slow(m, 0, "m_free");
 }
@@ -1026,13 +1031,13 @@ m_freem(struct mbuf *m)
 	if (m == NULL)
 		return;
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
-	    mbuf__mag_enter(t))) {
+	    mbuf__mag_enter(&t->tc))) {
 		for (; m != NULL; m = n) {
 			n = m->m_next;
 			if (MBUF_UNLIKELY(!free_fast(t, m)))
 				break;
 		}
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (MBUF_LIKELY(m == NULL))
 			return;
 	}
@@ -1098,17 +1103,17 @@ pool_cache_put(pool_cache_t pc, void *object)
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
 		/* not the mbuf an ext_free was handed: the core reports it */
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		pool_cache_put_go(object);
 		return;
 	}
-	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
-		mbuf__mag_leave(t);
+	if (mag_count(&t->tc.nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
+		mbuf__mag_leave(&t->tc);
 		pool_cache_put_go(object);	/* refuses: reports */
 		return;
 	}
 	put_mbuf(t, object);
-	mbuf__mag_leave(t);
+	mbuf__mag_leave(&t->tc);
 }
 
 /* ---- storage helpers behind the macros ------------------------------------ */
@@ -1298,8 +1303,8 @@ take_magazine(struct stolen *s, int *np, void **mag)
 static int
 still_stopped(struct mbuf_thread *t)
 {
-	return (__atomic_load_n(&t->nmb, __ATOMIC_ACQUIRE) &
-	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
+	return (__atomic_load_n(&t->tc.nmb, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->tc.ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
 }
 
 /*
@@ -1323,7 +1328,7 @@ covered(struct mbuf_thread *t, int all, struct mbuf_sched *before)
 }
 
 /*
- * One round of the magazine protocol's stealer (fastpath.h): stop every
+ * One round of the magazine protocol's stealer (include/mbuf_inline.h): stop every
  * other thread's magazines, one barrier, take those of the threads found
  * outside the library, release.  Returns how many threads with cached
  * slots were found inside the library (or not covered): worth a retry.
@@ -1347,9 +1352,9 @@ steal_round(struct stolen s[2])
 	for (t = registry; t != NULL; t = t->next) {
 		if (t == self)
 			continue;
-		__atomic_store_n(&t->stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
-		__atomic_or_fetch(&t->nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
-		__atomic_or_fetch(&t->ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&t->tc.stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
+		__atomic_or_fetch(&t->tc.nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->tc.ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 	}
 	all = mbuf__barrier_all();
 	for (t = registry, i = 0; !all && t != NULL; t = t->next, i++)
@@ -1360,21 +1365,21 @@ steal_round(struct stolen s[2])
 	for (t = registry, i = 0; t != NULL; t = t->next, i++) {
 		if (t == self)
 			continue;
-		if (__atomic_load_n(&t->idle, __ATOMIC_ACQUIRE) == 1 &&
+		if (__atomic_load_n(&t->tc.idle, __ATOMIC_ACQUIRE) == 1 &&
 		    still_stopped(t) && covered(t, all, &sched[i])) {
-			take_magazine(&s[KIND_MBUF], &t->nmb, t->mb);
-			take_magazine(&s[KIND_CLUSTER], &t->ncl, t->cl);
-		} else if (((__atomic_load_n(&t->nmb, __ATOMIC_RELAXED) |
-		    __atomic_load_n(&t->ncl, __ATOMIC_RELAXED)) &
+			take_magazine(&s[KIND_MBUF], &t->tc.nmb, t->tc.mb);
+			take_magazine(&s[KIND_CLUSTER], &t->tc.ncl, t->tc.cl);
+		} else if (((__atomic_load_n(&t->tc.nmb, __ATOMIC_RELAXED) |
+		    __atomic_load_n(&t->tc.ncl, __ATOMIC_RELAXED)) &
 		    ~MBUF_MAG_STOP) != 0)
 			missed++;
 	}
 	for (t = registry; t != NULL; t = t->next) {
 		if (t == self)
 			continue;
-		__atomic_and_fetch(&t->nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
-		__atomic_and_fetch(&t->ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
+		__atomic_and_fetch(&t->tc.nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->tc.ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->tc.stop, 0, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	free(sched);
@@ -1464,7 +1469,7 @@ mbuf__stats_sync(void)
 		sum[i] += orphan_mtypes[i];
 	for (t = registry; t != NULL; t = t->next)
 		for (i = 0; i < 256; i++)
-			sum[i] += __atomic_load_n(&t->mtypes[i],
+			sum[i] += __atomic_load_n(&t->tc.mtypes[i],
 			    __ATOMIC_RELAXED);
 	for (i = 0; i < 256; i++)
 		mbstat.m_mtypes[i] = (unsigned short)sum[i];
