@@ -113,10 +113,15 @@ func (a *arena) slot(p uintptr) (idx int, inside, aligned bool) {
 	return int(off >> a.shift), true, off&(a.objSize-1) == 0
 }
 
-func (a *arena) stateAddr(idx int) *byte      { return (*byte)(ptr(a.stateBase + uintptr(idx)*stateStride)) }
-func (a *arena) state(idx int) byte           { return *a.stateAddr(idx) }
-func (a *arena) setState(idx int, s byte)     { *a.stateAddr(idx) = s }
-func (a *arena) setStateOf(p uintptr, s byte) { i, _, _ := a.slot(p); a.setState(i, s) }
+func (a *arena) stateAddr(idx int) *byte  { return (*byte)(ptr(a.stateBase + uintptr(idx)*stateStride)) }
+func (a *arena) state(idx int) byte       { return *a.stateAddr(idx) }
+func (a *arena) setState(idx int, s byte) { *a.stateAddr(idx) = s }
+
+// setStateOf sets the state of the slot at p, an address the core got
+// from its own depots (no range check: small enough to inline).
+func (a *arena) setStateOf(p uintptr, s byte) {
+	*(*byte)(ptr(a.stateBase + (p-a.base)>>a.shift*stateStride)) = s
+}
 
 // end is the first address past the committed slots.
 func (a *arena) end() uintptr { return a.base + uintptr(a.committed())<<a.shift }

@@ -75,6 +75,9 @@ func (p *Pools) needChain(fn string, m *Mbuf) int64 {
 // needHdr panics unless m carries a packet header.
 func needHdr(fn string, m *Mbuf) {
 	if m.Flags&M_PKTHDR == 0 {
-		violate(fn, "mbuf %#x has no packet header", Addr(m))
+		noHdr(fn, m)
 	}
 }
+
+// noHdr reports needHdr's violation (out of line, so that it inlines).
+func noHdr(fn string, m *Mbuf) { violate(fn, "mbuf %#x has no packet header", Addr(m)) }

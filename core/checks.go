@@ -11,9 +11,13 @@ import "math"
 // checkHow: M_WAIT or M_DONTWAIT (C: mbuf__how_ok).
 func checkHow(fn string, how int) {
 	if how != M_WAIT && how != M_DONTWAIT {
-		violate(fn, "bad how %d (want M_DONTWAIT or M_WAIT)", how)
+		badHow(fn, how)
 	}
 }
+
+// badHow reports checkHow's violation (out of line, so that the check
+// inlines).
+func badHow(fn string, how int) { violate(fn, "bad how %d (want M_DONTWAIT or M_WAIT)", how) }
 
 // CheckHow is checkHow for the C helpers (python_helpers.c, iovec.c) that
 // take a how and test it with mbuf__how_ok: the core words the violation.
@@ -29,8 +33,15 @@ func checkType(fn string, typ int) {
 // CheckMbuf panics unless m is a live mbuf of these pools (C:
 // mbuf__mb_is_live). Debug mode also checks its data fields and storage.
 func (p *Pools) CheckMbuf(fn string, m *Mbuf) {
+	if !p.mbufLive(m) || p.dbg != nil {
+		p.checkMbuf(fn, m) // the common case is the test above (handles.go), inlined
+	}
+}
+
+// checkMbuf is CheckMbuf past its common case.
+func (p *Pools) checkMbuf(fn string, m *Mbuf) {
 	if p.mbufLive(m) && p.dbg == nil {
-		return // the common case in a few instructions (core/handles.go)
+		return
 	}
 	if m == nil {
 		violate(fn, "NULL mbuf")
@@ -73,25 +84,38 @@ func (p *Pools) checkMember(fn string, m *Mbuf) {
 // were not freed, with who freed them.
 func (p *Pools) checkData(fn string, m *Mbuf) {
 	if m.Len < 0 {
-		violate(fn, "mbuf %#x has a negative m_len %d", Addr(m), m.Len)
+		badData(fn, m, 0, 0)
 	}
 	lo, size := m.DatAddr(), uintptr(MLEN)
 	if m.Flags&M_EXT != 0 {
-		p.checkHolder(fn, m)
+		if *m.ExtRefPtr() != m || p.dbg != nil {
+			p.checkHolder(fn, m)
+		}
 		e := m.Ext()
 		lo, size = e.Buf, e.Size
 	}
+	if uintptr(m.Len) > size || m.Data < lo || m.Data-lo > size-uintptr(m.Len) {
+		badData(fn, m, lo, size)
+	}
+}
+
+// badData words checkData's violation: which of its tests failed (out of
+// line, so that the common case keeps a small frame).
+func badData(fn string, m *Mbuf, lo, size uintptr) {
 	switch {
+	case m.Len < 0:
+		violate(fn, "mbuf %#x has a negative m_len %d", Addr(m), m.Len)
 	case uintptr(m.Len) > size:
 		violate(fn, "mbuf %#x has m_len %d, more than its buffer holds", Addr(m), m.Len)
-	case m.Data < lo || m.Data-lo > size-uintptr(m.Len):
+	default:
 		violate(fn, "mbuf %#x: m_data %#x + m_len %d lies outside its buffer [%#x, %#x)",
 			Addr(m), m.Data, m.Len, lo, lo+size)
 	}
 }
 
 // checkHolder checks the mbuf whose descriptor m's storage uses, before
-// it is read; in debug mode also that the cluster was not freed.
+// it is read (checkData calls it for a sharer, whose holder is another
+// mbuf); in debug mode also that the cluster was not freed.
 func (p *Pools) checkHolder(fn string, m *Mbuf) {
 	h := Addr(*m.ExtRefPtr())
 	if h != Addr(m) {

@@ -312,12 +312,16 @@ func setPtr[T any](field **T, v *T) {
 	*(*uintptr)(unsafe.Pointer(field)) = uintptr(unsafe.Pointer(v))
 }
 
-type pktHdrBytes [unsafe.Sizeof(PktHdr{})]byte
-
-// copyPktHdr is *to = *from without a write barrier (see setPtr).
+// copyPktHdr is *to = *from without a write barrier (see setPtr), field
+// by field: a copy of the struct's bytes compiled to a call of memmove.
 func copyPktHdr(to, from *PktHdr) {
-	*(*pktHdrBytes)(unsafe.Pointer(to)) = *(*pktHdrBytes)(unsafe.Pointer(from))
+	to.Rcvif = from.Rcvif
+	setPtr(&to.Tags, from.Tags)
+	to.Len, to.CsumFlags, to.CsumData, to.SegSz = from.Len, from.CsumFlags, from.CsumData, from.SegSz
 }
+
+// copyPktHdr copies every field: PktHdr is those fields and nothing else.
+const _ = -uint(unsafe.Sizeof(PktHdr{}) - (2*unsafe.Sizeof(uintptr(0)) + 16))
 
 // MbufAt converts an address handed over by C into an *Mbuf.
 func MbufAt(p uintptr) *Mbuf { return at[Mbuf](p) }

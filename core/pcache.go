@@ -189,7 +189,7 @@ func (pc *pcaches) eachUsed(f func(c *pcache) bool) {
 }
 
 // enter pins the goroutine and returns its P's cache, marked busy, for
-// slots of kind k; nil (unpinned) when the caches are off, a flush holds
+// slots of kind k (or bothKinds); nil (unpinned) when the caches are off, a flush holds
 // this one, or kind k is tight. Tight is read inside the busy window, after
 // stealing: an owner that still sees it clear is one a flush waits for.
 func (pc *pcaches) enter(k int) *pcache {
@@ -208,7 +208,7 @@ func (pc *pcaches) enter(k int) *pcache {
 			atomic.StoreUint32(&c.busy, 1)
 		}
 		c.used = 1
-		if atomic.LoadUint32(&c.stealing) == 0 && pc.tight[k].Load() == 0 {
+		if atomic.LoadUint32(&c.stealing) == 0 && pc.tightness(k) == 0 {
 			return c
 		}
 		releaseBusy(&c.busy)
@@ -220,58 +220,22 @@ func (pc *pcaches) enter(k int) *pcache {
 	return nil
 }
 
+// tightness is nonzero while kind k is tight (bothKinds: either is).
+func (pc *pcaches) tightness(k int) uint32 {
+	if k == bothKinds {
+		return pc.tight[kindMbuf].Load() | pc.tight[kindCluster].Load()
+	}
+	return pc.tight[k&1].Load()
+}
+
 // exit ends what enter began.
 func (c *pcache) exit() {
 	releaseBusy(&c.busy)
 	procUnpin()
 }
 
-// take returns a free slot of kind k from this P's cache. A taken mbuf
-// (typ >= 0) is counted as live of type typ. When the cache is usable but
-// empty it returns 0 and the cache, whose moving count the caller holds
-// until the batch it fetches is stashed (refill.landed).
-func (pc *pcaches) take(k, typ int) (a uintptr, refill *pcache) {
-	c := pc.enter(k)
-	if c == nil {
-		return 0, nil
-	}
-	if n := c.n[k]; n > 0 {
-		a = c.slots[k][n-1]
-		c.n[k] = n - 1
-		if typ >= 0 {
-			c.types[typ]++
-		}
-	} else {
-		atomic.AddInt32(&c.moving[k], 1)
-		refill = c
-	}
-	c.exit()
-	return a, refill
-}
-
-// landed ends a move of kind k that take or spill began.
+// landed ends a move of kind k that takeSlot or spill began.
 func (c *pcache) landed(k int) { atomic.AddInt32(&c.moving[k], -1) }
-
-// put keeps free slot a of kind k in this P's cache; false if the cache
-// is off, full or held by a flush (the caller gives it to the depot). A
-// put mbuf (typ >= 0) is counted as no longer live of type typ.
-func (pc *pcaches) put(k int, a uintptr, typ int) bool {
-	c := pc.enter(k)
-	if c == nil {
-		return false
-	}
-	ok := false
-	if n := c.n[k]; n < pcacheSlots {
-		c.slots[k][n] = a
-		c.n[k] = n + 1
-		if typ >= 0 {
-			c.types[typ]--
-		}
-		ok = true
-	}
-	c.exit()
-	return ok
-}
 
 // stash keeps as many of the free slots src as fit; it returns the rest.
 func (pc *pcaches) stash(k int, src []uintptr) []uintptr {
@@ -376,11 +340,30 @@ func (pc *pcaches) typeCount(t int) int64 {
 // takeOne does), of which the rest stays in the cache. A taken mbuf
 // (typ >= 0) is counted as live of type typ.
 func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
-	a, refill := p.pc.take(k, typ)
-	if a != 0 {
-		return a
+	c := p.pc.enter(k)
+	if c != nil {
+		if n := c.n[k]; n > 0 {
+			a := c.slots[k][n-1]
+			c.n[k] = n - 1
+			if typ >= 0 {
+				c.types[typ]++
+			}
+			c.exit()
+			return a
+		}
+		// Empty: this P's moving count is held until the batch fetched
+		// for it is stashed (refill.landed).
+		atomic.AddInt32(&c.moving[k], 1)
+		c.exit()
 	}
-	if refill != nil {
+	return p.refill(d, c, k, how, typ)
+}
+
+// refill is takeSlot past the cache: a batch for cache c (nil: none
+// usable), else one slot from the depot, at the limit too.
+func (p *Pools) refill(d *depot, c *pcache, k, how, typ int) uintptr {
+	var a uintptr
+	if c != nil {
 		var batch [pcacheBatch]uintptr
 		if n := d.take(batch[:]); n > 0 {
 			a = batch[0]
@@ -388,7 +371,7 @@ func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
 				d.give(rest)
 			}
 		}
-		refill.landed(k)
+		c.landed(k)
 	}
 	if a == 0 {
 		a = p.takeOne(d, how)
@@ -399,25 +382,91 @@ func (p *Pools) takeSlot(d *depot, k, how, typ int) uintptr {
 	return a
 }
 
-// putSlot returns a free slot of kind k (its state already free); a put
-// mbuf (typ >= 0) is counted as no longer live of type typ.
-func (p *Pools) putSlot(d *depot, k int, a uintptr, typ int) {
-	for !p.pc.put(k, a, typ) {
-		var batch [pcacheBatch]uintptr
-		if n, c := p.pc.spill(k, &batch); n > 0 {
-			d.give(batch[:n])
-			c.landed(k)
-			continue
-		}
-		room, capacity := d.give([]uintptr{a})
-		if typ >= 0 {
-			p.countType(typ, -1)
-		}
-		if p.pc.on {
-			p.pc.relax(k, room, capacity)
-		}
-		return
+// bothKinds is enter's kind for an mbuf and a cluster at once.
+const bothKinds = 2
+
+// takePair takes a free mbuf (counted live of type typ) and a free
+// cluster from this P's cache in one critical section, as m_getcl wants
+// them; 0, 0 when the cache cannot give both (the caller takes them one
+// at a time, with takeSlot).
+func (p *Pools) takePair(typ int) (mb, cl uintptr) {
+	c := p.pc.enter(bothKinds)
+	if c == nil {
+		return 0, 0
 	}
+	if nm, nc := c.n[kindMbuf], c.n[kindCluster]; nm > 0 && nc > 0 {
+		mb, cl = c.slots[kindMbuf][nm-1], c.slots[kindCluster][nc-1]
+		c.n[kindMbuf], c.n[kindCluster] = nm-1, nc-1
+		c.types[typ]++
+	}
+	c.exit()
+	return mb, cl
+}
+
+// putPair keeps free mbuf mb (no longer live of type typ; < 0: counted
+// already) and free cluster cl in this P's cache in one critical section,
+// as freeing a packet buffer gives them back; false if the cache cannot
+// keep both (the caller puts them one at a time, with putSlot).
+func (p *Pools) putPair(mb, cl uintptr, typ int) bool {
+	c := p.pc.enter(bothKinds)
+	if c == nil {
+		return false
+	}
+	nm, nc := c.n[kindMbuf], c.n[kindCluster]
+	ok := nm < pcacheSlots && nc < pcacheSlots
+	if ok {
+		c.slots[kindMbuf][nm], c.slots[kindCluster][nc] = mb, cl
+		c.n[kindMbuf], c.n[kindCluster] = nm+1, nc+1
+		if typ >= 0 {
+			c.types[typ]--
+		}
+	}
+	c.exit()
+	return ok
+}
+
+// putSlot returns a free slot of kind k (its state already free); a put
+// mbuf (typ >= 0) is counted as no longer live of type typ. It keeps the
+// slot in this P's cache; a full cache first moves its older half to the
+// depot; with no usable cache the slot goes to the depot.
+func (p *Pools) putSlot(d *depot, k int, a uintptr, typ int) {
+	for {
+		if c := p.pc.enter(k); c != nil {
+			if n := c.n[k]; n < pcacheSlots {
+				c.slots[k][n] = a
+				c.n[k] = n + 1
+				if typ >= 0 {
+					c.types[typ]--
+				}
+				c.exit()
+				return
+			}
+			c.exit()
+		}
+		if !p.spill(d, k) {
+			break
+		}
+	}
+	room, capacity := d.give([]uintptr{a})
+	if typ >= 0 {
+		p.countType(typ, -1)
+	}
+	if p.pc.on {
+		p.pc.relax(k, room, capacity)
+	}
+}
+
+// spill moves the older half of this P's full cache of kind k to the
+// depot; false if there was nothing to move (no usable cache).
+func (p *Pools) spill(d *depot, k int) bool {
+	var batch [pcacheBatch]uintptr
+	n, c := p.pc.spill(k, &batch)
+	if n == 0 {
+		return false
+	}
+	d.give(batch[:n])
+	c.landed(k)
+	return true
 }
 
 // takeAtLimit is takeOne's retry when d is exhausted and the caches are

@@ -324,6 +324,11 @@ func (p *Pools) alloc(how, typ int) *Mbuf {
 	if a == 0 {
 		return nil
 	}
+	return p.newMbuf(a, typ)
+}
+
+// newMbuf makes the free slot a, just taken, a live mbuf of type typ.
+func (p *Pools) newMbuf(a uintptr, typ int) *Mbuf {
 	p.mbufs.a.setStateOf(a, stateLive)
 	p.debugAlloc(a, MSIZE)
 	m := MbufAt(a)
@@ -375,9 +380,13 @@ func (p *Pools) ClGet(m *Mbuf, how int) {
 
 func (p *Pools) clget(m *Mbuf, how int) {
 	buf := p.takeSlot(&p.clusters, kindCluster, how, -1)
-	if buf == 0 {
-		return
+	if buf != 0 {
+		p.newCluster(m, buf)
 	}
+}
+
+// newCluster makes the free cluster buf, just taken, live and m's.
+func (p *Pools) newCluster(m *Mbuf, buf uintptr) {
 	p.clusters.a.setStateOf(buf, stateLive)
 	p.debugAlloc(buf, MCLBYTES)
 	p.attachCluster(m, buf)
@@ -404,6 +413,14 @@ func (p *Pools) GetCl(how, typ, flags int) *Mbuf {
 }
 
 func (p *Pools) getcl(how, typ, flags int) *Mbuf {
+	if mb, cl := p.takePair(typ); mb != 0 { // both from this P's cache at once
+		m := p.newMbuf(mb, typ)
+		if flags&M_PKTHDR != 0 {
+			InitPkthdr(m)
+		}
+		p.newCluster(m, cl)
+		return m
+	}
 	var m *Mbuf
 	if flags&M_PKTHDR != 0 {
 		m = p.allocHdr(how, typ)
@@ -466,6 +483,9 @@ func (p *Pools) freeAs(fn string, m *Mbuf) *Mbuf {
 	if m.Type < 0 || int(m.Type) >= NumTypes {
 		violate(fn, "mbuf %#x has a corrupt m_type %d", Addr(m), m.Type)
 	}
+	if m.Flags&M_EXT != 0 && *m.ExtRefPtr() != m {
+		p.checkHolder(fn, m) // before its reference count is written
+	}
 	n := m.Next
 	if m.Flags&M_PKTHDR != 0 && m.Pkt().Tags != nil {
 		p.deleteTags(fn, m, nil)
@@ -484,6 +504,9 @@ func (p *Pools) ExtFree(m *Mbuf) {
 	if m.Flags&M_EXT == 0 {
 		violate("m_ext_free", "mbuf %#x has no external storage", Addr(m))
 	}
+	if *m.ExtRefPtr() != m {
+		p.checkHolder("m_ext_free", m)
+	}
 	p.extFree(m, int(m.Type))
 }
 
@@ -497,36 +520,19 @@ func (p *Pools) ExtFree(m *Mbuf) {
 func (p *Pools) extFree(m *Mbuf, typ int) {
 	holder := *m.ExtRefPtr()
 	embedded := holder == m
-	if embedded {
-		// A zombie before the decrement: whoever drops the last
-		// reference (possibly on another thread) must find it one.
-		p.mbufs.a.setStateOf(Addr(m), stateZombie)
-	}
-	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
-		if embedded {
-			if typ >= 0 {
-				p.countType(typ, -1) // freed, though its slot stays a zombie
-			}
-			return
-		}
-		setPtr(m.ExtRefPtr(), m)
-		p.putMbufOf(m, typ)
-		return
-	}
-	if !embedded {
-		// The holder is a zombie: dropping its last reference frees the
-		// storage and the holder; then the sharer itself goes.
-		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
-		p.extFree(holder, -1)
-		setPtr(m.ExtRefPtr(), m)
-		p.putMbufOf(m, typ)
-		return
-	}
+	// The holder of storage nobody shares (the common free of a packet
+	// buffer) frees it without an atomic write, as the C fast path does:
+	// only an mbuf holding a reference can add or drop one, so at a count
+	// of 1 nobody else can.
 	e := m.ExtStorage()
+	if embedded && atomic.LoadUint32(&e.RefCnt) == 1 {
+		e.RefCnt = 0
+	} else if !p.dropShared(m, holder, embedded, typ) {
+		return
+	}
 	switch {
 	case m.Flags&M_EXT_CLUSTER != 0:
-		p.putCluster(e.Buf)
-		p.putMbufOf(m, typ)
+		p.putClusterAndMbuf(e.Buf, m, typ)
 	case e.Free != 0:
 		// The callback frees the mbuf itself (pool_cache_put(mb_cache, m)).
 		if typ >= 0 {
@@ -540,6 +546,38 @@ func (p *Pools) extFree(m *Mbuf, typ int) {
 		}
 		p.putMbufOf(m, typ)
 	}
+}
+
+// dropShared drops m's reference to storage that may be shared, by the
+// 2007 holder/sharer rule; true when m is the holder and that was the
+// last reference (the caller frees the storage and m).
+func (p *Pools) dropShared(m, holder *Mbuf, embedded bool, typ int) bool {
+	if embedded {
+		// A zombie before the decrement: whoever drops the last
+		// reference (possibly on another thread) must find it one.
+		p.mbufs.a.setStateOf(Addr(m), stateZombie)
+	}
+	if atomic.AddUint32(&holder.ExtStorage().RefCnt, ^uint32(0)) != 0 {
+		if embedded {
+			if typ >= 0 {
+				p.countType(typ, -1) // freed, though its slot stays a zombie
+			}
+			return false
+		}
+		setPtr(m.ExtRefPtr(), m)
+		p.putMbufOf(m, typ)
+		return false
+	}
+	if !embedded {
+		// The holder is a zombie: dropping its last reference frees the
+		// storage and the holder; then the sharer itself goes.
+		atomic.AddUint32(&holder.ExtStorage().RefCnt, 1)
+		p.extFree(holder, -1)
+		setPtr(m.ExtRefPtr(), m)
+		p.putMbufOf(m, typ)
+		return false
+	}
+	return true
 }
 
 func (p *Pools) callExtFree(fn, m, buf, size, arg uintptr) {
@@ -572,27 +610,50 @@ func (p *Pools) putMbuf(m *Mbuf) { p.putMbufOf(m, -1) }
 // putMbufOf is putMbuf that also counts a live mbuf of type typ gone
 // (typ < 0: nothing to count).
 func (p *Pools) putMbufOf(m *Mbuf, typ int) {
+	if p.mbufGone(m, typ) {
+		p.putSlot(&p.mbufs, kindMbuf, Addr(m), typ)
+	}
+}
+
+// mbufGone marks m free; false if debug mode's quarantine kept it (then
+// it is counted gone here), true if the caller puts the slot back.
+func (p *Pools) mbufGone(m *Mbuf, typ int) bool {
 	a := Addr(m)
 	p.mbufs.a.setStateOf(a, stateFree)
 	if p.debugFree(a, false) {
 		if typ >= 0 {
 			p.countType(typ, -1)
 		}
-		return
+		return false
 	}
-	p.putSlot(&p.mbufs, kindMbuf, a, typ)
+	return true
 }
 
-func (p *Pools) putCluster(buf uintptr) {
+// clusterGone checks that buf is a live cluster and marks it free; false
+// if debug mode's quarantine kept it, true if the caller puts it back.
+func (p *Pools) clusterGone(buf uintptr) bool {
 	idx, inside, aligned := p.clusters.a.slot(buf)
 	if !inside || !aligned || p.clusters.a.state(idx) != stateLive {
 		violate("m_ext_free", "cluster %#x is not a live cluster", buf)
 	}
 	p.clusters.a.setState(idx, stateFree)
-	if p.debugFree(buf, true) {
+	return !p.debugFree(buf, true)
+}
+
+// putClusterAndMbuf frees cluster buf (clusterGone) and mbuf m (mbufGone) into
+// this P's cache in one critical section when it can keep both.
+func (p *Pools) putClusterAndMbuf(buf uintptr, m *Mbuf, typ int) {
+	cl := p.clusterGone(buf)
+	mb := p.mbufGone(m, typ)
+	if cl && mb && p.putPair(Addr(m), buf, typ) {
 		return
 	}
-	p.putSlot(&p.clusters, kindCluster, buf, -1)
+	if cl {
+		p.putSlot(&p.clusters, kindCluster, buf, -1)
+	}
+	if mb {
+		p.putSlot(&p.mbufs, kindMbuf, Addr(m), typ)
+	}
 }
 
 // ---- batches for the C per-thread caches --------------------------------

@@ -247,3 +247,53 @@ func TestTagsFollowFree(t *testing.T) {
 	p.Free(n)
 	assertNoLeaks(t, p)
 }
+
+// Freeing a sharer whose m_ext_ref C code damaged (outside the arena,
+// inside a slot, or a freed mbuf) is reported, before anything is
+// written through it. Before the fix m_freem, m_free and m_ext_free
+// moved the "holder's" reference count wherever it pointed: a fault
+// (SIGSEGV, a Go traceback) or a write into another object.
+func TestFreeChecksTheHolder(t *testing.T) {
+	p := newTestPools(t)
+	for _, tc := range []struct {
+		name string
+		ref  func(m *Mbuf) uintptr
+		want string
+	}{
+		{"outside the arena", func(*Mbuf) uintptr { return 0x1000 }, "corrupt m_ext_ref"},
+		{"inside a slot", func(m *Mbuf) uintptr { return Addr(m) + 8 }, "corrupt m_ext_ref"},
+		{"a freed mbuf", func(*Mbuf) uintptr {
+			f := p.Get(M_DONTWAIT, MT_DATA)
+			p.Free(f)
+			return Addr(f)
+		}, "which was freed"},
+	} {
+		for _, fn := range []string{"m_freem", "m_free", "m_ext_free"} {
+			m := p.GetCl(M_DONTWAIT, MT_DATA, M_PKTHDR)
+			n := p.Get(M_DONTWAIT, MT_DATA)
+			AddReference(m, n)
+			n.Data, n.Len = m.Data, 10
+			setPtr(n.ExtRefPtr(), MbufAt(tc.ref(m)))
+			v := Catch(fn, func() {
+				switch fn {
+				case "m_freem":
+					p.Freem(n)
+				case "m_free":
+					p.Free(n)
+				default:
+					p.ExtFree(n)
+				}
+			})
+			if v == nil || v.Func != fn || !strings.Contains(v.Msg, tc.want) {
+				t.Errorf("%s, m_ext_ref %s: got %v, want a report of %s with %q", fn, tc.name, v, fn, tc.want)
+			}
+			if rc := m.ExtStorage().RefCnt; rc != 2 {
+				t.Errorf("%s, m_ext_ref %s: the real holder's count moved to %d", fn, tc.name, rc)
+			}
+			setPtr(n.ExtRefPtr(), m) // repair, and free both
+			p.Freem(n)
+			p.Freem(m)
+		}
+	}
+	assertNoLeaks(t, p)
+}

@@ -24,7 +24,7 @@ func (p *Packet) Detach() (unsafe.Pointer, error) {
 	if m == nil {
 		return nil, errorf(ErrInvalid, "Detach", "empty Packet")
 	}
-	if !pools().Release(m, p.gen) {
+	if !core.Default().Release(m, p.gen) {
 		return nil, freed("Detach")
 	}
 	p.m, p.gen, p.watch = nil, 0, nil
@@ -37,7 +37,7 @@ func (p *Packet) Detach() (unsafe.Pointer, error) {
 // pointer: from now on the chain is freed by the Packet.
 func Adopt(m unsafe.Pointer) (_ Packet, err error) {
 	defer recoverTo(&err, "Adopt")
-	pl := pools()
+	pl := core.Default()
 	h := (*core.Mbuf)(m)
 	pl.CheckChain("Adopt", h)
 	if h == nil {

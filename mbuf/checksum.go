@@ -3,6 +3,8 @@ package mbuf
 import (
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/libmbuf/libmbuf/core"
 )
 
 // The Internet checksum (RFC 1071): the one's complement of the one's
@@ -33,7 +35,7 @@ func (p *Packet) Checksum(off, n int) (uint16, error) {
 	if off < 0 || n < 0 || off > size || n > size-off {
 		return 0, errRange("in_cksum", off, n, size)
 	}
-	pl := pools()
+	pl := core.Default()
 	var total uint32
 	odd := false // the next buffer starts at an odd offset of the range
 	for ; m != nil && n > 0; m = m.Next {

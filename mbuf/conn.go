@@ -140,7 +140,7 @@ func (c *Conn) ReadPacket(limit int) (_ Packet, err error) {
 		return Packet{}, errorf(ErrRange, "ReadPacket", "limit %d (1 to %d)", limit, maxIov*ClusterSize)
 	}
 	defer recoverTo(&err, "ReadPacket")
-	pl := pools()
+	pl := core.Default()
 	m := pl.Reserve(limit)
 	if m == nil {
 		return Packet{}, noBufs("ReadPacket")

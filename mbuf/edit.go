@@ -14,7 +14,7 @@ func (p *Packet) Append(data []byte) (err error) {
 		return p.startWith("m_append", data)
 	}
 	defer recoverTo(&err, "m_append")
-	if !pools().AppendBytes(m, data) {
+	if !core.Default().AppendBytes(m, data) {
 		return noBufs("m_append")
 	}
 	return nil
@@ -22,7 +22,7 @@ func (p *Packet) Append(data []byte) (err error) {
 
 // startWith makes the empty p a packet holding a copy of data.
 func (p *Packet) startWith(fn string, data []byte) error {
-	m := pools().Build(data)
+	m := core.Default().Build(data)
 	if m == nil {
 		return noBufs(fn)
 	}
@@ -44,11 +44,11 @@ func (p *Packet) Prepend(data []byte) (err error) {
 	}
 	defer recoverTo(&err, "M_PREPEND")
 	if m.LeadingSpace() >= len(data) {
-		pools().PrependBytes(m, data)
+		core.Default().PrependBytes(m, data)
 		return nil
 	}
 	p.retire()
-	h := pools().PrependBytes(m, data)
+	h := core.Default().PrependBytes(m, data)
 	if h == nil {
 		p.setHead(m)
 		return noBufs("M_PREPEND")
@@ -59,39 +59,46 @@ func (p *Packet) Prepend(data []byte) (err error) {
 
 // TrimFront removes the first n bytes (m_adj(n)).
 func (p *Packet) TrimFront(n int) error {
-	if size := p.Len(); n < 0 || n > size {
-		return p.rangeErr("m_adj", 0, n)
+	m, size, err := p.headLen("m_adj")
+	if err != nil {
+		return err
 	}
-	return p.Adj(n)
+	if n < 0 || n > size {
+		return errRange("m_adj", 0, n, size)
+	}
+	return adj(m, n)
 }
 
 // Truncate keeps the first n bytes and drops the rest (m_adj(n - Len)).
 func (p *Packet) Truncate(n int) error {
-	size := p.Len()
-	if n < 0 || n > size {
-		return p.rangeErr("m_adj", n, 0)
-	}
-	return p.Adj(n - size)
-}
-
-// rangeErr is ErrFreed for a stale handle, else ErrRange for off, n.
-func (p *Packet) rangeErr(fn string, off, n int) error {
-	if _, err := p.head(fn); err != nil {
+	m, size, err := p.headLen("m_adj")
+	if err != nil {
 		return err
 	}
-	return errRange(fn, off, n, p.Len())
+	if n < 0 || n > size {
+		return errRange("m_adj", n, 0, size)
+	}
+	return adj(m, n-size)
 }
 
 // Adj is m_adj: trim n bytes from the front (n > 0) or -n bytes from the
 // end (n < 0); more than the packet holds empties it. Emptied mbufs stay
 // in the chain, as in NetBSD.
-func (p *Packet) Adj(n int) (err error) {
+func (p *Packet) Adj(n int) error {
 	m, err := p.head("m_adj")
-	if err != nil || m == nil {
+	if err != nil {
 		return err
 	}
+	return adj(m, n)
+}
+
+// adj is Adj on head m of a live handle (nil: an empty Packet).
+func adj(m *core.Mbuf, n int) (err error) {
+	if m == nil {
+		return nil
+	}
 	defer recoverTo(&err, "m_adj")
-	pools().Adj(m, n)
+	core.Default().Adj(m, n)
 	return nil
 }
 
@@ -123,7 +130,7 @@ func (p *Packet) Header(n int) (_ []byte, err error) {
 	}
 	defer recoverTo(&err, "m_pullup")
 	p.retire()
-	h := pools().Contiguous(m, n)
+	h := core.Default().Contiguous(m, n)
 	if h == nil {
 		p.setHead(m)
 		return nil, noBufs("m_pullup")
@@ -138,11 +145,11 @@ func (p *Packet) Header(n int) (_ []byte, err error) {
 // packet (ErrRange), which changes nothing. Header is the
 // non-destructive form.
 func (p *Packet) Pullup(n int) (err error) {
-	m, err := p.head("m_pullup")
+	m, size, err := p.headLen("m_pullup")
 	if err != nil {
 		return err
 	}
-	if size := p.Len(); n < 0 || n > size {
+	if n < 0 || n > size {
 		return errRange("m_pullup", 0, n, size)
 	}
 	if m == nil {
@@ -150,7 +157,7 @@ func (p *Packet) Pullup(n int) (err error) {
 	}
 	defer recoverTo(&err, "m_pullup")
 	p.retire()
-	r := pools().Pullup(m, n)
+	r := core.Default().Pullup(m, n)
 	p.setHead(r)
 	if r == nil {
 		return errorf(ErrNoBufs, "m_pullup", "cannot make %d bytes contiguous; the packet was freed", n)
@@ -163,11 +170,11 @@ func (p *Packet) Pullup(n int) (err error) {
 // packet next changes. As in NetBSD a failure frees the packet and leaves
 // p empty, except a range outside the packet (ErrRange).
 func (p *Packet) Pulldown(off, n int) (_ []byte, err error) {
-	m, err := p.head("m_pulldown")
+	m, size, err := p.headLen("m_pulldown")
 	if err != nil {
 		return nil, err
 	}
-	if size := p.Len(); off < 0 || n < 0 || off > size || n > size-off {
+	if off < 0 || n < 0 || off > size || n > size-off {
 		return nil, errRange("m_pulldown", off, n, size)
 	}
 	if m == nil || n == 0 {
@@ -175,7 +182,7 @@ func (p *Packet) Pulldown(off, n int) (_ []byte, err error) {
 	}
 	defer recoverTo(&err, "m_pulldown")
 	p.retire()
-	x, o := pools().Pulldown(m, off, n, true)
+	x, o := core.Default().Pulldown(m, off, n, true)
 	if x == nil {
 		p.setHead(nil)
 		return nil, errorf(ErrNoBufs, "m_pulldown", "cannot make [%d, %d) contiguous; the packet was freed", off, off+n)
@@ -210,7 +217,7 @@ func (p *Packet) WriteAt(b []byte, off int64) (n int, err error) {
 		return 0, errRange("m_copyback", int(off), len(b), int(size))
 	}
 	defer recoverTo(&err, "m_copyback")
-	pl := pools()
+	pl := core.Default()
 	if inside := min(int64(len(b)), size-off); inside > 0 && core.HasReadOnly(m, int(off), int(inside)) {
 		p.retire()
 		rc := pl.MakeWritable(&m, int(off), int(inside), core.M_DONTWAIT)

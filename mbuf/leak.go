@@ -99,7 +99,7 @@ func collect(r *watchRec) {
 	delete(watched.recs, r)
 	watched.Unlock()
 	m, gen := r.m.Load(), r.gen.Load()
-	pl := pools()
+	pl := core.Default()
 	if m == nil || !pl.HandleLive(m, gen) {
 		return
 	}
@@ -151,7 +151,7 @@ func LeakCheck() {
 // of use for writes after free (a slice kept past Free), which are
 // reported too.
 func LeakReport(w io.Writer) int {
-	pl := pools()
+	pl := core.Default()
 	runtime.GC()
 	runtime.GC()
 	if pl.DebugMode() != 0 {

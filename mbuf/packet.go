@@ -23,24 +23,30 @@ type Packet struct {
 	watch *watch     // leak tracking; nil unless this packet is watched
 }
 
-// pools is the process-wide core (one atomic load).
-func pools() *core.Pools { return core.Default() }
-
 // head returns the first mbuf of the packet: nil for an empty Packet,
 // ErrFreed for a stale handle.
 func (p *Packet) head(fn string) (*core.Mbuf, error) {
 	if p.m == nil {
 		return nil, nil
 	}
-	if !pools().HandleLive(p.m, p.gen) {
+	if !core.Default().HandleLive(p.m, p.gen) {
 		return nil, freed(fn)
 	}
 	return p.m, nil
 }
 
+// headLen is head and the packet's length (0 when empty).
+func (p *Packet) headLen(fn string) (*core.Mbuf, int, error) {
+	m, err := p.head(fn)
+	if m == nil {
+		return nil, 0, err
+	}
+	return m, int(m.Pkt().Len), nil
+}
+
 // made returns a handle owning m, a chain fresh from the core.
 func made(m *core.Mbuf) Packet {
-	gen := pools().Own(m)
+	gen := core.Default().Own(m)
 	return Packet{m: m, gen: gen, watch: maybeWatch(m, gen)}
 }
 
@@ -53,7 +59,7 @@ func (p *Packet) start(m *core.Mbuf) {
 // retire gives up the ownership of the first mbuf before an operation that
 // may replace it: copies of this handle go stale even if the new first
 // mbuf reuses the slot. setHead then owns the result.
-func (p *Packet) retire() { pools().Release(p.m, p.gen) }
+func (p *Packet) retire() { core.Default().Release(p.m, p.gen) }
 
 // setHead makes p own head m (nil: p is empty; the chain is gone).
 func (p *Packet) setHead(m *core.Mbuf) {
@@ -62,7 +68,7 @@ func (p *Packet) setHead(m *core.Mbuf) {
 		p.gen, p.watch = 0, nil
 		return
 	}
-	p.gen = pools().Own(m)
+	p.gen = core.Default().Own(m)
 	if p.watch != nil {
 		p.watch.follow(m, p.gen)
 	}
@@ -71,7 +77,7 @@ func (p *Packet) setHead(m *core.Mbuf) {
 // New returns a packet holding a copy of data (a header mbuf, with
 // clusters when data does not fit in it).
 func New(data []byte) (Packet, error) {
-	m := pools().Build(data)
+	m := core.Default().Build(data)
 	if m == nil {
 		return Packet{}, noBufs("mbuf.New")
 	}
@@ -88,7 +94,7 @@ func (p *Packet) Free() {
 	if m == nil {
 		return
 	}
-	pl := pools()
+	pl := core.Default()
 	if pl.Release(m, gen) {
 		freeChain(pl, m)
 	}
@@ -115,14 +121,14 @@ func (p *Packet) Take() Packet {
 // Len is the packet's length in bytes (pkthdr.len); 0 for an empty
 // Packet or a stale handle.
 func (p *Packet) Len() int {
-	if p.m == nil || !pools().HandleLive(p.m, p.gen) {
+	if p.m == nil || !core.Default().HandleLive(p.m, p.gen) {
 		return 0
 	}
 	return int(p.m.Pkt().Len)
 }
 
 // Valid reports whether p owns a packet (an empty Packet does not).
-func (p *Packet) Valid() bool { return p.m != nil && pools().HandleLive(p.m, p.gen) }
+func (p *Packet) Valid() bool { return p.m != nil && core.Default().HandleLive(p.m, p.gen) }
 
 // Clone returns a copy of the whole packet that shares its storage
 // (m_copym of everything): a tap or retransmission copy. Both packets see
@@ -134,7 +140,7 @@ func (p *Packet) Clone() (_ Packet, err error) {
 		return Packet{}, err
 	}
 	defer recoverTo(&err, "m_copypacket")
-	c := pools().CopyPacket(m, core.M_DONTWAIT)
+	c := core.Default().CopyPacket(m, core.M_DONTWAIT)
 	if c == nil {
 		return Packet{}, noBufs("m_copypacket")
 	}
@@ -170,7 +176,7 @@ func (p *Packet) copy(fn string, off, n int, deep bool) (_ Packet, err error) {
 		return Packet{}, nil
 	}
 	defer recoverTo(&err, fn)
-	c := pools().CopyRange(m, off, n, deep)
+	c := core.Default().CopyRange(m, off, n, deep)
 	if c == nil {
 		return Packet{}, noBufs(fn)
 	}
@@ -182,18 +188,18 @@ func (p *Packet) copy(fn string, off, n int, deep bool) (_ Packet, err error) {
 // shared. The new packet's header carries only the length (NetBSD keeps
 // tags and flags with the first part).
 func (p *Packet) Split(off int) (_ Packet, err error) {
-	m, err := p.head("m_split")
+	m, size, err := p.headLen("m_split")
 	if err != nil {
 		return Packet{}, err
 	}
-	if size := p.Len(); off < 0 || off > size {
+	if off < 0 || off > size {
 		return Packet{}, errRange("m_split", off, 0, size)
 	}
 	if m == nil {
 		return Packet{}, nil
 	}
 	defer recoverTo(&err, "m_split")
-	t := pools().Split(m, off, core.M_DONTWAIT)
+	t := core.Default().Split(m, off, core.M_DONTWAIT)
 	if t == nil {
 		return Packet{}, noBufs("m_split")
 	}
@@ -218,7 +224,7 @@ func (p *Packet) Cat(q *Packet) (err error) {
 		*p = q.Take()
 		return nil
 	}
-	pl := pools()
+	pl := core.Default()
 	defer recoverTo(&err, "m_cat")
 	length := n.Pkt().Len
 	pl.Release(n, q.gen)
@@ -237,7 +243,7 @@ func (p *Packet) Cat(q *Packet) (err error) {
 // (M_EXT_RW); otherwise writes copy first.
 func Attach(buf []byte, writable bool, release func()) (_ Packet, err error) {
 	defer recoverTo(&err, "MEXTADD")
-	pl := pools()
+	pl := core.Default()
 	m := pl.GetHdr(core.M_DONTWAIT, core.MT_DATA)
 	if m == nil {
 		return Packet{}, noBufs("MEXTADD")

@@ -31,7 +31,7 @@ func (p *Packet) ReadAt(b []byte, off int64) (n int, err error) {
 		}
 		return 0, io.EOF
 	}
-	n, ok := pools().Read(m, int(off), b[:min(len(b), size-int(off))])
+	n, ok := core.Default().Read(m, int(off), b[:min(len(b), size-int(off))])
 	if !ok {
 		return n, errorf(ErrInvalid, "m_copydata", "the chain is corrupt (not a live mbuf in it)")
 	}
@@ -65,7 +65,7 @@ func (p *Packet) All() iter.Seq[[]byte] {
 		if err != nil {
 			return
 		}
-		gen, pl := p.gen, pools()
+		gen, pl := p.gen, core.Default()
 		for ; m != nil && pl.IsLive(m); m = m.Next {
 			if m.Len > 0 && !yield(m.Bytes()) {
 				return
@@ -114,7 +114,7 @@ func (p *Packet) ReadFrom(r io.Reader) (n int64, err error) {
 		}
 		m = p.m
 	}
-	pl := pools()
+	pl := core.Default()
 	for {
 		tail := pl.Tail(m)
 		if tail == nil {
@@ -152,7 +152,7 @@ func (p *Packet) Segments() []Segment {
 		return nil
 	}
 	var out []Segment
-	for pl := pools(); m != nil && pl.IsLive(m); m = m.Next {
+	for pl := core.Default(); m != nil && pl.IsLive(m); m = m.Next {
 		s := Segment{Len: int(m.Len), Flags: Flags(m.Flags), Ext: m.Flags&core.M_EXT != 0,
 			Cluster: m.Flags&core.M_EXT_CLUSTER != 0, ReadOnly: m.ReadOnly(), Data: m.Bytes()}
 		s.Shared = s.Ext && m.Ext().RefCnt > 1

@@ -13,7 +13,7 @@ type Stats struct {
 // ReadStats returns the pools' statistics. The counts are exact when no
 // other goroutine is in the middle of an operation.
 func ReadStats() Stats {
-	p := pools()
+	p := core.Default()
 	var s Stats
 	s.Mbufs, s.Zombies, s.Clusters = p.Live()
 	s.Tags = p.LiveTags()

@@ -20,7 +20,7 @@ func (p *Packet) SetTag(id uint16, payload []byte) (err error) {
 		return errorf(ErrTooBig, "m_tag_get", "payload of %d bytes (at most 65535)", len(payload))
 	}
 	defer recoverTo(&err, "m_tag_get")
-	pl := pools()
+	pl := core.Default()
 	t := pl.TagGet(int(id), len(payload), core.M_DONTWAIT)
 	if t == nil {
 		return noBufs("m_tag_get")
@@ -40,7 +40,7 @@ func (p *Packet) Tag(id uint16) (_ []byte, ok bool) {
 		return nil, false
 	}
 	defer func() { _ = recover() }() // a tag list C code corrupted: not found
-	t := pools().TagFind(m, int(id), nil)
+	t := core.Default().TagFind(m, int(id), nil)
 	if t == nil {
 		return nil, false
 	}
@@ -54,7 +54,7 @@ func (p *Packet) DeleteTag(id uint16) (found bool) {
 		return false
 	}
 	defer func() { _ = recover() }() // a tag list C code corrupted: what was done
-	pl := pools()
+	pl := core.Default()
 	for t := pl.TagFind(m, int(id), nil); t != nil; t = pl.TagFind(m, int(id), nil) {
 		pl.TagDelete(m, t)
 		found = true
@@ -69,7 +69,7 @@ func (p *Packet) Tags() (ids []uint16) {
 		return nil
 	}
 	defer func() { _ = recover() }() // a tag list C code corrupted: what was read
-	pl := pools()
+	pl := core.Default()
 	for t := pl.TagFirst(m); t != nil; t = pl.TagNext(m, t) {
 		ids = append(ids, t.ID)
 	}

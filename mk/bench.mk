@@ -5,7 +5,8 @@
 #
 #   make bench          everything (a few minutes)
 #   make bench-quick    shorter runs, one round
-#   make bench-instr    the C rows' instructions per operation only
+#   make bench-instr    instructions per operation only: the C rows, then
+#                       the Go API against gVisor (bench/gobench/instr.sh)
 #   make bench-deps     the bench's own Debian packages (not make test's)
 #
 # DPDK is optional: without pkg-config libdpdk the DPDK column is skipped
@@ -56,3 +57,4 @@ bench-quick: bench-deps
 bench-instr: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/cbench $(BUILD)/cbench-calls $(BUILD)/dpdkbench
 	/usr/bin/python3 bench/ctable.py --instr-only $(BUILD)
+	GO=$(GO) bench/gobench/instr.sh
