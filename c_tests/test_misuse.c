@@ -231,6 +231,40 @@ static void c_copym_cycle(void) { struct mbuf *m = pkt2(); m->m_next->m_next = m
 static void c_copyback_null_src(void) { struct mbuf *m = tu_pkt(10); m_copyback(m, 0, 4, NULL); m_freem(m); }
 static void c_pullup_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_pullup(m, 14); m->m_next = NULL; m_freem(m); }
 static void c_copydata_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m->m_next); m_copydata(m, 5, 10, scratch); m->m_next = NULL; m_freem(m); }
+/*
+ * A sharer of a cluster whose m_ext_ref was overwritten: freeing it must
+ * not write a count through it.  Under a returning handler the free is
+ * refused; the case then mends the sharer and frees everything.
+ */
+static void
+free_wild_sharer(uintptr_t ref, int in_chain)
+{
+	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
+	struct mbuf *head = in_chain ? tu_pkt(0) : c, *good = c->m_ext_ref;
+
+	if (in_chain)
+		head->m_next = c;
+	c->m_ext_ref = (struct mbuf *)ref;
+	if (in_chain)
+		m_freem(head);
+	else
+		m_free(c);
+	c->m_ext_ref = good;
+	if (in_chain)
+		head->m_next = NULL, m_free(head);
+	m_freem(c);
+	m_freem(m);
+}
+static void c_free_wild_ext_ref(void) { free_wild_sharer(0x1000, 0); }
+static void c_freem_wild_ext_ref(void) { free_wild_sharer(0x1000, 1); }
+static void
+c_free_ext_ref_inside_mbuf(void)
+{
+	struct mbuf *h = clpkt(1);
+
+	free_wild_sharer((uintptr_t)h + 8, 0);
+	m_freem(h);
+}
 
 /* ---- debug mode (MBUF_DEBUG, set in the child's environment) ------------ */
 
@@ -373,6 +407,9 @@ static const struct mcase cases[] = {
 	{ "copyback_null_src", c_copyback_null_src, "m_copyback: NULL source for 4 bytes", NULL },
 	{ "pullup_freed_in_chain", c_pullup_freed_in_chain, "m_pullup: mbuf 0x|is not allocated", NULL },
 	{ "copydata_freed_in_chain", c_copydata_freed_in_chain, "m_copydata: mbuf 0x|is not allocated", NULL },
+	{ "free_wild_ext_ref", c_free_wild_ext_ref, "m_free: mbuf 0x|has a corrupt m_ext_ref 0x1000", NULL },
+	{ "freem_wild_ext_ref", c_freem_wild_ext_ref, "m_freem: mbuf 0x|has a corrupt m_ext_ref 0x1000", NULL },
+	{ "free_ext_ref_inside_mbuf", c_free_ext_ref_inside_mbuf, "m_free: mbuf 0x|has a corrupt m_ext_ref 0x", NULL },
 	/* debug mode */
 	{ "dbg_freed_by", c_dbg_freed_by, "m_freem: mbuf 0x|is not allocated|freed by m_free, owner unknown/data", "1" },
 	{ "dbg_alloc_site", c_dbg_alloc_site, "m_free: mbuf 0x|freed by m_freem from |allocated by m_getcl from ", "alloc" },
