@@ -37,6 +37,9 @@ static pthread_key_t thread_key;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mbuf_thread *registry;
 int mbuf__forked;
+/* MBUF_PAIR_CACHE=0 in the environment at load: no pair magazines (for
+ * comparing the two, as MBUF_FASTPATH=0 compares the fast paths) */
+static int pairs_off;
 
 /*
  * Slots left behind by exited threads wait here for the next refill;
@@ -51,6 +54,27 @@ static int64_t orphan_mtypes[256];
 static volatile int orphans_pending;
 
 static void thread_exit(void *arg);
+
+/* the pairs a value of mbuf_thread.npr counts (MBUF_PR_OFF: none) */
+static inline int
+pair_count(int npr)
+{
+	int n = npr & ~MBUF_MAG_STOP;
+
+	return n <= MBUF_PR_SLOTS ? n : 0;
+}
+
+/* pairs p[0..n) as slots of the two kinds: mbufs to mb[], clusters to cl[] */
+static void
+unzip_pairs(const struct mbuf_pair *p, int n, void **mb, void **cl)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		mb[i] = p[i].m;
+		cl[i] = p[i].c;
+	}
+}
 
 /* raise *span to v; spans only grow, so an older copy never shrinks one */
 static void
@@ -101,6 +125,15 @@ init_once_fn(void)
 	mbuf__owners_init();
 }
 
+/* read at load: a thread's pair magazine is set up with its state */
+__attribute__((constructor)) static void
+read_pair_switch(void)
+{
+	const char *v = getenv("MBUF_PAIR_CACHE");
+
+	pairs_off = v != NULL && strcmp(v, "0") == 0;
+}
+
 void
 mbuf__init(void)
 {
@@ -137,6 +170,7 @@ forked_child(void)
 		t->stop = MBUF_STOP_FORKED;
 		t->nmb |= MBUF_MAG_STOP;
 		t->ncl |= MBUF_MAG_STOP;
+		t->npr |= MBUF_MAG_STOP;
 	}
 }
 
@@ -158,6 +192,7 @@ mbuf__thread_slow(void)
 		return NULL;
 	memset(t, 0, sizeof(*t));
 	t->idle = 1;
+	t->npr = pairs_off ? MBUF_PR_OFF : 0;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
@@ -286,11 +321,15 @@ static void
 thread_exit(void *arg)
 {
 	struct mbuf_thread *t = arg;
-	int i;
+	void *pm[MBUF_PR_SLOTS], *pc[MBUF_PR_SLOTS];
+	int i, np = pair_count(t->npr);
 
+	unzip_pairs(t->pr, np, pm, pc);
 	pthread_mutex_lock(&registry_lock);
 	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb & ~MBUF_MAG_STOP);
 	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_MBUF], pm, np);
+	stack_push(&orphans[KIND_CLUSTER], pc, np);
 	for (i = 0; i < 256; i++)
 		orphan_mtypes[i] += t->mtypes[i];
 	if (t->prev != NULL)
@@ -337,7 +376,7 @@ mag_count(const int *np)
 }
 
 /*
- * Open a section on t's magazines for a slow path, with neither count
+ * Open a section on t's magazines for a slow path, with no count
  * stopped: a steal under way is waited out (the stealer holds
  * registry_lock until it clears the bits).  Returns 0, with nothing open,
  * if the caches may not be used now (nested call, fork()).
@@ -348,7 +387,7 @@ mag_enter_wait_slow(struct mbuf_thread *t)
 	for (;;) {
 		if (!mbuf__mag_enter(t))
 			return 0;
-		if (((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0)
+		if (((t->nmb | t->ncl | t->npr) & MBUF_MAG_STOP) == 0)
 			return 1;
 		mbuf__mag_leave(t);
 		if (t->stop == MBUF_STOP_FORKED)
@@ -362,7 +401,8 @@ MBUF_INLINE int
 mag_enter_wait(struct mbuf_thread *t)
 {
 	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
-		if (MBUF_LIKELY(((t->nmb | t->ncl) & MBUF_MAG_STOP) == 0))
+		if (MBUF_LIKELY(((t->nmb | t->ncl | t->npr) & MBUF_MAG_STOP) ==
+		    0))
 			return 1;
 		mbuf__mag_leave(t);
 	}
@@ -428,6 +468,31 @@ drain_half(struct mbuf_thread *t, int kind)
 	*np = have - MAG_BATCH(kind);
 }
 
+/*
+ * Out of mbufs or clusters (in a section): split t's pairs into the other
+ * two magazines, as many as both have room for, so that a thread whose
+ * clusters sit in pairs (MCLGET after m_freem of clusters, or a signal
+ * handler's allocations) uses them before it asks the core for more, and
+ * finds them at the cluster limit.
+ */
+static void
+split_pairs(struct mbuf_thread *t)
+{
+	int np = pair_count(t->npr), nm = mag_count(&t->nmb),
+	    nc = mag_count(&t->ncl), k = np;
+
+	if (k > MBUF_MB_SLOTS - nm)
+		k = MBUF_MB_SLOTS - nm;
+	if (k > MBUF_CL_SLOTS - nc)
+		k = MBUF_CL_SLOTS - nc;
+	if (k <= 0)
+		return;
+	unzip_pairs(t->pr + np - k, k, t->mb + nm, t->cl + nc);
+	t->npr = np - k;
+	t->nmb = nm + k;
+	t->ncl = nc + k;
+}
+
 MBUF_BATCH_PATH struct mbuf *
 mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
     const char *fn)
@@ -437,6 +502,8 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
+		if (mag_count(&t->nmb) == 0)
+			split_pairs(t);
 		if ((n = mag_count(&t->nmb)) > 0)
 			return mbuf__pop_mbuf(t, n, type);
 		mbuf__mag_leave(t);
@@ -464,6 +531,8 @@ alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
+		if (mag_count(&t->ncl) == 0)
+			split_pairs(t);
 		if ((n = mag_count(&t->ncl)) > 0)
 			return pop_cluster(t, n);
 		mbuf__mag_leave(t);
@@ -629,17 +698,35 @@ clget_slow(struct mbuf *m, int how)
 
 /*
  * The common case alone, so that it needs no stack frame; everything
- * else (checks included) is clget_slow's.
+ * else (checks included) is clget_slow's.  A pair's cluster comes first:
+ * its mbuf goes to the mbuf magazine, where the next m_gethdr finds it,
+ * and the m_freem after MCLGET makes a pair again; so the pairs cycle
+ * instead of filling up while the cluster magazine runs dry.
  */
 MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
-	int n;
+	struct mbuf_pair *p;
+	char *c;
+	int n, nm;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
 	    mbuf__how_ok(how) && mbuf__mb_is_live(m) &&
 	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
+		n = t->npr;
+		nm = t->nmb;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_PR_SLOTS) &&
+		    MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS))) {
+			p = &t->pr[n - 1];
+			c = p->c;
+			t->mb[nm] = p->m;	/* free already */
+			t->nmb = nm + 1;
+			t->npr = n - 1;
+			mbuf__mag_leave(t);
+			attach_cluster(m, c);
+			return;
+		}
 		n = t->ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
 			attach_cluster(m, pop_cluster(t, n));
@@ -685,6 +772,10 @@ getcl_slow(int how, int type, int flags)
 	return m;
 }
 
+/*
+ * m_getcl: a pair from t's pair magazine, else an mbuf and a cluster from
+ * the other two; every field is set again, as for slots never paired.
+ */
 MBUF_ENTRY struct mbuf *
 m_getcl(int how, int type, int flags)
 {
@@ -692,31 +783,40 @@ m_getcl(int how, int type, int flags)
 	struct mbuf *m;
 	uint8_t *ms, *cs;
 	char *c;
-	int nm, nc;
+	int n, nc;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__valid_args(how, type) &&
 	    mbuf__fast_ok() && mbuf__mag_enter(t))) {
-		nm = t->nmb;
-		nc = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(nm, MBUF_MB_SLOTS) && MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
-			m = t->mb[nm - 1];
-			t->nmb = nm - 1;
+		n = t->npr;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_PR_SLOTS))) {
+			m = t->pr[n - 1].m;
+			c = t->pr[n - 1].c;
+			t->npr = n - 1;
+		} else {
+			n = t->nmb;
+			nc = t->ncl;
+			if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS) ||
+			    !MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
+				mbuf__mag_leave(t);
+				return getcl_slow(how, type, flags);
+			}
+			m = t->mb[n - 1];
+			t->nmb = n - 1;
 			c = t->cl[nc - 1];
 			t->ncl = nc - 1;
-			mbuf__count(t, type, 1);
-			mbuf__mag_leave(t);
-			/* both state bytes first: see free_own_cluster */
-			ms = mbuf__mb_state(m);
-			cs = mbuf__cl_state(c);
-			*ms = MBUF_STATE_LIVE;
-			*cs = MBUF_STATE_LIVE;
-			mbuf__init_mbuf(m, type);
-			if (flags & M_PKTHDR)
-				mbuf__init_pkthdr(m);
-			set_cluster(m, c);
-			return m;
 		}
+		mbuf__count(t, type, 1);
 		mbuf__mag_leave(t);
+		/* both state bytes first: see free_own_cluster */
+		ms = mbuf__mb_state(m);
+		cs = mbuf__cl_state(c);
+		*ms = MBUF_STATE_LIVE;
+		*cs = MBUF_STATE_LIVE;
+		mbuf__init_mbuf(m, type);
+		if (flags & M_PKTHDR)
+			mbuf__init_pkthdr(m);
+		set_cluster(m, c);
+		return m;
 	}
 	return getcl_slow(how, type, flags);
 }
@@ -840,29 +940,42 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /*
- * Free the holder of a cluster nobody shares (the common free of a packet
- * buffer): the storage checks of cluster_unref less those the holder
- * needs not (its own slot and state are checked), no atomic write, both
- * slots pushed in one go.  0 (nothing done) in every other case.  All
- * loads come before the first state byte store: a char store may alias
- * anything, and the compiler would load the arena and counts again.
+ * Free the holder m (its state byte ms) of a cluster nobody shares (the
+ * common free of a packet buffer): the storage checks of cluster_unref
+ * less those the holder needs not (its own slot and state are checked),
+ * no atomic write, the two slots pushed as a pair for the next m_getcl
+ * (or, the pair magazine full, each to its own).  0 (nothing done) in
+ * every other case.  All loads come before the first state byte store: a
+ * char store may alias anything, and the compiler would load the arena
+ * and counts again.
  */
 MBUF_INLINE int
-free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
+free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
+    uint8_t *ms)
 {
 	char *buf = m->m_ext_storage.ext_buf;
-	int nm = t->nmb, nc = t->ncl;
-	uint8_t *ms, *cs;
+	int np = t->npr, nm, nc;
+	uint8_t *cs;
 
 	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
-	    !MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
-	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS) ||
-	    !mbuf__cl_is_live(buf) ||
+	    (cs = mbuf__cl_live_state(buf)) == NULL ||
 	    __atomic_load_n(&m->m_ext_storage.ext_refcnt,
 	    __ATOMIC_ACQUIRE) != 1))
 		return 0;
-	ms = mbuf__mb_state(m);
-	cs = mbuf__cl_state(buf);
+	if (MBUF_LIKELY(MBUF_CAN_PUSH(np, 1, MBUF_PR_SLOTS))) {
+		mbuf__count(t, m->m_type, -1);
+		*cs = MBUF_STATE_FREE;
+		*ms = MBUF_STATE_FREE;
+		t->pr[np].m = m;
+		t->pr[np].c = buf;
+		t->npr = np + 1;
+		return 1;
+	}
+	nm = t->nmb;
+	nc = t->ncl;
+	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
+	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS)))
+		return 0;
 	mbuf__count(t, m->m_type, -1);
 	*cs = MBUF_STATE_FREE;
 	*ms = MBUF_STATE_FREE;
@@ -882,10 +995,12 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
 MBUF_INLINE int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
-	uint8_t *state;
+	/* the state byte's address before the count's store, which may
+	 * alias the arena's bounds (int64_t and uintptr_t) */
+	uint8_t *state = mbuf__mb_live_state(m);
 	int flags, n;
 
-	if (MBUF_UNLIKELY(!mbuf__mb_is_live(m)))
+	if (MBUF_UNLIKELY(state == NULL))
 		return 0;
 	flags = m->m_flags;
 	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
@@ -896,7 +1011,8 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		short type = m->m_type;
 		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
 
-		if (MBUF_LIKELY(nmb == 1 && free_own_cluster(t, m, flags)))
+		if (MBUF_LIKELY(nmb == 1 &&
+		    free_own_cluster(t, m, flags, state)))
 			return 1;
 
 		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb, MBUF_MB_SLOTS) ||
@@ -910,9 +1026,6 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 	n = t->nmb;
 	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1, MBUF_MB_SLOTS)))
 		return 0;
-	/* the state byte's address before the count's store, which may
-	 * alias the arena's bounds (int64_t and uintptr_t) */
-	state = mbuf__mb_state(m);
 	mbuf__count(t, m->m_type, -1);
 	*state = MBUF_STATE_FREE;
 	t->mb[n] = m;
@@ -1251,8 +1364,23 @@ take_magazine(struct stolen *s, int *np, void **mag)
 	__atomic_store_n(np, MBUF_MAG_STOP, __ATOMIC_RELAXED);
 }
 
+/* take t's pairs (as take_magazine), each as an mbuf and a cluster */
+static void
+take_pairs(struct stolen s[2], struct mbuf_thread *t)
+{
+	int n = pair_count(__atomic_load_n(&t->npr, __ATOMIC_ACQUIRE));
+
+	if (n == 0)
+		return;		/* npr may be MBUF_PR_OFF: left as it is */
+	unzip_pairs(t->pr, n, s[KIND_MBUF].v + s[KIND_MBUF].n,
+	    s[KIND_CLUSTER].v + s[KIND_CLUSTER].n);
+	s[KIND_MBUF].n += n;
+	s[KIND_CLUSTER].n += n;
+	__atomic_store_n(&t->npr, MBUF_MAG_STOP, __ATOMIC_RELAXED);
+}
+
 /*
- * Do both of t's counts still carry the stop bit?  A section of t that
+ * Do all of t's counts still carry the stop bit?  A section of t that
  * read a count before the bit was set and wrote it back after has cleared
  * it: then a later section of t may not see the bit either, and t's
  * magazines must be left alone this round.  (The bit, once lost, stays
@@ -1262,7 +1390,8 @@ static int
 still_stopped(struct mbuf_thread *t)
 {
 	return (__atomic_load_n(&t->nmb, __ATOMIC_ACQUIRE) &
-	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
+	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->npr, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
 }
 
 /*
@@ -1301,8 +1430,10 @@ steal_round(struct stolen s[2])
 	pthread_mutex_lock(&registry_lock);
 	for (t = registry; t != NULL; t = t->next)
 		nthreads++;
-	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_MB_SLOTS) ||
-	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CL_SLOTS) ||
+	if (!stolen_room(&s[KIND_MBUF], nthreads *
+	    (MBUF_MB_SLOTS + MBUF_PR_SLOTS)) ||
+	    !stolen_room(&s[KIND_CLUSTER], nthreads *
+	    (MBUF_CL_SLOTS + MBUF_PR_SLOTS)) ||
 	    (sched = calloc((size_t)nthreads, sizeof(*sched))) == NULL) {
 		pthread_mutex_unlock(&registry_lock);
 		return 0;
@@ -1313,6 +1444,7 @@ steal_round(struct stolen s[2])
 		__atomic_store_n(&t->stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
 		__atomic_or_fetch(&t->nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&t->ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->npr, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 	}
 	all = mbuf__barrier_all();
 	for (t = registry, i = 0; !all && t != NULL; t = t->next, i++)
@@ -1327,9 +1459,11 @@ steal_round(struct stolen s[2])
 		    still_stopped(t) && covered(t, all, &sched[i])) {
 			take_magazine(&s[KIND_MBUF], &t->nmb, t->mb);
 			take_magazine(&s[KIND_CLUSTER], &t->ncl, t->cl);
+			take_pairs(s, t);
 		} else if (((__atomic_load_n(&t->nmb, __ATOMIC_RELAXED) |
 		    __atomic_load_n(&t->ncl, __ATOMIC_RELAXED)) &
-		    ~MBUF_MAG_STOP) != 0)
+		    ~MBUF_MAG_STOP) != 0 ||
+		    pair_count(__atomic_load_n(&t->npr, __ATOMIC_RELAXED)) != 0)
 			missed++;
 	}
 	for (t = registry; t != NULL; t = t->next) {
@@ -1337,6 +1471,7 @@ steal_round(struct stolen s[2])
 			continue;
 		__atomic_and_fetch(&t->nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
 		__atomic_and_fetch(&t->ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->npr, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&registry_lock);

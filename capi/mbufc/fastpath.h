@@ -53,19 +53,44 @@ mbuf__mb_slot(const void *m)
 	return off < mbuf__arena.mb_span && (off & (MSIZE - 1)) == 0;
 }
 
+/*
+ * The state byte of m if m is a live mbuf, else NULL: for a caller that
+ * goes on to store into it (a free), so that its address is computed once.
+ */
+static inline uint8_t *
+mbuf__mb_live_state(const void *m)
+{
+	uint8_t *s;
+
+	if (!mbuf__mb_slot(m))
+		return NULL;
+	s = mbuf__mb_state(m);
+	return *s == MBUF_STATE_LIVE ? s : NULL;
+}
+
 static inline int
 mbuf__mb_is_live(const void *m)
 {
-	return mbuf__mb_slot(m) && *mbuf__mb_state(m) == MBUF_STATE_LIVE;
+	return mbuf__mb_live_state(m) != NULL;
+}
+
+/* the state byte of c if c is a live cluster, else NULL (as above) */
+static inline uint8_t *
+mbuf__cl_live_state(const void *c)
+{
+	uintptr_t off = (uintptr_t)c - mbuf__arena.cl_base;
+	uint8_t *s;
+
+	if (off >= mbuf__arena.cl_span || (off & (MCLBYTES - 1)) != 0)
+		return NULL;
+	s = mbuf__cl_state(c);
+	return *s == MBUF_STATE_LIVE ? s : NULL;
 }
 
 static inline int
 mbuf__cl_is_live(const void *c)
 {
-	uintptr_t off = (uintptr_t)c - mbuf__arena.cl_base;
-
-	return off < mbuf__arena.cl_span && (off & (MCLBYTES - 1)) == 0 &&
-	    *mbuf__cl_state(c) == MBUF_STATE_LIVE;
+	return mbuf__cl_live_state(c) != NULL;
 }
 
 /* the fast path is off while debug or trace mode wants to see every call */
@@ -105,8 +130,9 @@ mbuf__init_pkthdr(struct mbuf *m)
 }
 
 /*
- * THE MAGAZINE PROTOCOL.  A thread's magazines (mb[]/nmb, cl[]/ncl) and
- * its mtypes[] counts are changed by their owner inside a section:
+ * THE MAGAZINE PROTOCOL.  A thread's magazines (mb[]/nmb, cl[]/ncl, and
+ * the mbuf+cluster pairs pr[]/npr) and its mtypes[] counts are changed by
+ * their owner inside a section:
  *
  *	if (--t->idle != 0)	-> t->idle = 0; slow path: a signal handler
  *				   interrupted a library call on this thread
