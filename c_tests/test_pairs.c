@@ -106,12 +106,12 @@ static struct slot {
 } slots[NSLOTS];
 
 static int live_types[256], zombies, clusters;
-static unsigned long rnd = 12345;
+static uint64_t rnd = 12345;
 
 static unsigned
 next_rand(void)
 {
-	rnd = rnd * 6364136223846793005UL + 1442695040888963407UL;
+	rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (unsigned)(rnd >> 33);
 }
 
