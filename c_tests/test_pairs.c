@@ -25,8 +25,12 @@
  * limit:    threads cache nothing but pairs, then wait alive (stolen by
  *           m_reclaim at the cluster limit) or exit (orphaned): the main
  *           thread gets the whole of nmbclusters, with M_DONTWAIT.
+ * exit churn: threads cache pairs and exit while the main thread takes
+ *           the whole limit (steals run as they exit): no slot handed out
+ *           twice (pairs on only, with and without membarrier).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -514,6 +518,101 @@ limit_case(int stay)
 static void child_limit_idle(void) { limit_case(1); }
 static void child_limit_exited(void) { limit_case(0); }
 
+/*
+ * Threads that cache pairs and exit while another takes the whole limit
+ * (so a steal runs as they exit): a pair read by an exiting thread for
+ * the orphan stacks must not be taken by the stealer too, or the same
+ * slot is handed out twice (a duplicate among the clusters taken, or a
+ * double free reported).  Waves of exits, with the scheduler fallback
+ * too (MBUF_NO_MEMBARRIER=1: the stealer holds the registry for its
+ * 2 ms wait, so exits pile up behind it).
+ */
+#define	WAVES		(getenv("MBUF_TEST_EXEC") != NULL ? 5 : 40)
+#define	WAVE_THREADS	4
+
+static pthread_barrier_t wave_ready, wave_go;
+static long churn_violations;
+
+static void
+count_violation(const char *func, const char *msg)
+{
+	(void)func;
+	(void)msg;
+	__atomic_add_fetch(&churn_violations, 1, __ATOMIC_RELAXED);
+}
+
+static void *
+exiter(void *arg)
+{
+	struct mbuf *m[EACH];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < EACH; i++)
+		m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	for (i = 0; i < EACH; i++)
+		m_freem(m[i]);
+	pthread_barrier_wait(&wave_ready);
+	pthread_barrier_wait(&wave_go);
+	return NULL;		/* exits with its pairs cached */
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+child_exit_churn(void)
+{
+	pthread_t th[WAVE_THREADS];
+	struct mbuf *held[LIMIT + 1];
+	char *cl[LIMIT + 1];
+	int w, i, n, dups = 0, short_waves = 0;
+
+	alarm(100);
+	nmbclusters = LIMIT;
+	mbuf_set_panic_handler(count_violation);
+	pthread_barrier_init(&wave_ready, NULL, WAVE_THREADS + 1);
+	pthread_barrier_init(&wave_go, NULL, WAVE_THREADS + 1);
+	for (w = 0; w < WAVES; w++) {
+		for (i = 0; i < WAVE_THREADS; i++)
+			pthread_create(&th[i], NULL, exiter, NULL);
+		pthread_barrier_wait(&wave_ready);
+		pthread_barrier_wait(&wave_go);	/* they exit now */
+		n = take_all(held, LIMIT);
+		for (i = 0; i < n; i++)
+			cl[i] = held[i]->m_ext_storage.ext_buf;
+		qsort(cl, (size_t)n, sizeof(cl[0]), cmp_ptr);
+		qsort(held, (size_t)n, sizeof(held[0]), cmp_ptr);
+		for (i = 1; i < n; i++)
+			dups += cl[i] == cl[i - 1] || held[i] == held[i - 1];
+		short_waves += n < LIMIT;
+		for (i = 0; i < WAVE_THREADS; i++)
+			pthread_join(th[i], NULL);
+		for (i = 0; i < n; i++)
+			if (i == 0 || held[i] != held[i - 1])
+				m_freem(held[i]);
+	}
+	mbuf_set_panic_handler(NULL);
+	n = take_all(held, LIMIT);
+	for (i = 0; i < n; i++)
+		m_freem(held[i]);
+	printf("%d waves of %d exiting threads: %d duplicates, %ld "
+	    "violations, %d of %d clusters afterwards\n", WAVES,
+	    WAVE_THREADS, dups, churn_violations, n, LIMIT);
+	/* (a wave may fall short while exits are under way: not counted) */
+	(void)short_waves;
+	if (dups == 0 && churn_violations == 0 && n == LIMIT &&
+	    mbuf_leak_count() == 0 && tu_all_types_zero())
+		printf("exit churn: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
 /* ---- the three runs of each case ------------------------------------------- */
 
 static const struct tu_death_case children[] = {
@@ -522,6 +621,7 @@ static const struct tu_death_case children[] = {
 	{ "handler", child_handler },
 	{ "limit_idle", child_limit_idle },
 	{ "limit_exited", child_limit_exited },
+	{ "exit_churn", child_exit_churn },
 	{ NULL, NULL },
 };
 
@@ -567,6 +667,25 @@ run_modes(const char *name, const char *want, int nmodes)
 	printf("%s:\n%s", name, out[0]);
 }
 
+/* a case whose output depends on the scheduling: pairs on only */
+static void
+run_one(const char *name, const char *want, int fallback)
+{
+	static const char *const env[2] = { "MBUF_NO_MEMBARRIER=1", NULL };
+	static char out[8192];
+	int status = tu_run_child_env(name, 120, fallback ? env : NULL, out,
+	    sizeof(out));
+
+	tu_checks++;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    strstr(out, want) == NULL) {
+		tu_failures++;
+		fprintf(stderr, "case %s%s: status %#x, output:\n%s\n", name,
+		    fallback ? " (fallback)" : "", status, out);
+	} else
+		printf("%s%s:\n%s", name, fallback ? " (fallback)" : "", out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -579,5 +698,7 @@ main(int argc, char **argv)
 		run_modes("handler", "handler: ok", 2);
 	run_modes("limit_idle", "limit: ok", 3);
 	run_modes("limit_exited", "limit: ok", 3);
+	run_one("exit_churn", "exit churn: ok", 0);
+	run_one("exit_churn", "exit churn: ok", 1);
 	return tu_finish("test_pairs");
 }

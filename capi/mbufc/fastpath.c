@@ -322,10 +322,12 @@ thread_exit(void *arg)
 {
 	struct mbuf_thread *t = arg;
 	void *pm[MBUF_PR_SLOTS], *pc[MBUF_PR_SLOTS];
-	int i, np = pair_count(t->npr);
+	int i, np;
 
-	unzip_pairs(t->pr, np, pm, pc);
+	/* under the lock, as a stealer reads them (this thread is idle) */
 	pthread_mutex_lock(&registry_lock);
+	np = pair_count(t->npr);
+	unzip_pairs(t->pr, np, pm, pc);
 	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb & ~MBUF_MAG_STOP);
 	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl & ~MBUF_MAG_STOP);
 	stack_push(&orphans[KIND_MBUF], pm, np);
