@@ -40,7 +40,7 @@ RUN_TARGETS  := run-c-examples
 -include mk/*.mk
 
 GO_SOURCES := $(shell find core capi -name '*.go' -not -name '*_test.go' 2>/dev/null) \
-	$(wildcard capi/mbufc/*.c capi/mbufc/*.h) include/mbuf.h go.mod
+	$(wildcard capi/mbufc/*.c capi/mbufc/*.h) include/mbuf.h include/mbuf_inline.h go.mod
 
 .PHONY: all lib test test-go test-c test-header run examples bench deps clean
 all: lib
@@ -83,7 +83,7 @@ DLOPEN_TESTS := test_dlclose test_rlimit
 TEST_LINK = $(if $(filter $(1),$(DLOPEN_TESTS)),\
 	-DLIBMBUF_SO='"$(abspath $(BUILD))/$(SONAME)"' -ldl -lpthread,$(LDFLAGS_TEST))
 
-$(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(LIB)
+$(BUILD)/c_tests/%: c_tests/%.c c_tests/testutil.h include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -o $@ $< $(call TEST_LINK,$*)
 
@@ -98,10 +98,12 @@ test-go:
 
 # the header alone, strict, in C99, C11 and C++
 test-header:
-	@for std in c99 c11; do $(CC) -std=$$std -pedantic -Wall -Wextra -Werror -Iinclude \
-		-c c_tests/header_compiles.c -o /dev/null || exit 1; done
-	@$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -Iinclude -c c_tests/header_compiles.c -o /dev/null
-	@echo "include/mbuf.h compiles as C99, C11 and C++11"
+	@for std in c99 c11; do for inl in "" -DMBUF_NO_INLINE; do \
+		$(CC) -std=$$std -pedantic -Wall -Wextra -Werror $$inl -Iinclude \
+		-c c_tests/header_compiles.c -o /dev/null || exit 1; done; done
+	@for inl in "" -DMBUF_NO_INLINE; do $(CXX) -x c++ -std=c++11 -pedantic -Wall -Wextra -Werror $$inl \
+		-Iinclude -c c_tests/header_compiles.c -o /dev/null || exit 1; done
+	@echo "include/mbuf.h compiles as C99, C11 and C++11, its macros inline and not (MBUF_NO_INLINE)"
 
 VALGRIND_TESTS = $(C_TESTS)
 test-c: test-header $(C_TESTS)
@@ -112,7 +114,7 @@ test-c: test-header $(C_TESTS)
 
 # ---- examples (the main job) ------------------------------------------------
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
-$(BUILD)/examples/%: examples/%.c include/mbuf.h $(LIB)
+$(BUILD)/examples/%: examples/%.c include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST)
 examples: $(EXAMPLES)

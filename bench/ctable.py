@@ -127,7 +127,12 @@ def main():
     if "--vs" in opts:
         vs = os.path.abspath(opts["--vs"])
         os.symlink(vs, os.path.join(tmp.name, SONAME))
-        peers.append(("vs", Program(os.path.basename(vs), lib.binary, tmp.name)))
+        # built with MBUF_NO_INLINE: the other library may lack the inline
+        # macros' ABI symbol (its MGET rows then measure the calls)
+        calls = os.path.join(build, "cbench-calls")
+        peers.append(("vs", Program(os.path.basename(vs), calls
+                                    if os.access(calls, os.X_OK)
+                                    else lib.binary, tmp.name)))
     dpdk = os.path.join(build, "dpdkbench")
     if os.access(dpdk, os.X_OK):
         peers.append(("DPDK", Program("DPDK", dpdk)))

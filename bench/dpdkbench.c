@@ -264,8 +264,8 @@ b_new_head(long n)
 /* keys: see cbench.c */
 static struct bench_row rows[] = {
 	BENCH_BASELINE_ROWS,
-	{ "get_free", "rte_pktmbuf_alloc+free, 384 B room", b_small_alloc_free, 1, 1, "base_malloc", 0 },
-	{ "gethdr_clget_freem getcl_freem", "rte_pktmbuf_alloc+free, 2 KiB room", b_big_alloc_free, 1, 1, "base_malloc", 0 },
+	{ "get_free mget_mfree", "rte_pktmbuf_alloc+free, 384 B room", b_small_alloc_free, 1, 1, "base_malloc", 0 },
+	{ "gethdr_clget_freem getcl_freem mgethdr_mclget_freem", "rte_pktmbuf_alloc+free, 2 KiB room", b_big_alloc_free, 1, 1, "base_malloc", 0 },
 	{ "burst", "rte_pktmbuf_alloc burst 256 then free, per pair", b_burst, 1, 256, "base_malloc_burst", 0 },
 	{ "bulk", "rte_pktmbuf_alloc_bulk(32)+free_bulk, per mbuf", b_bulk, 1, 32, "base_malloc", 0 },
 	{ "get_free_2t", "2 threads: rte_pktmbuf_alloc+free, 384 B", b_small_alloc_free, 2, 1, "get_free", 0 },

@@ -5,6 +5,7 @@
  * (they must refuse cleanly).
  */
 #include <errno.h>
+#include <limits.h>
 
 #include "testutil.h"
 
@@ -203,6 +204,50 @@ test_packet_cells(void)
 	mbuf_set_panic_handler(NULL);
 }
 
+/* ext_free of storage that is not the heap's: the 2007 contract frees the mbuf */
+static void
+static_ext_free(struct mbuf *m, void *buf, size_t size, void *arg)
+{
+	(void)buf, (void)size, (void)arg;
+	pool_cache_put(mb_cache, m);
+}
+
+/*
+ * Offsets and lengths that add past INT_MAX: refused or reported, on i386
+ * too, where the helpers' long is 32 bits (their sums are 64-bit).
+ */
+static void
+test_past_int_max(void)
+{
+	static char storage[64];	/* claimed to be 1.5 GiB; never read */
+	const int big = 0x60000000;
+	struct mbuf *cell = NULL, *m, *n;
+
+	mbuf_set_panic_handler(record);
+	violations = 0;
+	/* a write whose end passes INT_MAX changes nothing */
+	CHECK_EQ(mbuf_py_from_bytes(&cell, "abc", 3, M_DONTWAIT), 0);
+	CHECK_EQ(mbuf_py_write(&cell, INT_MAX - 1, "xyz", 3, 1, M_DONTWAIT),
+	    MBUF_PY_VALUE);
+	CHECK_EQ(mbuf_py_len(&cell), 3);
+	CHECK_EQ(mbuf_py_free(&cell), 0);
+
+	/* a chain of 3 GiB (two mbufs on that storage) is too long for a cell */
+	m = m_get(M_DONTWAIT, MT_DATA);
+	n = m_get(M_DONTWAIT, MT_DATA);
+	MEXTADD(m, storage, big, NULL, static_ext_free, NULL);
+	MEXTADD(n, storage, big, NULL, static_ext_free, NULL);
+	m->m_len = n->m_len = big;
+	m->m_next = n;
+	CHECK_EQ(mbuf_py_adopt(&cell, m), MBUF_PY_VIOLATION);
+	CHECK(cell == NULL && strstr(last, "mbuf_py_adopt: mbuf") != NULL);
+	CHECK_EQ(mbuf_packet_to_bytes(m, NULL, 0), -1);
+	CHECK(strstr(last, "chain longer than INT_MAX") != NULL);
+	CHECK_EQ(violations, 2);
+	m_freem(m);
+	mbuf_set_panic_handler(NULL);
+}
+
 static void
 die_null_buffer(void)
 {
@@ -227,6 +272,7 @@ main(int argc, char **argv)
 	test_tags();
 	test_violations();
 	test_packet_cells();
+	test_past_int_max();
 	if (getenv("MBUF_TEST_UNDER_VALGRIND") == NULL)
 		EXPECT_DEATH("null_buffer", "mbuf_packet_from_bytes: buf (nil), len 5");
 	CHECK(tu_all_types_zero());

@@ -497,12 +497,13 @@ test_how_wording(void)
  * in the fields and in violation messages alike.
  */
 struct transcript {
-	char		text[1 << 16];
+	char		text[1 << 21];
 	size_t		len;
 	const void	*ids[4096];
 	int		nids;
 };
 static struct transcript *tr;
+static int twin_fast;		/* the fast paths are on for this twin */
 
 static int
 ptr_id(const void *p)
@@ -533,6 +534,12 @@ say(const char *fmt, ...)
 		tr->len = sizeof(tr->text);
 }
 
+/*
+ * Not the buffer bounds "[start, end)" of a message: an end is the next
+ * slot's address, an id of its own or not as the two runs lay mbufs out.
+ */
+static int msg_no_bounds;
+
 /* a violation message, its addresses as ids */
 static void
 say_msg(const char *msg)
@@ -540,7 +547,7 @@ say_msg(const char *msg)
 	const char *p = msg;
 	char *end;
 
-	while (*p != '\0') {
+	while (*p != '\0' && !(msg_no_bounds && *p == '[')) {
 		if (p[0] == '0' && p[1] == 'x') {
 			unsigned long v = strtoul(p, &end, 16);
 
@@ -687,9 +694,12 @@ twins(const char *name, void (*scenario)(void))
 		memset(&t[k], 0, sizeof(t[k]));
 		tr = &t[k];
 		mbuf_set_fastpath(k == 0);
+		twin_fast = k == 0;
 		get_counts(&at_start);
 		scenario();
 		say_counts();
+		/* a full transcript would compare only its start */
+		CHECK(tr->len < sizeof(tr->text) - 1);
 	}
 	mbuf_set_fastpath(1);
 	tu_checks++;
@@ -839,9 +849,11 @@ shape(int k)
 		return n;
 	case 4:			/* plain mbufs, no header, one empty */
 		m = m_get(M_DONTWAIT, MT_DATA);
+		memset(m->m_data, 0x44, 20);	/* (recycled: set every byte) */
 		m->m_len = 20;
 		m->m_next = m_get(M_DONTWAIT, MT_DATA);
 		m->m_next->m_next = m_get(M_DONTWAIT, MT_HEADER);
+		memset(m->m_next->m_next->m_data, 0x55, 40);
 		m->m_next->m_next->m_len = 40;
 		return m;
 	default:		/* leading space for M_PREPEND */
@@ -1008,6 +1020,287 @@ sc_hostile(void)
 		}
 		m_freem(m);
 	}
+}
+
+/*
+ * The chain walk (capi/mbufc/checks.h) checks each mbuf as it reaches it,
+ * and an operation acts only once its walk passed.  A damaged mbuf at each
+ * position of a chain, under each operation, with byte counts ending
+ * before it, in it and past it: the fast paths and the core must agree,
+ * and a call that reports must have changed nothing (no half-trimmed
+ * chain, no partly copied buffer), in both modes.
+ */
+#define	WALK_N	5	/* header 30 B, cluster 100 B, 30 B, shared cluster 50 B, 30 B */
+static const int walk_ends[] = { 1, 29, 30, 31, 129, 130, 131, 160, 161,
+    210, 211, 240 };
+
+enum walk_damage { W_NEGLEN, W_BIGLEN, W_DATA, W_EXTREF, W_FREED,
+    W_LOOP_HEAD, W_LOOP_SELF, W_LOOP_SECOND, W_NDAMAGE };
+static const char *const walk_damage_names[] = { "m_len < 0",
+    "m_len past its buffer", "m_data outside", "corrupt m_ext_ref",
+    "a freed mbuf", "m_next to the head", "m_next to itself",
+    "m_next to the second" };
+
+enum walk_op { W_COPYDATA, W_COPYDATA_END, W_COPYM, W_COPYM_END,
+    W_COPYBACK, W_COPYBACK_END, W_ADJ, W_ADJ_TAIL, W_PULLUP, W_PULLDOWN,
+    W_PULLDOWN_END, W_SPLIT, W_NOPS };
+
+struct walk_trial {
+	struct mbuf	*v[WALK_N];	/* the chain's mbufs, in order */
+	struct mbuf	*head;		/* what the call is given */
+	struct mbuf	*zombie;	/* a freed mbuf whose storage is shared */
+	struct mbuf	*zombie_sharer;	/* what keeps it so */
+	struct mbuf	saved[WALK_N];	/* each mbuf's fields before the call */
+	struct mbuf	saved_zombie;
+	struct mbuf	*x, *x_next;	/* the damaged mbuf, its own m_next */
+	int		x_len;
+	char		*x_data;
+	struct mbuf	*x_ref;
+};
+
+static struct mbuf *
+walk_fill(struct mbuf *m, int len, int seed)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		mtod(m, unsigned char *)[i] = (unsigned char)(seed + i);
+	m->m_len = len;
+	return m;
+}
+
+/* the chain, and a zombie: freed, its cluster still shared */
+static void
+walk_build(struct walk_trial *t)
+{
+	struct mbuf *c;
+	int i;
+
+	t->v[0] = tu_pkt(30);
+	t->v[1] = walk_fill(m_getcl(M_DONTWAIT, MT_DATA, 0), 100, 1);
+	t->v[2] = walk_fill(m_get(M_DONTWAIT, MT_DATA), 30, 2);
+	c = walk_fill(m_getcl(M_DONTWAIT, MT_DATA, 0), 200, 3);
+	t->v[3] = m_copym(c, 20, 50, M_DONTWAIT);	/* shares c's cluster */
+	m_freem(c);
+	t->v[4] = walk_fill(m_get(M_DONTWAIT, MT_DATA), 30, 4);
+	for (i = 0; i + 1 < WALK_N; i++)
+		t->v[i]->m_next = t->v[i + 1];
+	t->v[0]->m_pkthdr.len = 240;
+	t->zombie = walk_fill(m_getcl(M_DONTWAIT, MT_DATA, 0), 30, 5);
+	t->zombie_sharer = m_copym(t->zombie, 0, M_COPYALL, M_DONTWAIT);
+	m_free(t->zombie);
+	t->head = t->v[0];
+}
+
+/* damage the mbuf at position p; 0 when the damage does not apply there */
+static int
+walk_damage(struct walk_trial *t, int d, int p)
+{
+	struct mbuf *x = t->v[p];
+
+	t->x = x;
+	t->x_next = x->m_next;
+	t->x_len = x->m_len;
+	t->x_data = x->m_data;
+	t->x_ref = x->m_ext_ref;
+	switch (d) {
+	case W_NEGLEN:
+		x->m_len = -3;
+		break;
+	case W_BIGLEN:
+		x->m_len += 2000;
+		break;
+	case W_DATA:
+		x->m_data = (char *)x - 8;
+		break;
+	case W_EXTREF:
+		if ((x->m_flags & M_EXT) == 0)
+			return 0;
+		x->m_ext_ref = (struct mbuf *)((char *)x + 8);
+		break;
+	case W_FREED:		/* the zombie in x's place */
+		t->zombie->m_next = x->m_next;
+		if (p == 0)
+			t->head = t->zombie;
+		else
+			t->v[p - 1]->m_next = t->zombie;
+		break;
+	case W_LOOP_HEAD:
+		x->m_next = t->v[0];
+		break;
+	case W_LOOP_SELF:
+		x->m_next = x;
+		break;
+	default:
+		if (p < 1)
+			return 0;
+		x->m_next = t->v[1];
+		break;
+	}
+	return 1;
+}
+
+/* undo the damage wherever the call left the links (chains a and b) */
+static void
+walk_repair(struct walk_trial *t, int d, struct mbuf **a, struct mbuf *b)
+{
+	struct mbuf *chains[2] = { *a, b }, *y;
+	int i, n;
+
+	switch (d) {
+	case W_NEGLEN: case W_BIGLEN:
+		t->x->m_len = t->x_len;
+		break;
+	case W_DATA:
+		t->x->m_data = t->x_data;
+		break;
+	case W_EXTREF:
+		t->x->m_ext_ref = t->x_ref;
+		break;
+	case W_FREED:
+		if (*a == t->zombie)
+			*a = t->x;
+		for (i = 0; i < 2; i++)
+			for (y = chains[i], n = 0; y != NULL && n < 16;
+			    y = y->m_next, n++)
+				if (y->m_next == t->zombie)
+					y->m_next = t->x;
+		t->zombie->m_next = NULL;
+		break;
+	default:
+		t->x->m_next = t->x_next;
+		break;
+	}
+}
+
+/* a chain in one line: each mbuf's length and flags, and its bytes */
+static void
+say_brief(const char *name, const struct mbuf *m)
+{
+	unsigned long h = 5381;
+	int i, n;
+
+	say(" %s", name);
+	for (n = 0; m != NULL && n < 16; m = m->m_next, n++) {
+		say(" #%d:%d/%x", ptr_id(m), m->m_len, m->m_flags);
+		for (i = 0; i < m->m_len; i++)
+			h = h * 33 + (unsigned char)m->m_data[i];
+	}
+	say(" =%lu", h);
+}
+
+/* did a call that reported change the chain, or the copy's buffer? */
+static void
+walk_unchanged(struct walk_trial *t, int op, const char *what)
+{
+	int i, same = 1;
+
+	for (i = 0; i < WALK_N; i++)
+		same &= memcmp(t->v[i], &t->saved[i], sizeof(struct mbuf)) == 0;
+	same &= memcmp(t->zombie, &t->saved_zombie, sizeof(struct mbuf)) == 0;
+	if (op == W_COPYDATA || op == W_COPYDATA_END)
+		for (i = 0; i < 300; i++)
+			same &= buf[i] == (char)0xa5;
+	tu_checks++;
+	if (!same) {
+		tu_failures++;
+		fprintf(stderr, "walk: %s (fast paths %s) reported and changed "
+		    "the chain or the buffer\n", what,
+		    twin_fast ? "on" : "off");
+	}
+}
+
+static void
+sc_walk(void)
+{
+	struct walk_trial t;
+	struct mbuf *r, *tail;
+	char what[160];
+	int d, p, e, op, o, n, at;
+
+	msg_no_bounds = 1;
+	for (d = 0; d < W_NDAMAGE; d++)
+	for (p = 0; p < WALK_N; p++)
+	for (e = 0; e < (int)(sizeof(walk_ends) / sizeof(walk_ends[0])); e++)
+	for (op = 0; op < W_NOPS; op++) {
+		/* calls that may free or relink mbufs the loop runs through
+		   would leave it unrepairable: loops get the others */
+		if (d >= W_LOOP_HEAD && (op == W_PULLUP || op == W_SPLIT))
+			continue;
+		walk_build(&t);
+		if (!walk_damage(&t, d, p)) {
+			m_freem(t.head);
+			m_freem(t.zombie_sharer);
+			continue;
+		}
+		for (n = 0; n < WALK_N; n++)
+			t.saved[n] = *t.v[n];
+		t.saved_zombie = *t.zombie;
+		memset(buf, 0xa5, 300);
+		n = walk_ends[e];
+		o = 0;
+		r = t.head;
+		tail = NULL;
+		snprintf(what, sizeof(what), "%s at %d, op %d to %d",
+		    walk_damage_names[d], p, op, n);
+		say("%s:\n", what);
+		switch (op) {
+		case W_COPYDATA_END: o = n - 1; n = 1; /* FALLTHROUGH */
+		case W_COPYDATA:
+			DO(m_copydata(t.head, o, n, buf));
+			say(" buf %d %d %d", buf[0], buf[n - 1], buf[n]);
+			break;
+		case W_COPYM_END: o = n - 1; n = 1; /* FALLTHROUGH */
+		case W_COPYM:
+			DO(tail = m_copym(t.head, o, n, M_DONTWAIT));
+			say_brief("copy", tail);
+			m_freem(tail);
+			tail = NULL;
+			break;
+		case W_COPYBACK_END: o = n - 1; n = 1; /* FALLTHROUGH */
+		case W_COPYBACK:
+			DO(m_copyback(t.head, o, n, src));
+			break;
+		case W_ADJ:
+			DO(m_adj(t.head, n));
+			break;
+		case W_ADJ_TAIL:
+			DO(m_adj(t.head, -n));
+			break;
+		case W_PULLUP:
+			DO(r = m_pullup(t.head, n));
+			r = after(t.head, r);
+			break;
+		case W_PULLDOWN_END: o = n - 1; n = 1; /* FALLTHROUGH */
+		case W_PULLDOWN:
+			at = -1;
+			DO(tail = m_pulldown(t.head, o, n, &at));
+			say(" at #%d off %d", ptr_id(tail), at);
+			if (tail == NULL && reports == 0)
+				r = NULL;	/* freed */
+			tail = NULL;
+			break;
+		default:
+			DO(tail = m_split(t.head, n, M_DONTWAIT));
+			break;
+		}
+		if (reports > 0)
+			walk_unchanged(&t, op, what);
+		if (r == NULL && reports == 0) {
+			/* the call freed the chain: it used (checked) all of it */
+			tu_checks++;
+			tu_failures++;
+			fprintf(stderr, "walk: %s freed a damaged chain\n", what);
+		} else
+			walk_repair(&t, d, &r, tail);
+		say_brief("chain", r);
+		say_brief("tail", tail);
+		say("\n");
+		m_freem(r);
+		m_freem(tail);
+		m_freem(t.zombie_sharer);
+	}
+	msg_no_bounds = 0;
 }
 
 /* ======================================================================= */
@@ -1181,6 +1474,7 @@ main(int argc, char **argv)
 	twins("sharing", sc_sharing);
 	twins("chain_ops", sc_chain_ops);
 	twins("hostile", sc_hostile);
+	twins("walk", sc_walk);
 
 	mbuf_set_panic_handler(NULL);
 	CHECK(tu_all_types_zero());

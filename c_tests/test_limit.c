@@ -2,7 +2,7 @@
  * Caches give back at the limit.  Clusters cached by a thread count
  * against nmbclusters; when an allocation hits the limit, the caches of
  * the other live threads are recovered (membarrier(2), or the scheduler
- * fallback of capi/mbufc/barrier.c; the protocol is in fastpath.h).
+ * fallback of capi/mbufc/barrier.c; the protocol is in include/mbuf_inline.h).
  *
  * idle:     8 workers, one after the other, allocate and free 37 clusters
  *           (their caches keep what they freed, and what their refills
@@ -51,9 +51,20 @@ idle_worker(void *arg)
 	(void)arg;
 	/* one worker at a time: each finds the others idle, caches full */
 	pthread_mutex_lock(&turn);
-	for (i = 0; i < IDLE_EACH; i++)
-		if ((m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR)) != NULL)
+	for (i = 0; i < IDLE_EACH; i++) {
+		if (i & 1) {	/* the inline macros (mbuf_inline.h) */
+			MGETHDR(m[i], M_DONTWAIT, MT_DATA);
+			if (m[i] != NULL)
+				MCLGET(m[i], M_DONTWAIT);
+			if (m[i] != NULL && (m[i]->m_flags & M_EXT) == 0) {
+				m_freem(m[i]);
+				m[i] = NULL;
+			}
+		} else
+			m[i] = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+		if (m[i] != NULL)
 			got++;
+	}
 	for (i = 0; i < IDLE_EACH; i++)
 		m_freem(m[i]);
 	pthread_mutex_unlock(&turn);

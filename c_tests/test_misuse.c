@@ -366,7 +366,7 @@ static const struct mcase cases[] = {
 	{ "copym_neg_m_len", c_copym_neg_m_len, "m_copym: mbuf 0x|has a negative m_len -5", NULL },
 	{ "split_neg_m_len", c_split_neg_m_len, "m_split: mbuf 0x|has a negative m_len -5", NULL },
 	{ "pulldown_neg_m_len", c_pulldown_neg_m_len, "m_pulldown: mbuf 0x|has a negative m_len -5", NULL },
-	{ "adj_len_too_long", c_adj_len_too_long, "m_adj: mbuf 0x|has m_len 457, more than its buffer holds", NULL },
+	{ "adj_len_too_long", c_adj_len_too_long, "m_adj: mbuf 0x|has m_len " MLEN_PLUS_1 ", more than its buffer holds", NULL },
 	{ "copydata_data_outside", c_copydata_data_outside, "m_copydata: mbuf 0x|+ m_len 10 lies outside its buffer", NULL },
 	{ "adj_cycle", c_adj_cycle, "m_adj: chain has a cycle", NULL },
 	{ "copym_cycle", c_copym_cycle, "m_copym: chain has a cycle", NULL },

@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "testutil.h"
 
@@ -27,7 +28,8 @@
 #define	HOLD		4	/* packets the worker holds at once */
 
 static volatile sig_atomic_t stop_worker;
-static volatile long nested, needs_go, other, handler_allocs;
+static volatile long nested, needs_go, first_in_handler, other,
+    handler_allocs;
 static char other_msg[512];
 static pthread_t worker_thread;
 
@@ -41,6 +43,9 @@ on_panic(const char *func, const char *msg)
 	else if (strstr(msg, "called from a signal handler, and it needs "
 	    "the Go runtime") != NULL)
 		__atomic_add_fetch(&needs_go, 1, __ATOMIC_RELAXED);
+	else if (strstr(msg, "called from a signal handler as this thread's "
+	    "first libmbuf call") != NULL)
+		__atomic_add_fetch(&first_in_handler, 1, __ATOMIC_RELAXED);
 	else if (__atomic_add_fetch(&other, 1, __ATOMIC_RELAXED) == 1)
 		snprintf(other_msg, sizeof(other_msg), "%s: %s", func, msg);
 }
@@ -85,8 +90,11 @@ on_signal(int sig)
 	struct mbuf *m;
 
 	(void)sig;
-	m = (handler_runs & 1) ? m_get(M_DONTWAIT, MT_DATA) :
-	    m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	if ((handler_runs & 3) == 3)
+		MGET(m, M_DONTWAIT, MT_DATA);	/* inline (mbuf_inline.h) */
+	else
+		m = (handler_runs & 1) ? m_get(M_DONTWAIT, MT_DATA) :
+		    m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
 	if (m != NULL) {
 		*mtod(m, uint64_t *) = token;
 		handler_allocs++;
@@ -107,12 +115,14 @@ alloc_one(unsigned k, uint64_t token)
 {
 	struct mbuf *m = NULL;
 
+	/* the macros are inline (mbuf_inline.h): a signal can land in
+	 * their sections too */
 	switch (k % 4) {
 	case 0:
-		m = m_get(M_DONTWAIT, MT_DATA);
+		MGET(m, M_DONTWAIT, MT_DATA);
 		break;
 	case 1:
-		m = m_gethdr(M_DONTWAIT, MT_DATA);
+		MGETHDR(m, M_DONTWAIT, MT_DATA);
 		if (m != NULL) {
 			MCLGET(m, M_DONTWAIT);
 			if ((m->m_flags & M_EXT) == 0) {
@@ -161,7 +171,8 @@ worker(void *arg)
 	int i;
 
 	(void)arg;
-	/* a thread's first calls must not be made in a handler */
+	/* set the thread up: its first call in a handler is refused
+	   (child_first_call) */
 	m_freem(m_get(M_DONTWAIT, MT_DATA));
 	__atomic_store_n(&worker_ready, 1, __ATOMIC_RELEASE);
 	while (!stop_worker) {
@@ -183,7 +194,10 @@ worker(void *arg)
 		for (i = 0; i < HOLD; i++) {
 			if (i & 1)
 				m_freem(m[i]);
-			else if (m[i] != NULL)
+			else if (m[i] != NULL && i == 2) {
+				MFREE(m[i], d);		/* inline */
+				m_freem(d);
+			} else if (m[i] != NULL)
 				m_freem(m_free(m[i]));
 		}
 		worker_ops++;
@@ -459,10 +473,167 @@ child_contract_debug(void)
 	exit(0);
 }
 
+/*
+ * A thread's first library call made in a handler.  Setting a thread up
+ * allocates (malloc for its state; on the process's first call, the Go
+ * runtime too), which a handler must not do: the call is refused and
+ * reported before anything is allocated.  To see that, this program's
+ * allocator counts what the handler's thread allocates while it runs
+ * (glibc's own functions do the work; nothing is counted otherwise).
+ * Not under AddressSanitizer, whose allocator this one would bypass:
+ * there, only the refusal is checked.
+ */
+static __thread int watch_allocs;
+static __thread long allocs_watched;
+#ifndef __SANITIZE_ADDRESS__
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+void *
+malloc(size_t n)
+{
+	allocs_watched += watch_allocs;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t k, size_t n)
+{
+	allocs_watched += watch_allocs;
+	return __libc_calloc(k, n);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	allocs_watched += watch_allocs;
+	return __libc_realloc(p, n);
+}
+
+void *
+aligned_alloc(size_t align, size_t n)
+{
+	allocs_watched += watch_allocs;
+	return __libc_memalign(align, n);
+}
+
+int
+posix_memalign(void **p, size_t align, size_t n)
+{
+	allocs_watched += watch_allocs;
+	if (align < sizeof(void *) || (align & (align - 1)) != 0)
+		return EINVAL;
+	*p = __libc_memalign(align, n);
+	return *p != NULL ? 0 : ENOMEM;
+}
+#endif
+
+static __thread int first_refused;
+static __thread long first_allocs;
+
+static void
+on_first_signal(int sig)
+{
+	long before = __atomic_load_n(&first_in_handler, __ATOMIC_RELAXED);
+	struct mbuf *m, *h, *cl;
+
+	(void)sig;
+	allocs_watched = 0;
+	watch_allocs = 1;
+	m = m_get(M_DONTWAIT, MT_DATA);
+	h = m_gethdr(M_DONTWAIT, MT_DATA);
+	cl = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	mbuf_stats_sync();		/* a call that only needs Go */
+	watch_allocs = 0;
+	first_allocs = allocs_watched;
+	first_refused = m == NULL && h == NULL && cl == NULL &&
+	    __atomic_load_n(&first_in_handler, __ATOMIC_RELAXED) ==
+	    before + 4;
+}
+
+/*
+ * On the calling thread, which has made no library call yet: a signal
+ * stack of its own (as Python's faulthandler lends its main thread, and
+ * the Go runtime gives a thread that ran Go code), a first call in a
+ * handler, then the calls outside it that set the thread up.
+ */
+static int
+first_call_in_handler(const char *who)
+{
+	stack_t ss;
+	struct mbuf *m;
+	int ok;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_size = 64 << 10;
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0) {
+		printf("%s: no signal stack: %s\n", who, strerror(errno));
+		return 0;
+	}
+	raise(SIGUSR1);
+	ok = first_refused && first_allocs == 0;
+	printf("%s: first calls in a handler refused: %s, allocations "
+	    "made in the handler: %ld\n", who, first_refused ? "yes" : "NO",
+	    first_allocs);
+	/* outside the handler the thread is set up as usual */
+	m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);
+	ok &= m != NULL;
+	m_freem(m_dup(m, 0, 0, M_DONTWAIT));
+	m_freem(m);
+	return ok;
+}
+
+static volatile int thread_first_ok;
+
+static void *
+first_call_thread(void *arg)
+{
+	(void)arg;
+	thread_first_ok = first_call_in_handler("new thread");
+	return NULL;
+}
+
+static void
+child_first_call(void)
+{
+	struct sigaction sa;
+	pthread_t th;
+	int ok;
+
+	alarm(60);
+	mbuf_set_panic_handler(on_panic);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_first_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	/* the process's first call (the library not set up yet) ... */
+	ok = first_call_in_handler("main thread, the process's first call");
+	/* ... and a new thread's, the library set up */
+	pthread_create(&th, NULL, first_call_thread, NULL);
+	pthread_join(th, NULL);
+	ok &= thread_first_ok;
+	mbuf_set_panic_handler(NULL);
+	printf("reports: first call %ld, needs Go %ld, nested %ld, other "
+	    "%ld\n", first_in_handler, needs_go, nested, other);
+	if (other != 0)
+		printf("first other violation: %s\n", other_msg);
+	if (ok && other == 0 && nested == 0 && needs_go == 0 &&
+	    tu_all_types_zero() && mbuf_leak_count() == 0)
+		printf("first call: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
 static const struct tu_death_case children[] = {
 	{ "storm", child_storm },
 	{ "contract", child_contract },
 	{ "contract-debug", child_contract_debug },
+	{ "first-call", child_first_call },
 	{ NULL, NULL },
 };
 
@@ -483,6 +654,12 @@ main(int argc, char **argv)
 	CHECK(strstr(out, "contract: ok") != NULL);
 	if (strstr(out, "contract: ok") == NULL || !WIFEXITED(status))
 		fprintf(stderr, "contract: status %#x, output:\n%s\n", status,
+		    out);
+	status = tu_run_child("first-call", 60, out, sizeof(out));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "first call: ok") != NULL);
+	if (strstr(out, "first call: ok") == NULL || !WIFEXITED(status))
+		fprintf(stderr, "first-call: status %#x, output:\n%s\n", status,
 		    out);
 	setenv("MBUF_DEBUG", "1", 1);
 	status = tu_run_child("contract-debug", 60, out, sizeof(out));

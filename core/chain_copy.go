@@ -33,12 +33,12 @@ func (p *Pools) copym0(fn string, m *Mbuf, off0, n, how int, deep bool) *Mbuf {
 	if off0 < 0 || n < 0 {
 		violate(fn, "off %d, len %d", off0, n)
 	}
-	if off0 > total {
-		violate(fn, "m == 0, off %d (off %d is past the chain of %d bytes)", off0-total, off0, total)
+	if int64(off0) > total {
+		violate(fn, "m == 0, off %d (off %d is past the chain of %d bytes)", int64(off0)-total, off0, total)
 	}
-	if n != M_COPYALL && off0+n > total {
+	if end := rangeEnd(off0, n); n != M_COPYALL && end > total {
 		violate(fn, "m == 0, len %d [!COPYALL] (off %d + len %d is past the chain of %d bytes)",
-			off0+n-total, off0, n, total)
+			end-total, off0, n, total)
 	}
 	copyhdr := off0 == 0 && m.Flags&M_PKTHDR != 0
 	off := off0
@@ -158,20 +158,20 @@ func (p *Pools) CopyDataAddr(m *Mbuf, off, n int, dst uintptr) {
 // checkCopyData validates an m_copydata request. A NULL chain is allowed
 // for an empty request, as the 2007 code never touches it then.
 func (p *Pools) checkCopyData(m *Mbuf, off, n int) {
-	need := 0 // the head alone when off or n is refused anyway
+	var need int64 // the head alone when off or n is refused anyway
 	if off >= 0 && n >= 0 {
-		need = off + n
+		need = rangeEnd(off, n)
 	}
 	total := p.checkPrefix("m_copydata", m, need)
 	if off < 0 || n < 0 {
 		violate("m_copydata", "off %d, len %d", off, n)
 	}
-	if off > total {
-		violate("m_copydata", "m == NULL, off %d (off %d is past the chain of %d bytes)", off-total, off, total)
+	if int64(off) > total {
+		violate("m_copydata", "m == NULL, off %d (off %d is past the chain of %d bytes)", int64(off)-total, off, total)
 	}
-	if off+n > total {
+	if need > total {
 		violate("m_copydata", "m == NULL, len %d (off %d + len %d is past the chain of %d bytes)",
-			off+n-total, off, n, total)
+			need-total, off, n, total)
 	}
 }
 
@@ -204,7 +204,7 @@ func (p *Pools) Cat(m, n *Mbuf) {
 // the tail (req < 0). Emptied mbufs stay in the chain with m_len 0; the
 // packet header length, if the first mbuf has one, follows.
 func (p *Pools) Adj(mp *Mbuf, req int) {
-	need := req // from the head: the mbufs holding req bytes
+	need := int64(req) // from the head: the mbufs holding req bytes
 	if req < 0 {
 		need = wholeChain // from the tail: all of them
 	}
@@ -249,11 +249,12 @@ func (p *Pools) adjHead(mp *Mbuf, req int) {
 
 func adjTail(mp *Mbuf, n int) {
 	// Measure the chain and find its last mbuf; when the trim stays inside
-	// that mbuf it is the whole job.
-	count := 0
+	// that mbuf it is the whole job. (int64: a chain sharing storage may
+	// hold more than math.MaxInt32 bytes where int is 32 bits.)
+	var count int64
 	m := mp
 	for {
-		count += int(m.Len)
+		count += int64(m.Len)
 		if m.Next == nil {
 			break
 		}
@@ -266,17 +267,17 @@ func adjTail(mp *Mbuf, n int) {
 		}
 		return
 	}
-	count = max(count-n, 0)
+	count = max(count-int64(n), 0)
 	if mp.Flags&M_PKTHDR != 0 {
 		mp.Pkt().Len = int32(count)
 	}
 	// Keep count bytes: cut the mbuf where they end, empty the rest.
 	for m = mp; m != nil; m = m.Next {
-		if int(m.Len) >= count {
+		if int64(m.Len) >= count {
 			m.Len = int32(count)
 			break
 		}
-		count -= int(m.Len)
+		count -= int64(m.Len)
 	}
 	if m != nil {
 		for m = m.Next; m != nil; m = m.Next {

@@ -14,19 +14,19 @@ func TestCopym(t *testing.T) {
 
 	c := p.Copym(m, 0, M_COPYALL, M_DONTWAIT)
 	wantBytes(t, "copy", c, all)
-	wantShape(t, "copy", c, "100P:0:324 1000ECR:0:0 50:0:406")
-	wantShape(t, "original", m, "100P:0:324 1000ECR:0:0 50:0:406")
+	wantShape(t, "copy", c, "100P:0:~ 1000ECR:0:0 50:0:~")
+	wantShape(t, "original", m, "100P:0:~ 1000ECR:0:0 50:0:~")
 	wantPktLen(t, "copy", c, 1150)
 	if tagList(c) != "7:seven" || c.Flags&M_BCAST == 0 || c.Flags&M_PROTO1 != 0 {
 		t.Fatalf("copy header: tags %q flags %#x", tagList(c), c.Flags)
 	}
 	p.Freem(c)
-	wantShape(t, "original after freeing the copy", m, "100P:0:324 1000EC:0:1048 50:0:406")
+	wantShape(t, "original after freeing the copy", m, "100P:0:~ 1000EC:0:1048 50:0:~")
 
 	// A range: no header unless off is 0, pkthdr.len = len otherwise.
 	c = p.Copym(m, 50, 1000, M_DONTWAIT)
 	wantBytes(t, "range", c, all[50:1050])
-	wantShape(t, "range", c, "50:0:406 950ECR:0:0")
+	wantShape(t, "range", c, "50:0:~ 950ECR:0:0")
 	p.Freem(c)
 	c = p.Copym(m, 0, 10, M_DONTWAIT)
 	wantPktLen(t, "head range", c, 10)
@@ -49,11 +49,11 @@ func TestCopymTrailingEmpty(t *testing.T) {
 	m, _ := build(t, p, false, 1, in(10), in(0), in(0))
 	// M_COPYALL from the very end copies the trailing empty mbufs.
 	c := p.Copym(m, 10, M_COPYALL, M_DONTWAIT)
-	wantShape(t, "copy", c, "0:0:456 0:0:456")
+	wantShape(t, "copy", c, "0:0:~ 0:0:~")
 	p.Freem(c)
 	// An explicit length stops as soon as it is satisfied.
 	c = p.Copym(m, 0, 10, M_DONTWAIT)
-	wantShape(t, "copy", c, "10:0:446")
+	wantShape(t, "copy", c, "10:0:~")
 	p.Freem(c)
 	p.Freem(m)
 	assertNoLeaks(t, p)
@@ -69,7 +69,7 @@ func TestCopymViolations(t *testing.T) {
 	expectViolation(t, "NULL mbuf chain", func() { p.Dup(nil, 0, 1, M_DONTWAIT) })
 	expectViolation(t, "bad how", func() { p.Copym(m, 0, 1, 9) })
 	expectViolation(t, "no packet header", func() { p.CopyPacket(m.Next, M_DONTWAIT) })
-	wantShape(t, "untouched", m, "10P:0:414 20:0:436")
+	wantShape(t, "untouched", m, "10P:0:~ 20:0:~")
 	p.Freem(m)
 	assertNoLeaks(t, p)
 }
@@ -81,8 +81,8 @@ func TestDup(t *testing.T) {
 	d := p.Dup(m, 0, M_COPYALL, M_WAIT)
 	wantBytes(t, "dup", d, all)
 	// Cluster data goes into a full new cluster, however small.
-	wantShape(t, "dup", d, "10PEC:0:2038 30:0:426")
-	wantShape(t, "original", m, "10PEC:0:2038 30:0:426")
+	wantShape(t, "dup", d, "10PEC:0:2038 30:0:~")
+	wantShape(t, "original", m, "10PEC:0:2038 30:0:~")
 	if tagList(d) != "3:abc" {
 		t.Fatalf("dup tags %q", tagList(d))
 	}
@@ -114,7 +114,7 @@ func TestCopyPacket(t *testing.T) {
 	addTag(t, p, m, 9, "x")
 	c := p.CopyPacket(m, M_DONTWAIT)
 	wantBytes(t, "copypacket", c, all)
-	wantShape(t, "copypacket", c, "0P:0:424 700ECR:0:0 0:0:456 5:0:451")
+	wantShape(t, "copypacket", c, "0P:0:~ 700ECR:0:0 0:0:~ 5:0:~")
 	wantPktLen(t, "copypacket", c, 705)
 	if c.Flags != M_PKTHDR|M_MCAST || tagList(c) != "9:x" {
 		t.Fatalf("copypacket header flags %#x tags %q", c.Flags, tagList(c))
@@ -157,14 +157,14 @@ func TestCat(t *testing.T) {
 	addTag(t, p, b, 1, "t")
 	p.Cat(a, b)
 	wantBytes(t, "cat", a, cat(ab, bb))
-	wantShape(t, "cat", a, "60P:0:364")
+	wantShape(t, "cat", a, "60P:0:~")
 	wantPktLen(t, "cat", a, 10)
 
 	// A piece that does not fit is linked, header and all.
-	c, cb := build(t, p, true, 3, in(400))
+	c, cb := build(t, p, true, 3, in(MHLEN-24))
 	addTag(t, p, c, 2, "u")
 	p.Cat(a, c)
-	wantShape(t, "cat linked", a, "60P:0:364 400P:0:24")
+	wantShape(t, "cat linked", a, sh("60P:0:~ %dP:0:~", MHLEN-24))
 	wantBytes(t, "cat linked", a, cat(ab, bb, cb))
 
 	// Nothing is copied into read-only storage.
@@ -172,7 +172,7 @@ func TestCat(t *testing.T) {
 	dc := p.Copym(d, 0, M_COPYALL, M_DONTWAIT)
 	e, eb := build(t, p, false, 5, in(1))
 	p.Cat(dc, e)
-	wantShape(t, "cat after shared", dc, "100ECR:0:0 1:0:455")
+	wantShape(t, "cat after shared", dc, "100ECR:0:0 1:0:~")
 	wantBytes(t, "cat after shared", dc, cat(db, eb))
 	p.Cat(dc, nil)
 	p.Freem(dc)
@@ -188,14 +188,14 @@ func TestAdj(t *testing.T) {
 		shape string
 		plen  int
 	}{
-		{0, "10P:0:414 20:0:436 30:0:426", 60},
-		{15, "0P:0:424 15:5:436 30:0:426", 45},
-		{60, "0P:0:424 0:0:456 0:0:456", 0},
-		{1000, "0P:0:424 0:0:456 0:0:456", 0},
-		{-10, "10P:0:414 20:0:436 20:0:436", 50},
-		{-40, "10P:0:414 10:0:446 0:0:456", 20},
-		{-60, "0P:0:424 0:0:456 0:0:456", 0},
-		{-1000, "0P:0:424 0:0:456 0:0:456", 0},
+		{0, "10P:0:~ 20:0:~ 30:0:~", 60},
+		{15, "0P:0:~ 15:5:~ 30:0:~", 45},
+		{60, "0P:0:~ 0:0:~ 0:0:~", 0},
+		{1000, "0P:0:~ 0:0:~ 0:0:~", 0},
+		{-10, "10P:0:~ 20:0:~ 20:0:~", 50},
+		{-40, "10P:0:~ 10:0:~ 0:0:~", 20},
+		{-60, "0P:0:~ 0:0:~ 0:0:~", 0},
+		{-1000, "0P:0:~ 0:0:~ 0:0:~", 0},
 	}
 	for _, c := range cases {
 		m, all := build(t, p, true, 1, in(10), in(20), in(30))

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,8 +108,14 @@ func wantBytes(t *testing.T, what string, m *Mbuf, want []byte) {
 	}
 }
 
+// Expected shapes hold on any ABI (LP64's MLEN 456, i386's 224): a
+// trailing space written "~" is the rest of the mbuf's buffer after its
+// leading space and data (MHLEN with a packet header, else MLEN; MCLBYTES
+// for a cluster; 0 when read-only), and lengths that depend on the ABI
+// come from its constants (sh, hAlign, pkthdrLen).
 func wantShape(t *testing.T, what string, m *Mbuf, want string) {
 	t.Helper()
+	want = expandShape(t, want)
 	if got := shape(m); got != want {
 		t.Fatalf("%s: shape\n got  %s\n want %s", what, got, want)
 	}
@@ -145,4 +152,51 @@ func tagList(m *Mbuf) string {
 		parts = append(parts, fmt.Sprintf("%d:%s", tg.ID, tg.Payload()))
 	}
 	return strings.Join(parts, ",")
+}
+
+// sh formats an expected shape (fmt.Sprintf: for the ABI's constants).
+func sh(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// pkthdrLen is the room a packet header takes in an mbuf: data at the
+// start of m_pktdat lies pkthdrLen bytes into m_dat once the header goes.
+const pkthdrLen = MLEN - MHLEN
+
+// hAlign and mAlign are the leading space MH_ALIGN and M_ALIGN give n
+// bytes: the end of the buffer, rounded down to a pointer's alignment.
+func hAlign(n int) int { return (MHLEN - n) &^ int(ptrSize-1) }
+func mAlign(n int) int { return (MLEN - n) &^ int(ptrSize-1) }
+
+// expandShape replaces each "~" trailing space of a shape (see wantShape).
+func expandShape(t *testing.T, want string) string {
+	t.Helper()
+	if !strings.Contains(want, "~") {
+		return want
+	}
+	parts := strings.Fields(want)
+	for i, part := range parts {
+		lenFlags, rest, _ := strings.Cut(part, ":")
+		lead, trail, _ := strings.Cut(rest, ":")
+		if trail != "~" {
+			continue
+		}
+		flags := strings.TrimLeft(lenFlags, "0123456789")
+		n, err1 := strconv.Atoi(strings.TrimSuffix(lenFlags, flags))
+		l, err2 := strconv.Atoi(lead)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("bad expected shape %q", part)
+		}
+		size := MLEN
+		switch {
+		case strings.Contains(flags, "R"):
+			size = n + l // M_TRAILINGSPACE is 0 for read-only storage
+		case strings.Contains(flags, "EC"):
+			size = MCLBYTES
+		case strings.Contains(flags, "E"):
+			t.Fatalf("expected shape %q: ~ needs a buffer of known size", part)
+		case strings.Contains(flags, "P"):
+			size = MHLEN
+		}
+		parts[i] = fmt.Sprintf("%s:%d:%d", lenFlags, l, size-l-n)
+	}
+	return strings.Join(parts, " ")
 }

@@ -14,11 +14,11 @@ type ApplyFunc func(addr uintptr, n int) int
 // non-zero result of f is returned; 0 if none. The chain must hold the
 // whole range.
 func (p *Pools) Apply(m *Mbuf, off, n int, f ApplyFunc) int {
-	p.CheckChain("m_apply", m)
+	total := p.checkPrefix("m_apply", m, wholeChain)
 	if off < 0 || n < 0 {
 		violate("m_apply", "off %d, len %d", off, n)
 	}
-	if total := ChainLen(m); off+n > total {
+	if rangeEnd(off, n) > total {
 		violate("m_apply", "off %d + len %d is past the chain of %d bytes", off, n, total)
 	}
 	if f == nil && n > 0 {

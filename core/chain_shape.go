@@ -58,7 +58,9 @@ func (p *Pools) Pullup(n *Mbuf, l int) *Mbuf {
 	if l < 0 {
 		violate("m_pullup", "len %d", l)
 	}
-	reuse := n.Flags&M_EXT == 0 && n.Data+uintptr(l) < n.DatEnd() && n.Next != nil
+	// (the room compared as a length: m_data + len wraps where uintptr is
+	// 32 bits)
+	reuse := n.Flags&M_EXT == 0 && l < int(n.DatEnd()-n.Data) && n.Next != nil
 	if reuse && int(n.Len) >= l {
 		return n // the head alone was used
 	}
@@ -68,7 +70,7 @@ func (p *Pools) Pullup(n *Mbuf, l int) *Mbuf {
 	}
 	// the mbufs that give the l bytes (all of them when they are too few,
 	// and the chain is freed)
-	p.checkPrefix("m_pullup", n, l)
+	p.checkPrefix("m_pullup", n, int64(l))
 	var m *Mbuf
 	if reuse {
 		m = n
@@ -156,7 +158,7 @@ func (p *Pools) pullFail(n *Mbuf, fail *int32) *Mbuf {
 // the very end returns nil (or the trailing empty mbufs). External
 // storage at the cut is shared by both halves.
 func (p *Pools) Split(m0 *Mbuf, n0, how int) *Mbuf {
-	p.checkPrefix("m_split", m0, n0) // up to the mbuf of the cut
+	p.checkPrefix("m_split", m0, int64(n0)) // up to the mbuf of the cut
 	checkHow("m_split", how)
 	return p.split0(m0, n0, how, true)
 }

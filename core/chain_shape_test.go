@@ -12,13 +12,14 @@ func TestPrepend(t *testing.T) {
 		n     int
 		shape string
 	}{
-		// MH_ALIGN even on a plain mbuf: 400 bytes of headroom, not 432.
-		// The old head keeps its data where it was, now 32 bytes into m_dat.
-		{"plain", false, 20, "20:400:36 10:0:446"},
-		{"header", true, 20, "20P:400:4 10:32:414"},
-		{"header full", true, MHLEN, "424P:0:0 10:32:414"},
-		{"plain full", false, MLEN, "456:0:0 10:0:446"},
-		{"zero", true, 0, "0P:424:0 10:32:414"},
+		// MH_ALIGN even on a plain mbuf: on LP64 400 bytes of headroom,
+		// not 432. The old head keeps its data where it was, now
+		// pkthdrLen (LP64: 32) bytes into m_dat.
+		{"plain", false, 20, sh("20:%d:~ 10:0:~", hAlign(20))},
+		{"header", true, 20, sh("20P:%d:~ 10:%d:~", hAlign(20), pkthdrLen)},
+		{"header full", true, MHLEN, sh("%dP:0:~ 10:%d:~", MHLEN, pkthdrLen)},
+		{"plain full", false, MLEN, sh("%d:0:~ 10:0:~", MLEN)},
+		{"zero", true, 0, sh("0P:%d:~ 10:%d:~", hAlign(0), pkthdrLen)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,7 +48,7 @@ func TestPrepend(t *testing.T) {
 		})
 	}
 	m, _ := build(t, p, true, 1, in(10))
-	expectViolation(t, "m_prepend: len 425", func() { p.Prepend(m, MHLEN+1, M_DONTWAIT) })
+	expectViolation(t, sh("m_prepend: len %d", MHLEN+1), func() { p.Prepend(m, MHLEN+1, M_DONTWAIT) })
 	expectViolation(t, "m_prepend: len -1", func() { p.Prepend(m, -1, M_DONTWAIT) })
 	expectViolation(t, "NULL mbuf chain", func() { p.Prepend(nil, 1, M_DONTWAIT) })
 	p.Freem(m)
@@ -65,17 +66,20 @@ func TestPullup(t *testing.T) {
 	}{
 		// A lone mbuf always gets a new one in front, filled up to
 		// max(len, max_protohdr).
-		{"single", true, 60, segs(in(100)), 20, "60P:0:364 40:92:324"},
-		{"single protohdr 0", true, 0, segs(in(100)), 20, "20P:0:404 80:52:324"},
-		{"single all", false, 60, segs(in(30)), 30, "30:0:426"},
-		{"in place", true, 60, segs(in(10), in(100)), 50, "70P:0:354 40:60:356"},
-		{"in place enough", true, 60, segs(in(50), in(100)), 50, "50P:0:374 100:0:356"},
-		{"in place across", false, 20, segs(in(10), in(5), in(0), in(40)), 30, "35:0:421 20:20:416"},
+		// (the old head's data lies pkthdrLen bytes into m_dat once its
+		// header has gone)
+		{"single", true, 60, segs(in(100)), 20, sh("60P:0:~ 40:%d:~", pkthdrLen+60)},
+		{"single protohdr 0", true, 0, segs(in(100)), 20, sh("20P:0:~ 80:%d:~", pkthdrLen+20)},
+		{"single all", false, 60, segs(in(30)), 30, "30:0:~"},
+		{"in place", true, 60, segs(in(10), in(100)), 50, "70P:0:~ 40:60:~"},
+		{"in place enough", true, 60, segs(in(50), in(100)), 50, "50P:0:~ 100:0:~"},
+		{"in place across", false, 20, segs(in(10), in(5), in(0), in(40)), 30, "35:0:~ 20:20:~"},
 		// Clusters and headers make len > MHLEN fail even when contiguous.
-		{"cluster contiguous", true, 60, segs(cl(100), in(1)), 50, "60P:0:364 40EC:60:1948 1:0:455"},
-		{"header too long", true, 60, segs(in(10), in(450)), MHLEN + 1, ""},
+		{"cluster contiguous", true, 60, segs(cl(100), in(1)), 50, "60P:0:~ 40EC:60:1948 1:0:~"},
+		{"header too long", true, 60, segs(in(10), in(MLEN-6)), MHLEN + 1, ""},
 		{"cluster too long", false, 60, segs(cl(1000), in(1)), 500, ""},
-		{"plain beyond MHLEN", false, 60, segs(in(10), in(450)), 440, "440:0:16 20:430:6"},
+		{"plain beyond MHLEN", false, 60, segs(in(10), in(MLEN-6)), MLEN - 16,
+			sh("%d:0:~ 20:%d:~", MLEN-16, MLEN-26)},
 		{"chain too short", true, 60, segs(in(10), in(20)), 31, ""},
 	}
 	for _, c := range cases {
@@ -114,10 +118,10 @@ func TestCopyup(t *testing.T) {
 		n, off int
 		shape  string
 	}{
-		{"header", true, segs(in(100)), 20, 16, "60P:16:348 40:92:324"},
-		{"header max", true, segs(in(400), in(100)), MHLEN - 16, 16, "408P:16:0 92:8:356"},
-		{"plain", false, segs(in(10), in(100)), 30, 100, "70:100:286 40:60:356"},
-		{"too long", true, segs(in(400), in(100)), MHLEN - 15, 16, ""},
+		{"header", true, segs(in(100)), 20, 16, sh("60P:16:~ 40:%d:~", pkthdrLen+60)},
+		{"header max", true, segs(in(MHLEN-24), in(100)), MHLEN - 16, 16, sh("%dP:16:~ 92:8:~", MHLEN-16)},
+		{"plain", false, segs(in(10), in(100)), 30, 100, "70:100:~ 40:60:~"},
+		{"too long", true, segs(in(MHLEN-24), in(100)), MHLEN - 15, 16, ""},
 		{"chain too short", true, segs(in(10)), 11, 0, ""},
 	}
 	for _, c := range cases {

@@ -28,9 +28,10 @@ func claimFor(m *Mbuf, owner uintptr) {
 }
 
 // maxProtoHdr and maxLinkHdr read the kernel globals, which ported code
-// may change at any time.
+// may change at any time. A negative max_linkhdr reads as 0: it moves
+// m_data forward (m_devget, Contiguous), never back out of the buffer.
 func (p *Pools) maxProtoHdr() int { return int(atomic.LoadInt32(p.g.MaxProtoHdr)) }
-func (p *Pools) maxLinkHdr() int  { return int(atomic.LoadInt32(p.g.MaxLinkHdr)) }
+func (p *Pools) maxLinkHdr() int  { return max(0, int(atomic.LoadInt32(p.g.MaxLinkHdr))) }
 
 // freeChain frees a chain the operation built itself (already trusted).
 func (p *Pools) freeChain(m *Mbuf) {
@@ -62,12 +63,13 @@ func copyOut(m *Mbuf, off int, dst []byte) {
 	}
 }
 
-// needChain panics unless m is a live mbuf heading a live chain.
-func (p *Pools) needChain(fn string, m *Mbuf) {
+// needChain panics unless m is a live mbuf heading a live chain, and
+// returns the chain's byte count.
+func (p *Pools) needChain(fn string, m *Mbuf) int64 {
 	if m == nil {
 		violate(fn, "NULL mbuf chain")
 	}
-	p.CheckChain(fn, m)
+	return p.checkPrefix(fn, m, wholeChain)
 }
 
 // needHdr panics unless m carries a packet header.

@@ -1,5 +1,7 @@
 package core
 
+import "math"
+
 // The core's checks of what callers hand it. The C fast paths
 // (capi/mbufc/checks.h, rules.h) run only when the same conditions hold
 // and otherwise call the core, so these are also the only place where a
@@ -113,25 +115,27 @@ func (p *Pools) checkHolder(fn string, m *Mbuf) {
 }
 
 // wholeChain is checkPrefix's need for operations that use every mbuf.
-const wholeChain = int(^uint(0) >> 1)
+const wholeChain = math.MaxInt64
 
-// checkPrefix checks chain m from its head (always) until the members
-// checked hold at least need bytes or the chain ends, and returns their
-// byte count (C: mbuf__prefix, mbuf__prefix_rest). An operation checks
-// exactly the mbufs it will use: those that hold its bytes [0, need),
-// need being its off + len (the whole chain for a walk to the end), so a
-// damaged mbuf further on is not its business. Each is checked once,
-// before anything is changed.
-//
-// Loops: the walk leaves a mark at its steps 1, 3, 7, 15, ... and meeting
-// it again means a cycle (Brent), found within three times the steps of
-// the first repeat. So once need is reached at step k > 2, the walk goes
-// on over live mbufs only, reporting nothing else, up to step 3k (or the
-// end), lest a loop made it count bytes twice. (Up to step 2 the mark is
-// the head: a repeat there is seen at once.)
-func (p *Pools) checkPrefix(fn string, m *Mbuf, need int) int {
+// rangeEnd is off + n, the end of the byte range [off, off+n) (off and n
+// >= 0), computed where it cannot wrap: on GOARCH=386 Go's int is 32 bits,
+// and two lengths C hands over as int (m_copydata(m, 1, INT_MAX, cp)) add
+// past math.MaxInt32. Every bounds check and chain walk that adds an
+// offset and a length goes through it and compares in int64 (a chain's
+// byte count is int64 too: checkPrefix). An int64 sum of two Go ints can
+// still wrap where int is 64 bits; it saturates there, longer than any
+// chain.
+func rangeEnd(off, n int) int64 {
+	if end := int64(off) + int64(n); end >= int64(off) {
+		return end
+	}
+	return math.MaxInt64
+}
+
+func (p *Pools) checkPrefix(fn string, m *Mbuf, need int64) int64 {
 	var mark *Mbuf
-	total, k, steps, lap, probeTo := 0, 0, 0, 1, 0
+	var total int64
+	k, steps, lap, probeTo := 0, 0, 1, 0
 	for ; m != nil; m = m.Next {
 		if m == mark {
 			violate(fn, "chain has a cycle")
@@ -139,7 +143,7 @@ func (p *Pools) checkPrefix(fn string, m *Mbuf, need int) int {
 		if probeTo == 0 {
 			p.checkMember(fn, m)
 			k++
-			if total += int(m.Len); total >= need {
+			if total += int64(m.Len); total >= need {
 				if k <= 2 {
 					break // the mark is the head: a repeat is seen at once
 				}
@@ -163,14 +167,14 @@ func (p *Pools) isLive(m *Mbuf) bool {
 
 // rangeNeed is checkPrefix's need for an operation on bytes [off, off+n)
 // (n may be M_COPYALL): the head alone when off or n is refused anyway.
-func rangeNeed(off, n int) int {
+func rangeNeed(off, n int) int64 {
 	switch {
 	case off < 0 || n < 0:
 		return 0
 	case n == M_COPYALL:
 		return wholeChain
 	}
-	return off + n
+	return rangeEnd(off, n)
 }
 
 // CheckChain checks every mbuf of a chain once, in order, and that it

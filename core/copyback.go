@@ -28,14 +28,14 @@ func (p *Pools) Copyback(m0 *Mbuf, off, n int, src []byte) {
 	if m0 == nil {
 		return
 	}
-	need := 0 // up to byte off+n (all of it when the chain must grow)
+	var need int64 // up to byte off+n (all of it when the chain must grow)
 	if off >= 0 && n >= 0 {
-		need = off + n
+		need = rangeEnd(off, n)
 	}
 	p.checkPrefix("m_copyback", m0, need)
 	checkCopyback("m_copyback", off, n, src)
 	if ro := firstReadOnly(m0, off, n); ro != nil {
-		violate("m_copyback0", "read-only: mbuf %#x holds bytes in [%d, %d)", Addr(ro), off, off+n)
+		violate("m_copyback0", "read-only: mbuf %#x holds bytes in [%d, %d)", Addr(ro), off, need)
 	}
 	p.copyback0(&m0, off, n, src, cbCopyback|cbExtend, M_DONTWAIT)
 }
@@ -45,11 +45,14 @@ func (p *Pools) Copyback(m0 *Mbuf, off, n int, src []byte) {
 // lie within m_length(m0). Returns the (possibly new) head, or frees the
 // chain and returns nil when memory is short.
 func (p *Pools) CopybackCow(m0 *Mbuf, off, n int, src []byte, how int) *Mbuf {
-	p.needChain("m_copyback_cow", m0)
+	length := p.needChain("m_copyback_cow", m0)
 	checkHow("m_copyback_cow", how)
 	checkCopyback("m_copyback_cow", off, n, src)
-	if l := Length(m0); off+n > l {
-		violate("m_copyback_cow", "off %d + len %d is past the packet length %d", off, n, l)
+	if m0.Flags&M_PKTHDR != 0 { // m_length: pkthdr.len when there is one
+		length = int64(m0.Pkt().Len)
+	}
+	if rangeEnd(off, n) > length {
+		violate("m_copyback_cow", "off %d + len %d is past the packet length %d", off, n, length)
 	}
 	if p.copyback0(&m0, off, n, src, cbCopyback|cbCOW, how) != 0 {
 		p.freeChain(m0)
@@ -94,11 +97,12 @@ func firstReadOnly(m *Mbuf, off, n int) *Mbuf {
 	if n <= 0 {
 		return nil
 	}
-	for pos := 0; m != nil && pos < off+n; m = m.Next {
-		if m.Len > 0 && pos+int(m.Len) > off && m.ReadOnly() {
+	end := rangeEnd(off, n)
+	for pos := int64(0); m != nil && pos < end; m = m.Next {
+		if m.Len > 0 && pos+int64(m.Len) > int64(off) && m.ReadOnly() {
 			return m
 		}
-		pos += int(m.Len)
+		pos += int64(m.Len)
 	}
 	return nil
 }
@@ -118,7 +122,7 @@ const (
 // read-only mbufs on the way with cbCOW. Returns 0 or ENOBUFS; the chain is
 // valid either way.
 func (p *Pools) copyback0(mp0 **Mbuf, off, n int, src []byte, flags, how int) int {
-	totlen := 0 // bytes before the write position (kept up to date for cbExtend only)
+	var totlen int64 // bytes before the write position (kept up to date for cbExtend only)
 	mp := mp0
 	m := *mp
 outer:
@@ -126,7 +130,7 @@ outer:
 		// Find the mbuf holding off, extending the chain past its end.
 		for off > int(m.Len) {
 			off -= int(m.Len)
-			totlen += int(m.Len)
+			totlen += int64(m.Len)
 			if m.Next == nil {
 				r := p.extendTail(m, &off, &totlen, n, flags, how)
 				if r == extendStop {
@@ -159,7 +163,7 @@ outer:
 				src = src[mlen:]
 			}
 			n -= mlen
-			totlen += mlen + off
+			totlen += int64(mlen + off) // both within m
 			off = 0
 			if n == 0 {
 				break
@@ -184,8 +188,8 @@ outer:
 }
 
 // copybackDone grows pkthdr.len to cover what was written when extending.
-func (p *Pools) copybackDone(m *Mbuf, totlen, flags int) {
-	if flags&cbExtend != 0 && m.Flags&M_PKTHDR != 0 && int(m.Pkt().Len) < totlen {
+func (p *Pools) copybackDone(m *Mbuf, totlen int64, flags int) {
+	if flags&cbExtend != 0 && m.Flags&M_PKTHDR != 0 && int64(m.Pkt().Len) < totlen {
 		m.Pkt().Len = int32(totlen)
 	}
 }
@@ -195,19 +199,19 @@ func (p *Pools) copybackDone(m *Mbuf, totlen, flags int) {
 // internal mbuf first gets a cluster when the job is MINCLSIZE or more),
 // else in a new mbuf (a cluster for big jobs). Gap bytes are zeroed. With
 // extendSame, *off and *totlen are relative to m's start again.
-func (p *Pools) extendTail(m *Mbuf, off, totlen *int, n, flags, how int) extendResult {
+func (p *Pools) extendTail(m *Mbuf, off *int, totlen *int64, n, flags, how int) extendResult {
 	if flags&cbExtend == 0 {
 		return extendStop
 	}
-	need := *off + n
+	need := rangeEnd(*off, n)
 	if need >= MINCLSIZE && m.Flags&M_EXT == 0 && m.Len == 0 {
 		p.clget(m, how)
 	}
 	if ts := m.TrailingSpace(); ts > 0 {
-		grow := min(ts, need)
+		grow := int(min(int64(ts), need))
 		memzero(m.Data+uintptr(m.Len), min(*off, grow))
 		*off += int(m.Len)
-		*totlen -= int(m.Len)
+		*totlen -= int64(m.Len)
 		m.Len += int32(grow)
 		return extendSame
 	}
@@ -221,7 +225,7 @@ func (p *Pools) extendTail(m *Mbuf, off, totlen *int, n, flags, how int) extendR
 		return extendStop
 	}
 	nm.Len = 0
-	nm.Len = int32(min(nm.TrailingSpace(), need))
+	nm.Len = int32(min(int64(nm.TrailingSpace()), need))
 	memzero(nm.Data, min(int(nm.Len), *off))
 	m.Next = nm
 	return extendAdvance

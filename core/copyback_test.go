@@ -14,19 +14,21 @@ func TestCopyback(t *testing.T) {
 		shape  string
 		plen   int
 	}{
-		{"inside", true, segs(in(10), in(20)), 5, 10, "10P:0:414 20:0:436", 30},
-		{"at the end", true, segs(in(10)), 10, 5, "15P:0:409", 15},
+		{"inside", true, segs(in(10), in(20)), 5, 10, "10P:0:~ 20:0:~", 30},
+		{"at the end", true, segs(in(10)), 10, 5, "15P:0:~", 15},
 		// Extension over several new mbufs: the header mbuf's own room,
 		// a cluster while MINCLSIZE or more remain, then plain mbufs.
-		{"extend over several", true, segs(in(10)), 10, 3000, "424P:0:0 2048EC:0:0 456:0:0 82:0:374", 3010},
+		// (LP64: 3000 bytes.)
+		{"extend over several", true, segs(in(10)), 10, MHLEN + MCLBYTES + MLEN + 72,
+			sh("%dP:0:~ 2048EC:0:0 %d:0:~ 82:0:~", MHLEN, MLEN), MHLEN + MCLBYTES + MLEN + 82},
 		// An empty internal mbuf (even the header) becomes a cluster.
 		{"empty head to cluster", true, segs(in(0)), 0, 1000, "1000PEC:0:1048", 1000},
-		{"empty head small", true, segs(in(0)), 0, 880, "424P:0:0 456:0:0", 880},
+		{"empty head small", true, segs(in(0)), 0, MINCLSIZE - 1, sh("%dP:0:~ %d:0:~", MHLEN, MLEN), MINCLSIZE - 1},
 		// A gap is zero-filled; with nothing written pkthdr.len stays.
-		{"gap only", true, segs(in(10)), 100, 0, "100P:0:324", 10},
-		{"gap and data", true, segs(in(10)), 100, 5, "105P:0:319", 105},
-		{"gap past cluster", false, segs(cl(2000)), 2100, 10, "2048EC:0:0 62:0:394", 0},
-		{"into a cluster", false, segs(cl(100), in(5)), 50, 100, "100EC:0:1948 50:0:406", 0},
+		{"gap only", true, segs(in(10)), 100, 0, "100P:0:~", 10},
+		{"gap and data", true, segs(in(10)), 100, 5, "105P:0:~", 105},
+		{"gap past cluster", false, segs(cl(2000)), 2100, 10, "2048EC:0:0 62:0:~", 0},
+		{"into a cluster", false, segs(cl(100), in(5)), 50, 100, "100EC:0:1948 50:0:~", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,7 +72,7 @@ func TestCopybackViolations(t *testing.T) {
 	p.Copyback(c, 20, 0, nil) // nothing to write: nothing read-only is touched
 	expectViolation(t, "NULL chain pointer", func() { p.MakeWritable(nil, 0, 1, M_DONTWAIT) })
 	wantBytes(t, "copy untouched", c, all)
-	wantShape(t, "copy untouched", c, "10P:0:414 100ECR:0:0")
+	wantShape(t, "copy untouched", c, "10P:0:~ 100ECR:0:0")
 	p.Copyback(c, 0, 10, make([]byte, 10)) // writable part: fine
 	p.Copyback(nil, 0, 1, []byte{1})       // ignored
 	p.Freem(c)
@@ -86,13 +88,14 @@ func TestCopybackCow(t *testing.T) {
 		shape  string // of the copy afterwards
 	}{
 		// Split at the offset, then a new mbuf eats the written bytes.
-		{"inside cluster", segs(cl(1000)), 100, 50, "100PECR:0:0 50:0:406 850ECR:0:0"},
+		{"inside cluster", segs(cl(1000)), 100, 50, "100PECR:0:0 50:0:~ 850ECR:0:0"},
 		// The header moves to the replacement of a read-only head.
-		{"head", segs(cl(1000)), 0, 50, "50P:0:374 950ECR:0:0"},
-		{"whole", segs(cl(1000)), 0, 1000, "424P:0:0 456:0:0 120:0:336"},
-		{"across shared", segs(cl(100), cl(100)), 50, 100, "50PECR:0:0 100:0:356 50ECR:0:0"},
-		{"big piece gets a cluster", segs(in(4), cl(2000)), 4, 1000, "4P:0:420 1000EC:0:1048 1000ECR:0:0"},
-		{"nothing read-only", segs(in(100)), 10, 10, "100P:0:324"},
+		{"head", segs(cl(1000)), 0, 50, "50P:0:~ 950ECR:0:0"},
+		// (LP64: 1000 bytes; less than MINCLSIZE after the header mbuf)
+		{"whole", segs(cl(MHLEN + MLEN + 120)), 0, MHLEN + MLEN + 120, sh("%dP:0:~ %d:0:~ 120:0:~", MHLEN, MLEN)},
+		{"across shared", segs(cl(100), cl(100)), 50, 100, "50PECR:0:0 100:0:~ 50ECR:0:0"},
+		{"big piece gets a cluster", segs(in(4), cl(2000)), 4, 1000, "4P:0:~ 1000EC:0:1048 1000ECR:0:0"},
+		{"nothing read-only", segs(in(100)), 10, 10, "100P:0:~"},
 		{"empty range", segs(cl(100)), 50, 0, "100PECR:0:0"},
 	}
 	for _, c := range cases {
@@ -127,14 +130,16 @@ func TestMakeWritable(t *testing.T) {
 		off, n int
 		shape  string
 	}{
-		{"all", segs(cl(100), in(50), cl(850)), 0, M_COPYALL, "100P:0:324 50:0:406 850EC:0:1198"},
+		{"all", segs(cl(100), in(50), cl(850)), 0, M_COPYALL, "100P:0:~ 50:0:~ 850EC:0:1198"},
 		{"past the end", segs(cl(100)), 50, 1000, "50PECR:0:0 50EC:0:1998"},
 		{"offset past the end", segs(cl(100)), 200, 10, "100PECR:0:0"},
 		// Defect 1 fixed: a range starting inside a read-only mbuf and
 		// running to its end keeps the whole chain.
-		{"inside to the end", segs(in(10), cl(1000)), 500, 510, "10P:0:414 490ECR:0:0 456:0:0 54:0:402"},
-		{"inside to the end and beyond", segs(cl(100), cl(100)), 50, 100, "50PECR:0:0 100:0:356 50ECR:0:0"},
-		{"split keeps a small end", segs(cl(1000)), 10, 20, "10PECR:0:0 20:0:436 970ECR:0:0"},
+		// (LP64: a cluster of 1000 bytes, 510 made writable)
+		{"inside to the end", segs(in(10), cl(490+MLEN+54)), 500, MLEN + 54,
+			sh("10P:0:~ 490ECR:0:0 %d:0:~ 54:0:~", MLEN)},
+		{"inside to the end and beyond", segs(cl(100), cl(100)), 50, 100, "50PECR:0:0 100:0:~ 50ECR:0:0"},
+		{"split keeps a small end", segs(cl(1000)), 10, 20, "10PECR:0:0 20:0:~ 970ECR:0:0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,14 +166,15 @@ func TestMakeWritable(t *testing.T) {
 
 func TestCopybackCowIntoNewHeadWritesThrough(t *testing.T) {
 	p := newTestPools(t)
-	m, all := build(t, p, false, 1, cl(300))
+	n := MLEN - 156 // fits in one plain mbuf (LP64: 300)
+	m, all := build(t, p, false, 1, cl(n))
 	cp := p.Copym(m, 0, M_COPYALL, M_DONTWAIT)
-	src := bytes.Repeat([]byte{0xee}, 300)
-	r := p.CopybackCow(cp, 0, 300, src, M_WAIT)
-	wantShape(t, "cow of all", r, "300:0:156")
+	src := bytes.Repeat([]byte{0xee}, n)
+	r := p.CopybackCow(cp, 0, n, src, M_WAIT)
+	wantShape(t, "cow of all", r, sh("%d:0:~", n))
 	wantBytes(t, "cow of all", r, src)
 	wantBytes(t, "original", m, all)
-	wantShape(t, "original alone again", m, "300EC:0:1748")
+	wantShape(t, "original alone again", m, sh("%dEC:0:~", n))
 	p.Freem(r)
 	p.Freem(m)
 	assertNoLeaks(t, p)

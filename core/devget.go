@@ -17,7 +17,7 @@ func (p *Pools) Devget(buf uintptr, totlen, off0 int, ifp uintptr, copyFn DevCop
 	if totlen < 0 || off0 < 0 {
 		violate("m_devget", "totlen %d, off0 %d", totlen, off0)
 	}
-	if off0 != 0 && off0+trailerFields > totlen {
+	if off0 != 0 && rangeEnd(off0, trailerFields) > int64(totlen) {
 		violate("m_devget", "off0 %d leaves no room for the trailer fields in %d bytes", off0, totlen)
 	}
 	if buf == 0 && totlen > 0 {
@@ -66,7 +66,7 @@ func (p *Pools) Devget(buf uintptr, totlen, off0 int, ifp uintptr, copyFn DevCop
 		} else if l < int(m.Len) {
 			// A small piece sits in the internal buffer; the first one
 			// leaves headroom for the link header when it can.
-			if top == nil && l+p.maxLinkHdr() <= int(m.Len) {
+			if top == nil && p.maxLinkHdr() <= int(m.Len)-l {
 				m.Data += uintptr(p.maxLinkHdr())
 			}
 			m.Len = int32(l)

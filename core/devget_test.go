@@ -15,17 +15,17 @@ func TestDevget(t *testing.T) {
 		shape    string
 		wantData func(b []byte) []byte
 	}{
-		{"small", 100, 0, 16, "100P:16:308", nil},
-		{"small no headroom", 420, 0, 16, "420P:0:4", nil},
-		{"header full", 500, 0, 16, "424P:0:0 76:0:380", nil},
+		{"small", 100, 0, 16, "100P:16:~", nil},
+		{"small no headroom", MHLEN - 4, 0, 16, sh("%dP:0:~", MHLEN-4), nil},
+		{"header full", MHLEN + 76, 0, 16, sh("%dP:0:~ 76:0:~", MHLEN), nil},
 		{"cluster", 1000, 0, 16, "1000PEC:0:1048", nil},
-		{"below MINCLSIZE", 880, 0, 16, "424P:0:0 456:0:0", nil},
+		{"below MINCLSIZE", MINCLSIZE - 1, 0, 16, sh("%dP:0:~ %d:0:~", MHLEN, MLEN), nil},
 		{"two clusters", 3000, 0, 16, "2048PEC:0:0 952EC:0:1096", nil},
-		{"cluster then small", 2100, 0, 64, "2048PEC:0:0 52:0:404", nil},
+		{"cluster then small", 2100, 0, 64, "2048PEC:0:0 52:0:~", nil},
 		// Trailer encapsulation: data after off0 + 4 bytes, then the first
 		// off0 bytes.
-		{"trailer", 20, 6, 16, "10P:16:398 6:0:450", func(b []byte) []byte { return cat(b[10:20], b[:6]) }},
-		{"trailer empty first", 10, 6, 16, "0P:16:408 6:0:450", func(b []byte) []byte { return b[:6] }},
+		{"trailer", 20, 6, 16, "10P:16:~ 6:0:~", func(b []byte) []byte { return cat(b[10:20], b[:6]) }},
+		{"trailer empty first", 10, 6, 16, "0P:16:~ 6:0:~", func(b []byte) []byte { return b[:6] }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -78,5 +78,36 @@ func TestDevgetEdges(t *testing.T) {
 	expectViolation(t, "m_devget: totlen -1", func() { p.Devget(a, -1, 0, 0, nil) })
 	expectViolation(t, "off0 7 leaves no room", func() { p.Devget(a, 10, 7, 0, nil) })
 	expectViolation(t, "NULL buffer", func() { p.Devget(0, 10, 0, 0, nil) })
+	assertNoLeaks(t, p)
+}
+
+// max_linkhdr is a global that ported code may set to anything: the
+// headroom m_devget and Contiguous leave for a link header is never
+// negative (m_data before the buffer) nor past the buffer, whatever it
+// says (INT_MAX: l + max_linkhdr wrapped where int is 32 bits).
+func TestMaxLinkHdrOutOfRange(t *testing.T) {
+	p := newTestPools(t)
+	saved := *p.g.MaxLinkHdr
+	defer func() { *p.g.MaxLinkHdr = saved }()
+	buf := pattern(100, 3)
+	for _, lh := range []int32{-100, -1, intMax} {
+		*p.g.MaxLinkHdr = lh
+		m := p.Devget(uintptr(unsafe.Pointer(&buf[0])), len(buf), 0, 0, nil)
+		if v := Catch("test", func() { p.CheckChain("m_devget", m) }); v != nil || m.LeadingSpace() != 0 {
+			t.Errorf("max_linkhdr %d: m_devget leaves %d bytes of headroom (%v), want 0", lh, m.LeadingSpace(), v)
+		}
+		wantBytes(t, "m_devget", m, buf)
+		p.Freem(m)
+
+		m, all := build(t, p, true, 1, in(10), in(10))
+		m = p.Contiguous(m, 20)
+		if v := Catch("test", func() { p.CheckChain("Contiguous", m) }); v != nil {
+			t.Errorf("max_linkhdr %d: Contiguous: %v", lh, v)
+		} else if lh < 0 && m.LeadingSpace() != 0 {
+			t.Errorf("max_linkhdr %d: Contiguous leaves %d bytes of headroom, want 0", lh, m.LeadingSpace())
+		}
+		wantBytes(t, "Contiguous", m, all)
+		p.Freem(m)
+	}
 	assertNoLeaks(t, p)
 }

@@ -260,7 +260,7 @@ func TestPrint(t *testing.T) {
 		"MBUF " + cptr(Addr(x)),
 		"  data=" + cptr(x.Data) + ", len=0, type=1, flags=0x0",
 		"  owner=" + cptr(x.Owner) + ", next=(nil), nextpkt=(nil)",
-		"  leadingspace=0, trailingspace=456, readonly=0",
+		"  leadingspace=0, trailingspace=" + strconv.Itoa(MLEN) + ", readonly=0",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("m_print:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -29,8 +29,10 @@ import (
 // or the owner's read comes after the barrier and sees stealing; this is
 // the asymmetric Dekker handshake that per-CPU allocators (tcmalloc's
 // rseq caches) use. Where membarrier is not available the owner stores
-// busy with a full barrier instead (correct, a few ns slower). An owner
-// that sees stealing leaves the cache alone and uses the depot.
+// busy with a full barrier instead (correct, a few ns slower); if it
+// stops working later, the flush that finds out switches the owners to
+// that and stops the world once (membarrier.go). An owner that sees
+// stealing leaves the cache alone and uses the depot.
 //
 // At a limit a flush alone is not enough: right after it another P could
 // refill its cache with a batch and park again what the flush brought
@@ -79,7 +81,7 @@ const (
 // pcaches are the caches of one Pools.
 type pcaches struct {
 	on      bool // false in debug mode (the quarantine sees every free)
-	asym    bool // membarrier works: owners need no barrier
+	asym    atomic.Bool // membarrier works: owners need no barrier
 	base    unsafe.Pointer
 	flushMu sync.Mutex
 	hook    int
@@ -120,7 +122,7 @@ func (pc *pcaches) init(p *Pools) error {
 		return err
 	}
 	pc.base = unsafe.Pointer(&mem[0])
-	pc.asym = membarrierRegister()
+	pc.asym.Store(MembarrierOn())
 	pc.on = true
 	pc.hook = p.RegisterDrain(p.FlushCaches)
 	return nil
@@ -141,7 +143,7 @@ func (pc *pcaches) enter(k int) *pcache {
 	id := procPin()
 	if uint(id) < maxPCaches {
 		c := pc.at(id)
-		if pc.asym {
+		if pc.asym.Load() {
 			c.busy = 1
 		} else {
 			atomic.StoreUint32(&c.busy, 1)
@@ -409,8 +411,12 @@ func (p *Pools) FlushCaches() {
 			held = append(held, c)
 		}
 	}
-	if pc.asym {
-		membarrier()
+	if pc.asym.Load() && !Barrier() {
+		// membarrier stopped working: owners inside a section may have
+		// stored busy without a fence. Owners fence themselves from now
+		// on; stopping the world once covers the sections begun before.
+		pc.asym.Store(false)
+		stopTheWorld()
 	}
 	var free [2][]uintptr
 	for _, c := range held {

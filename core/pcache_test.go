@@ -4,30 +4,44 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
 // The per-P caches (pcache.go): slots parked in them are free (counted
 // as outstanding), a flush brings every one back to the depots, the
 // cluster limit holds with them and nothing parked is out of reach at
-// the limit, and per-type counts stay exact. Both owner protocols run:
-// with membarrier (asymmetric) and with a fenced owner.
+// the limit, and per-type counts stay exact. Every owner protocol runs:
+// with membarrier (asymmetric), with a fenced owner, and with membarrier
+// failing after the owners were told they need no fence (the flush that
+// finds out switches them over; membarrier.go).
 
 func forBothProtocols(t *testing.T, f func(t *testing.T, p *Pools)) {
-	for _, asym := range []bool{true, false} {
-		name := "fenced owner"
-		if asym {
-			name = "membarrier"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, proto := range []string{"membarrier", "fenced owner", "membarrier fails later"} {
+		t.Run(proto, func(t *testing.T) {
 			p := newTestPools(t)
-			if asym && !p.pc.asym {
+			asym := proto != "fenced owner"
+			if asym && !p.pc.asym.Load() {
 				t.Skip("membarrier not available")
 			}
-			p.pc.asym = asym
+			p.pc.asym.Store(asym)
+			if proto == "membarrier fails later" {
+				failMembarrier(t)
+			}
 			f(t, p)
 		})
 	}
+}
+
+// failMembarrier makes every membarrier call fail with EPERM until the
+// test ends, as a seccomp filter installed after registration would.
+func failMembarrier(t *testing.T) {
+	call, on := membarrierCall, barrierState.on.Load()
+	membarrierCall = func(uintptr) (uintptr, syscall.Errno) { return 0, syscall.EPERM }
+	t.Cleanup(func() {
+		membarrierCall = call
+		barrierState.on.Store(on)
+	})
 }
 
 func TestCachesFlush(t *testing.T) {

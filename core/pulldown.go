@@ -22,9 +22,9 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 	}
 	// Up to the first mbuf with bytes past off: where the region starts
 	// (all of them when the chain is shorter, and is freed).
-	need := 0
+	var need int64
 	if off >= 0 && n >= 0 {
-		need = off + max(n, 1)
+		need = rangeEnd(off, max(n, 1))
 	}
 	p.checkPrefix("m_pulldown", m, need)
 	if off < 0 || n < 0 {
@@ -35,7 +35,7 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 		p.freeChain(m)
 		return nil, 0
 	}
-	x := m
+	off0, x := off, m
 	for x != nil && off > 0 && off >= int(x.Len) {
 		off -= int(x.Len)
 		x = x.Next
@@ -53,13 +53,13 @@ func (p *Pools) Pulldown(m *Mbuf, off, n int, wantOff bool) (*Mbuf, int) {
 		return x, off
 	}
 	// The other strategies may use any mbuf of the chain.
-	p.CheckChain("m_pulldown", m)
+	total := p.checkPrefix("m_pulldown", m, wholeChain)
 	if n <= int(x.Len)-off {
 		return p.pulldownDup(m, x, off, n)
 	}
 	hlen := int(x.Len) - off // bytes of the region in x
 	tlen := n - hlen         // bytes still needed from the following mbufs
-	if hlen+ChainLen(x.Next) < n {
+	if total < rangeEnd(off0, n) {
 		p.freeChain(m)
 		return nil, 0
 	}

@@ -428,14 +428,18 @@ extern struct mowner revoked_mowner;
 
 #define	mtod(m, t)	((t)((m)->m_data))
 
-/* allocation: thin wrappers over the library's per-thread caches */
-#define	MGET(m, how, type)	((m) = m_get((how), (type)))
-#define	MGETHDR(m, how, type)	((m) = m_gethdr((how), (type)))
-#define	MCLGET(m, how)		m_clget((m), (how))
+/*
+ * allocation: the common case inline over the calling thread's cache,
+ * the rest through m_get, m_gethdr, m_clget and m_free (mbuf_inline.h:
+ * an ABI commitment, versioned; -DMBUF_NO_INLINE makes them plain calls)
+ */
+#define	MGET(m, how, type)	((m) = _MBUF_GET((how), (type)))
+#define	MGETHDR(m, how, type)	((m) = _MBUF_GETHDR((how), (type)))
+#define	MCLGET(m, how)		_MBUF_CLGET((m), (how))
 #define	MEXTMALLOC(m, size, how) mbuf_extmalloc((m), (size), (how))
 #define	MEXTADD(m, buf, size, type, free, arg)				\
 	mbuf_extadd((m), (buf), (size), (type), (free), (arg))
-#define	MFREE(m, n)		((n) = m_free(m))
+#define	MFREE(m, n)		((n) = _MBUF_FREE(m))
 #define	MCHTYPE(m, t)		mbuf_chtype((m), (t))
 
 /* make m the holder of fresh ext storage (drivers building ext by hand) */
@@ -1176,6 +1180,9 @@ int	mbuf_pcap_format(const struct mbuf_pcap_reader *r);
 /* free r (NULL: nothing); chains it returned stay valid */
 void	mbuf_pcap_close(struct mbuf_pcap_reader *r);
 /* ---- end of capture files ------------------------------------------------- */
+
+/* the allocation macros' inline bodies and their ABI (version 1) */
+#include "mbuf_inline.h"
 
 #ifdef __cplusplus
 }

@@ -8,13 +8,15 @@
 #   make test-ilp32        the lean ILP32 suite, run by `make test`: the header
 #                          in C99, C11 and C++11 (its static assertions), the
 #                          C tests but ILP32_SLOW_TESTS, the C examples, and
-#                          under GOARCH=386 the layout tests and a short run
-#                          of the differential model test (TestModel: random
-#                          op sequences on chains against a flat byte model)
+#                          under GOARCH=386 the layout tests, the core's
+#                          ranges whose off + len passes INT_MAX
+#                          (TestRangePastInt32), and a short run of the
+#                          differential model test (TestModel: random op
+#                          sequences on chains against a flat byte model)
 #   make test-ilp32-full   all of it: every C test, go vet for i386, TestModel
-#                          for ILP32_MODEL_SEQS_FULL sequences, the other core
-#                          tests that hold on i386 (one process each), the C
-#                          examples
+#                          for ILP32_MODEL_SEQS_FULL sequences, every other
+#                          core test and FuzzOps's corpus (one process each),
+#                          the C examples
 #
 # The programs run natively where the kernel runs i386 code; a kernel
 # without IA32 emulation (CI's, and this machine's) runs them under
@@ -23,8 +25,7 @@
 # programs too: natively, test-c runs ILP32_VALGRIND_TESTS under valgrind;
 # under qemu, none. Go programs under qemu-user also die on signals they
 # would survive (SIGCHLD, SIGSEGV turned into panics), so the Go tests run
-# on i386 are core's (none needs that), and the ones that expect LP64
-# sizes are left out (ILP32_LP64_GO_TESTS).
+# on i386 are core's (none needs that).
 
 APT_PACKAGES += gcc-multilib libc6-dev-i386 qemu-user
 ILP32_VALGRIND_TESTS := test_chain
@@ -46,20 +47,14 @@ C_TESTS_SKIP += test_pcap
 # and a thread interrupted by a signal may come back with another's TLS
 # (mk/ilp32-exec.sh), which test_signals' storm of signals always hits.
 C_TESTS_SKIP += $(if $(ILP32_NATIVE),,test_rlimit test_signals)
-# test_checks is ABI-neutral, but on i386 it still finds a library bug:
-# the core's (Go) bounds checks add off + len in a 32-bit int, so
-# m_copydata(m of 60 bytes, 1, INT_MAX, buf), which the C fast path now
-# hands to the core correctly (64-bit arithmetic), dies in core.copyOut
-# (sc_hostile) instead of being reported.  Skipped until the core's
-# off+len checks are done in int64; then all 221 checks should pass here.
-C_TESTS_SKIP += test_checks
 # the lean run (make test) leaves out the slow ones: test_misuse starts 69
 # death-test children, a second each under qemu
 C_TESTS_SKIP += $(if $(ILP32_LEAN),$(ILP32_SLOW_TESTS))
 endif
 
 ILP32_SLOW_TESTS := test_misuse
-ILP32_GO_TEST_NAMES := TestLayoutMatchesNetBSD TestSharedLayout TestModel
+ILP32_GO_TEST_NAMES := TestLayoutMatchesNetBSD TestSharedLayout TestModel \
+	TestRangeEnd TestRangePastInt32
 ilp32_space := $(subst ,, )
 ILP32_GO_TESTS = ^($(subst $(ilp32_space),|,$(ILP32_GO_TEST_NAMES)))$$
 ILP32_MODEL_SEQS_LEAN := 300
@@ -84,23 +79,16 @@ test-go-ilp32:
 	MBUF_MODEL_SEQS=$(if $(ILP32_LEAN),$(ILP32_MODEL_SEQS_LEAN),$(ILP32_MODEL_SEQS_FULL)) \
 		$(GO) test $(if $(EXEC),-exec "$(EXEC)") -run '$(ILP32_GO_TESTS)' -v ./core
 
-# The other core tests, each in a process of its own: a Pools keeps its
-# windows (424 MiB on i386) for good and every test makes one, so a few
-# tests fill a 32-bit address space. ILP32_LP64_GO_TESTS expect LP64's
-# sizes in their chain shapes (e.g. "100P:0:324": MHLEN 424), or addresses
-# (TestLargestGap); TestFuzzSeeds and FuzzOps (checks', since 08:00) have
-# hostile-length ops whose int32 overflow needs LP64 sizes. Left out.
-ILP32_LP64_GO_TESTS := TestCopym TestCopymTrailingEmpty TestCopymViolations TestDup \
-	TestCopyPacket TestCat TestAdj TestPrepend TestPullup TestCopyup TestCopyback \
-	TestCopybackViolations TestCopybackCow TestMakeWritable \
-	TestCopybackCowIntoNewHeadWritesThrough TestDevget TestPrint \
-	TestPulldownStrategies TestOracleQuirks TestSplit TestLargestGap \
-	TestFuzzSeeds FuzzOps
+# The other core tests and FuzzOps (its seeds and committed corpus),
+# each in a process of its own: a Pools keeps its windows (424 MiB on
+# i386) for good and every test makes one, so a few tests fill a 32-bit
+# address space. They hold on either ABI: expected chain shapes derive
+# from MLEN/MHLEN/MCLBYTES (core/chain_helpers_test.go, wantShape).
 test-go-ilp32-each:
 	$(GO) test -c -o $(BUILD)/core.test ./core
 	@cd core && pass=0; fail=""; \
-	for t in $$($(EXEC) ../$(BUILD)/core.test -test.list '^Test'); do \
-		case " $(ILP32_LP64_GO_TESTS) $(ILP32_GO_TEST_NAMES) " in *" $$t "*) continue;; esac; \
+	for t in $$($(EXEC) ../$(BUILD)/core.test -test.list '^(Test|Fuzz)'); do \
+		case " $(ILP32_GO_TEST_NAMES) " in *" $$t "*) continue;; esac; \
 		if $(EXEC) ../$(BUILD)/core.test -test.short -test.run "^$$t\$$" >../$(BUILD)/core.test.log 2>&1; \
 		then pass=$$((pass + 1)); else fail="$$fail $$t"; tail -20 ../$(BUILD)/core.test.log; fi; \
 	done; echo "core tests on i386, one process each: $$pass passed$${fail:+, failed:$$fail}"; [ -z "$$fail" ]

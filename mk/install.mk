@@ -31,16 +31,16 @@ PORTED_HDRS   := $(wildcard examples/ported/*.h)
 PORTED_OBJS   := $(patsubst examples/%.c,$(BUILD)/%.o,$(PORTED_SRCS))
 
 # kernel-side code: compiled as NetBSD would, with -D_KERNEL and the kit
-$(BUILD)/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h
+$(BUILD)/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h include/mbuf_inline.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror $(KIT_CFLAGS) -Iexamples/ported -c -o $@ $<
 
 # userland programs linked with the ported code (explicit rules win over
 # the generic pattern rules of the Makefile)
-$(BUILD)/c_tests/test_porting: c_tests/test_porting.c c_tests/testutil.h $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+$(BUILD)/c_tests/test_porting: c_tests/test_porting.c c_tests/testutil.h $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
-$(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(LIB)
+$(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -Iexamples/ported -o $@ $< $(PORTED_OBJS) $(LDFLAGS_TEST)
 
@@ -48,10 +48,10 @@ $(BUILD)/examples/udp_loopback: examples/udp_loopback.c $(PORTED_OBJS) $(PORTED_
 # test-sanitize (its pattern rule compiles one file; this test needs the
 # ported objects, instrumented too)
 SAN_PORTED_OBJS := $(patsubst examples/%.c,$(BUILD)/san/%.o,$(PORTED_SRCS))
-$(SAN_PORTED_OBJS): $(BUILD)/san/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h
+$(SAN_PORTED_OBJS): $(BUILD)/san/ported/%.o: examples/ported/%.c $(PORTED_HDRS) $(KIT_HEADERS) include/mbuf.h include/mbuf_inline.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror $(SAN_FLAGS) $(KIT_CFLAGS) -Iexamples/ported -c -o $@ $<
-$(BUILD)/san/test_porting: c_tests/test_porting.c c_tests/testutil.h $(SAN_PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h $(SAN_LIB)
+$(BUILD)/san/test_porting: c_tests/test_porting.c c_tests/testutil.h $(SAN_PORTED_OBJS) $(PORTED_HDRS) include/mbuf.h include/mbuf_inline.h $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -Iexamples/ported -o $@ $< $(SAN_PORTED_OBJS) $(LDFLAGS_SAN)
 
@@ -85,6 +85,7 @@ INST_FILES := \
 	$(LIBDIR)/$(INST_SONAME) \
 	$(LIBDIR)/libmbuf.so \
 	$(INCLUDEDIR)/mbuf.h \
+	$(INCLUDEDIR)/mbuf_inline.h \
 	$(INCLUDEDIR)/sys/mbuf.h \
 	$(patsubst include/netbsd/%,$(KITDIR)/%,$(KIT_HEADERS)) \
 	$(CMAKEDIR)/mbufConfig.cmake \
@@ -151,6 +152,7 @@ install: $(LIB)
 	ln -sfn $(INST_LIBFILE) $(DESTDIR)$(LIBDIR)/$(INST_SONAME)
 	ln -sfn $(INST_SONAME) $(DESTDIR)$(LIBDIR)/libmbuf.so
 	install -m 0644 include/mbuf.h $(DESTDIR)$(INCLUDEDIR)/mbuf.h
+	install -m 0644 include/mbuf_inline.h $(DESTDIR)$(INCLUDEDIR)/mbuf_inline.h
 	install -m 0644 include/sys/mbuf.h $(DESTDIR)$(INCLUDEDIR)/sys/mbuf.h
 	@echo "installing the porting kit into $(KITDIR)"
 	@set -e; for h in $(patsubst include/netbsd/%,%,$(KIT_HEADERS)); do \

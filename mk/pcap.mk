@@ -20,14 +20,14 @@ run-pcap-python test-pcap-python: $(LIB)
 	$(PCAP_PY)
 
 # test_pcap links libpcap (explicit rules win over the generic ones)
-$(BUILD)/c_tests/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h $(LIB)
+$(BUILD)/c_tests/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -o $@ $< $(LDFLAGS_TEST) -lpcap
 # pcap.c is plain C over the public API: the sanitizer build compiles it
 # into the test itself, instrumented, where its definitions take the place
 # of the library's, so that AddressSanitizer checks the reader's every
 # access during the truncation and bit-flip tests.
-$(BUILD)/san/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h capi/mbufc/pcap.c $(LIB)
+$(BUILD)/san/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h include/mbuf_inline.h capi/mbufc/pcap.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< capi/mbufc/pcap.c $(LDFLAGS_TEST) -lpcap
 
@@ -36,7 +36,7 @@ $(BUILD)/san/test_pcap: c_tests/test_pcap.c c_tests/testutil.h include/mbuf.h ca
 # the ordinary library for the rest; seeds in fuzz/corpus_pcap (files made
 # by the writer and by hand), new inputs in build/fuzz/corpus_pcap.
 FUZZ_PCAP_BIN := $(BUILD)/fuzz/fuzz_pcap
-$(FUZZ_PCAP_BIN): fuzz/fuzz_pcap.c capi/mbufc/pcap.c include/mbuf.h $(LIB)
+$(FUZZ_PCAP_BIN): fuzz/fuzz_pcap.c capi/mbufc/pcap.c include/mbuf.h include/mbuf_inline.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_pcap.c capi/mbufc/pcap.c $(LDFLAGS_TEST)
 

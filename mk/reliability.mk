@@ -63,7 +63,7 @@ $(SAN_LIB): $(LIB)
 	ln -sf $(SONAME) $@
 	@rm -f $(SAN_LIBDIR)/libmbufgo.h
 
-$(BUILD)/san/%: c_tests/%.c c_tests/testutil.h include/mbuf.h $(SAN_LIB)
+$(BUILD)/san/%: c_tests/%.c c_tests/testutil.h include/mbuf.h include/mbuf_inline.h $(SAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -O1 $(SAN_FLAGS) -o $@ $< $(call SAN_TEST_LINK,$*)
 
@@ -107,7 +107,7 @@ $(FUZZ_LIBDIR)/libmbuf.so.0: $(LIB)
 	ln -sf libmbuf.so.0 $(FUZZ_LIBDIR)/libmbuf.so
 	@rm -f $(FUZZ_LIBDIR)/libmbufgo.h
 
-$(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h $(FUZZ_LIBDIR)/libmbuf.so.0
+$(FUZZ_BIN): fuzz/fuzz_mbuf.c include/mbuf.h include/mbuf_inline.h $(FUZZ_LIBDIR)/libmbuf.so.0
 	@mkdir -p $(dir $@)/corpus
 	$(CLANG) $(FUZZ_FLAGS) -rdynamic -o $@ $< -L$(FUZZ_LIBDIR) -lmbuf \
 		-Wl,-rpath,$(abspath $(FUZZ_LIBDIR)) -lpthread

@@ -19,8 +19,10 @@ mbuf_set_fastpath(int on)
 
 	mbuf__init();
 	was = __atomic_load_n(&mbuf__arena.fast, __ATOMIC_ACQUIRE);
-	if ((mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0)
+	if ((mbuf__sh->flags & MBUF_SHARED_SLOWPATH) == 0) {
 		__atomic_store_n(&mbuf__arena.fast, on != 0, __ATOMIC_RELEASE);
+		mbuf__publish_all();	/* the inline macros follow it */
+	}
 	return was;
 }
 
@@ -40,71 +42,46 @@ mbuf__report_chain(const char *func, const struct mbuf *m)
 	MBUF_FLUSH();
 }
 
-/* a slot whose ext descriptor may be read: live, or a zombie holder */
-static int
-holder_ok(const struct mbuf *h)
+/* mbuf__reach past the second mbuf, total bytes with the head's */
+struct mbuf_reach
+mbuf__reach_rest(const struct mbuf *second, const struct mbuf *head,
+    int64_t total, int64_t need)
 {
-	uint8_t s;
+	struct mbuf_walk w = { second, head, total, 1, 2 };	/* step 2 */
+	struct mbuf_reach r;
 
-	if (!mbuf__mb_slot(h))
-		return 0;
-	s = *mbuf__mb_state(h);
-	return s == MBUF_STATE_LIVE || s == MBUF_STATE_ZOMBIE;
+	r.total = mbuf__walk_to(&w, need) < 0 ? -1 : w.total;
+	r.last = w.m;
+	return r;
 }
 
-/* mbuf__data_ok for an mbuf sharing another holder's storage */
-int
-mbuf__ext_data_ok(const struct mbuf *m)
-{
-	const struct mbuf *h = m->m_ext_ref;
-	uintptr_t off, size;
-
-	if (!holder_ok(h))
-		return 0;
-	off = (uintptr_t)m->m_data - (uintptr_t)h->m_ext_storage.ext_buf;
-	size = h->m_ext_storage.ext_size;
-	return off <= size && (uintptr_t)(intptr_t)m->m_len <= size - off;
-}
-
-/*
- * The rest of core.checkPrefix once the caller checked the head.  Loops:
- * the walk leaves a mark at its steps 1, 3, 7, 15, ... and meeting it
- * again means a cycle (Brent), found within three times the steps of the
- * first repeat; so once need is reached at step k > 2, the walk goes on
- * over live mbufs only, up to step 3k (or the end), lest a loop made it
- * count bytes twice.  (Up to step 2 the mark is the head: a repeat there
- * is seen at once.)  The second mbuf, the most common end of a walk, is
- * done before the loop.
- */
+/* mbuf__prefix past a head already checked */
 int64_t
 mbuf__prefix_rest(const struct mbuf *head, int64_t need)
 {
-	const struct mbuf *m = head->m_next, *mark = head;
-	unsigned long k = 2, steps = 1, lap = 2, probe_to = 0;
-	int64_t total = head->m_len;
+	struct mbuf_walk w;
 
-	if (total >= need || m == NULL)
-		return total;	/* the head alone */
-	if (MBUF_UNLIKELY(m == head || !mbuf__member_ok(m)))
-		return -1;
-	if ((total += m->m_len) >= need)
-		return total;	/* two mbufs: no room for a loop unseen */
+	mbuf__walk_begin(&w, head);
+	return mbuf__walk_to(&w, need) < 0 ? -1 : w.total;
+}
+
+/*
+ * The walk got its bytes at mbuf m, its step k > 2: look on over live
+ * mbufs up to step 3k for the mark (core.checkPrefix's probe).
+ */
+int
+mbuf__walk_probe(const struct mbuf *m, const struct mbuf *mark,
+    unsigned long k)
+{
+	unsigned long probe_to = 3 * k;
+
 	for (m = m->m_next; m != NULL; m = m->m_next) {
-		if (MBUF_UNLIKELY(m == mark))
-			return -1;
-		if (MBUF_LIKELY(probe_to == 0)) {
-			if (MBUF_UNLIKELY(!mbuf__member_ok(m)))
-				return -1;
-			k++;
-			if ((total += m->m_len) >= need)
-				probe_to = 3 * k;
-		} else if (++k > probe_to || !mbuf__mb_is_live(m))
+		if (m == mark)
+			return 0;
+		if (++k > probe_to || !mbuf__mb_is_live(m))
 			break;
-		if (MBUF_UNLIKELY(++steps == lap)) {
+		if ((k & (k + 1)) == 0)
 			mark = m;
-			lap <<= 1;
-			steps = 0;
-		}
 	}
-	return total;
+	return 1;
 }

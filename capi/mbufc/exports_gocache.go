@@ -20,3 +20,15 @@ func mbufgo_type_counts(dst C.uintptr_t) {
 	defer catch("mbuf_stats_sync")
 	pools.GoTypeCounts((*[core.NumTypes]int64)(unsafe.Pointer(core.MbufAt(uintptr(dst)))))
 }
+
+// mbufgo_barrier_all is core.Barrier for the C stealer (barrier.c): 1 if
+// every running thread executed a full barrier, 0 if the caller must fall
+// back to asking the scheduler.
+//
+//export mbufgo_barrier_all
+func mbufgo_barrier_all() C.int {
+	if core.Barrier() {
+		return 1
+	}
+	return 0
+}

@@ -24,6 +24,15 @@
 struct mbuf_shared *mbuf__sh;
 struct mbuf_arena mbuf__arena;
 __thread struct mbuf_thread *mbuf__self __attribute__((tls_model("initial-exec")));
+/*
+ * The public face of mbuf__self for the inline MGET/MFREE of programs
+ * (include/mbuf_inline.h): the same state while the fast path is on, NULL
+ * (so the macros call the library) in debug or trace mode, while the fast
+ * paths are off, and in a child of fork().  Set only under registry_lock
+ * (publish()), by the owner or by mbuf_set_fastpath for every thread.
+ */
+__thread struct mbuf_tcache *mbuf__tcache_v1
+    __attribute__((tls_model("initial-exec")));
 
 #define	KIND_MBUF	0
 #define	KIND_CLUSTER	1
@@ -55,7 +64,15 @@ static volatile int orphans_pending;
 
 static void thread_exit(void *arg);
 
-/* the pairs a value of mbuf_thread.npr counts (MBUF_PR_OFF: none) */
+/*
+ * Set on a thread once its state has been torn down (thread_exit): a
+ * library call made by a later TLS destructor sets up a new state, which
+ * must not point at this thread's TLS, which may be reused by another
+ * thread after the last destructor round.
+ */
+static __thread int thread_exiting __attribute__((tls_model("initial-exec")));
+
+/* the pairs a value of mbuf_thread.npr counts (off or closed: none) */
 static inline int
 pair_count(int npr)
 {
@@ -74,6 +91,35 @@ unzip_pairs(const struct mbuf_pair *p, int n, void **mb, void **cl)
 		mb[i] = p[i].m;
 		cl[i] = p[i].c;
 	}
+}
+
+/* t's mbuf__tcache_v1, as the switch says now (registry_lock held) */
+static void
+publish(struct mbuf_thread *t)
+{
+	if (t->published == NULL)
+		return;		/* set up during thread exit: never published */
+	__atomic_store_n(t->published,
+	    __atomic_load_n(&mbuf__arena.fast, __ATOMIC_ACQUIRE) ? &t->tc : NULL,
+	    __ATOMIC_RELEASE);
+}
+
+/*
+ * The fast path's switch moved (mbuf_set_fastpath): every thread's inline
+ * macros follow it.  An inline call that read the pointer just before
+ * finishes on the cache, as a library call that read the switch does.
+ */
+void
+mbuf__publish_all(void)
+{
+	struct mbuf_thread *t;
+
+	if (mbuf__forked)
+		return;		/* the child's pointer stays NULL */
+	pthread_mutex_lock(&registry_lock);
+	for (t = registry; t != NULL; t = t->next)
+		publish(t);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 /* raise *span to v; spans only grow, so an older copy never shrinks one */
@@ -100,9 +146,9 @@ mbuf__arena_sync(void)
 
 	if (sh == NULL)
 		return;		/* not initialised yet: init_once_fn copies */
-	span_raise(&mbuf__arena.mb_span,
+	span_raise(&mbuf__arena.a.mb_span,
 	    __atomic_load_n(&sh->mb_end, __ATOMIC_ACQUIRE) - sh->mb_base);
-	span_raise(&mbuf__arena.cl_span,
+	span_raise(&mbuf__arena.a.cl_span,
 	    __atomic_load_n(&sh->cl_end, __ATOMIC_ACQUIRE) - sh->cl_base);
 }
 
@@ -111,12 +157,12 @@ init_once_fn(void)
 {
 	__atomic_store_n(&mbuf__sh, (struct mbuf_shared *)mbufgo_shared(),
 	    __ATOMIC_RELEASE);
-	mbuf__arena.mb_state = mbuf__sh->mb_state;
-	mbuf__arena.cl_state = mbuf__sh->cl_state;
-	mbuf__arena.cl_base = mbuf__sh->cl_base;
+	mbuf__arena.a.mb_state = mbuf__sh->mb_state;
+	mbuf__arena.a.cl_state = mbuf__sh->cl_state;
+	mbuf__arena.a.cl_base = mbuf__sh->cl_base;
 	mbuf__arena_sync();
 	/* the base last: until it is set, no pointer is live */
-	__atomic_store_n(&mbuf__arena.mb_base, mbuf__sh->mb_base,
+	__atomic_store_n(&mbuf__arena.a.mb_base, mbuf__sh->mb_base,
 	    __ATOMIC_RELEASE);
 	__atomic_store_n(&mbuf__arena.fast, (mbuf__sh->flags &
 	    (MBUF_SHARED_SLOWPATH | MBUF_SHARED_FASTPATH_OFF)) == 0,
@@ -166,10 +212,11 @@ forked_child(void)
 	struct mbuf_thread *t = mbuf__self;
 
 	mbuf__forked = 1;
+	mbuf__tcache_v1 = NULL;	/* the inline macros call, and refuse */
 	if (t != NULL) {	/* the only thread left: plain stores */
-		t->stop = MBUF_STOP_FORKED;
-		t->nmb |= MBUF_MAG_STOP;
-		t->ncl |= MBUF_MAG_STOP;
+		t->tc.stop = MBUF_STOP_FORKED;
+		t->tc.nmb |= MBUF_MAG_STOP;
+		t->tc.ncl |= MBUF_MAG_STOP;
 		t->npr |= MBUF_MAG_STOP;
 	}
 }
@@ -180,28 +227,61 @@ watch_fork(void)
 	pthread_atfork(NULL, NULL, forked_child);
 }
 
+/*
+ * Is this thread on its alternate signal stack, in a handler installed
+ * with SA_ONSTACK?  Asked of the kernel, for a thread whose stack the
+ * library has not learnt yet (mbuf__on_sigstack is the per-call check).
+ * sigaltstack() is a bare system call: safe in a handler.
+ */
+static int
+on_sigstack_now(void)
+{
+	stack_t ss;
+
+	return sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK) != 0;
+}
+
+/*
+ * A thread's first call: its state.  NULL when there is no memory for
+ * it, and in a signal handler, where setting up would call malloc (and,
+ * on the process's first call, the Go runtime): enter_slow reports that.
+ * Signals are blocked while the state is built and registered, so that a
+ * handler cannot start a second set-up inside the first (malloc, and
+ * registry_lock, inside themselves).
+ */
 struct mbuf_thread *
 mbuf__thread_slow(void)
 {
 	struct mbuf_thread *t;
+	sigset_t all, old;
 
 	if (mbuf__forked)
 		return NULL;	/* registry_lock may belong to a thread gone */
-	mbuf__init();
-	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0)
+	if (on_sigstack_now())
 		return NULL;
+	mbuf__init();
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (posix_memalign((void **)&t, 64, sizeof(*t)) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return NULL;
+	}
 	memset(t, 0, sizeof(*t));
-	t->idle = 1;
+	t->tc.idle = 1;
+	t->tc.arena = &mbuf__arena.a;
 	t->npr = pairs_off ? MBUF_PR_OFF : 0;
+	t->published = thread_exiting ? NULL : &mbuf__tcache_v1;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
 	t->next = registry;
 	if (registry != NULL)
 		registry->prev = t;
 	registry = t;
+	publish(t);
 	pthread_mutex_unlock(&registry_lock);
 	pthread_setspecific(thread_key, t);
 	mbuf__self = t;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return t;
 }
 
@@ -234,9 +314,16 @@ enter_slow(const char *fn)
 		return 0;
 	}
 	t = mbuf__thread();
+	if (t == NULL && on_sigstack_now()) {
+		mbuf__violation(fn, "called from a signal handler as this "
+		    "thread's first libmbuf call: setting the thread up needs "
+		    "malloc and the Go runtime, which a handler cannot use "
+		    "(make a first call outside any handler)");
+		return 0;
+	}
 	if (t == NULL)
 		return 1;	/* no memory for this thread's state: no mark */
-	if (t->idle != 1) {
+	if (t->tc.idle != 1) {
 		mbuf__violation(fn, "called from a signal handler that "
 		    "interrupted %s on the same thread (libmbuf calls are not "
 		    "async-signal-safe)", t->call != NULL ? t->call :
@@ -252,7 +339,7 @@ enter_slow(const char *fn)
 		return 0;
 	}
 	t->call = fn;
-	__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tc.idle, 0, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return 1;
 }
@@ -268,10 +355,10 @@ mbuf__enter(const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
 
-	if (MBUF_LIKELY(t != NULL && t->idle == 1 && t->sig_probes == 2 &&
+	if (MBUF_LIKELY(t != NULL && t->tc.idle == 1 && t->sig_probes == 2 &&
 	    !mbuf__forked && !mbuf__on_sigstack(t))) {
 		t->call = fn;
-		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tc.idle, 0, __ATOMIC_RELAXED);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		return 1;
 	}
@@ -286,7 +373,7 @@ mbuf__flush(void)
 	if (MBUF_LIKELY(t != NULL)) {
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		t->call = NULL;
-		__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->tc.idle, 1, __ATOMIC_RELEASE);
 		if (MBUF_UNLIKELY(t->sig_probes < 2))
 			mbuf__probe_sigstack(t);
 		if (MBUF_UNLIKELY(t->pending))
@@ -328,12 +415,12 @@ thread_exit(void *arg)
 	pthread_mutex_lock(&registry_lock);
 	np = pair_count(t->npr);
 	unzip_pairs(t->pr, np, pm, pc);
-	stack_push(&orphans[KIND_MBUF], t->mb, t->nmb & ~MBUF_MAG_STOP);
-	stack_push(&orphans[KIND_CLUSTER], t->cl, t->ncl & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_MBUF], t->tc.mb, t->tc.nmb & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_CLUSTER], t->tc.cl, t->tc.ncl & ~MBUF_MAG_STOP);
 	stack_push(&orphans[KIND_MBUF], pm, np);
 	stack_push(&orphans[KIND_CLUSTER], pc, np);
 	for (i = 0; i < 256; i++)
-		orphan_mtypes[i] += t->mtypes[i];
+		orphan_mtypes[i] += t->tc.mtypes[i];
 	if (t->prev != NULL)
 		t->prev->next = t->next;
 	else
@@ -341,6 +428,10 @@ thread_exit(void *arg)
 	if (t->next != NULL)
 		t->next->prev = t->prev;
 	orphans_pending = 1;
+	/* the owner's TLS (destructors run on the exiting thread) */
+	if (t->published != NULL)
+		__atomic_store_n(t->published, NULL, __ATOMIC_RELAXED);
+	thread_exiting = 1;
 	pthread_mutex_unlock(&registry_lock);
 	if (mbuf__self == t)
 		mbuf__self = NULL;
@@ -364,7 +455,7 @@ take_orphans(int kind, void **dst, int want)
 	return n;
 }
 
-/* ---- magazines (the protocol is in fastpath.h) -------------------------- */
+/* ---- magazines (the protocol is in include/mbuf_inline.h) ------------- */
 
 /* in fastpath.h, for hotpath.c too */
 #define	mag_usable	mbuf__mag_usable
@@ -387,12 +478,12 @@ static int
 mag_enter_wait_slow(struct mbuf_thread *t)
 {
 	for (;;) {
-		if (!mbuf__mag_enter(t))
+		if (!mbuf__mag_enter(&t->tc))
 			return 0;
-		if (((t->nmb | t->ncl | t->npr) & MBUF_MAG_STOP) == 0)
+		if (((t->tc.nmb | t->tc.ncl | t->npr) & MBUF_MAG_STOP) == 0)
 			return 1;
-		mbuf__mag_leave(t);
-		if (t->stop == MBUF_STOP_FORKED)
+		mbuf__mag_leave(&t->tc);
+		if (t->tc.stop == MBUF_STOP_FORKED)
 			return 0;
 		pthread_mutex_lock(&registry_lock);
 		pthread_mutex_unlock(&registry_lock);
@@ -402,11 +493,11 @@ mag_enter_wait_slow(struct mbuf_thread *t)
 MBUF_INLINE int
 mag_enter_wait(struct mbuf_thread *t)
 {
-	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
-		if (MBUF_LIKELY(((t->nmb | t->ncl | t->npr) & MBUF_MAG_STOP) ==
-		    0))
+	if (MBUF_LIKELY(mbuf__mag_enter(&t->tc))) {
+		if (MBUF_LIKELY(((t->tc.nmb | t->tc.ncl | t->npr) &
+		    MBUF_MAG_STOP) == 0))
 			return 1;
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return mag_enter_wait_slow(t);
 }
@@ -415,8 +506,8 @@ mag_enter_wait(struct mbuf_thread *t)
 static void
 mag_append(struct mbuf_thread *t, int kind, void **v, int n)
 {
-	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
-	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	void **mag = kind == KIND_MBUF ? t->tc.mb : t->tc.cl;
+	int *np = kind == KIND_MBUF ? &t->tc.nmb : &t->tc.ncl;
 	int have = mag_count(np), k = MAG_SLOTS(kind) - have;
 
 	if (k > n)
@@ -450,7 +541,7 @@ refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 		return 0;
 	if (mag_enter_wait(t)) {
 		mag_append(t, kind, batch, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	} else
 		mbufgo_give(kind, (uintptr_t)batch, n);
 	return n;
@@ -460,8 +551,8 @@ refill(struct mbuf_thread *t, int kind, int how, const char *fn)
 static void
 drain_half(struct mbuf_thread *t, int kind)
 {
-	void **mag = kind == KIND_MBUF ? t->mb : t->cl;
-	int *np = kind == KIND_MBUF ? &t->nmb : &t->ncl;
+	void **mag = kind == KIND_MBUF ? t->tc.mb : t->tc.cl;
+	int *np = kind == KIND_MBUF ? &t->tc.nmb : &t->tc.ncl;
 	int have = mag_count(np);
 
 	mbufgo_give(kind, (uintptr_t)mag, MAG_BATCH(kind));
@@ -480,8 +571,8 @@ drain_half(struct mbuf_thread *t, int kind)
 static void
 split_pairs(struct mbuf_thread *t)
 {
-	int np = pair_count(t->npr), nm = mag_count(&t->nmb),
-	    nc = mag_count(&t->ncl), k = np;
+	int np = pair_count(t->npr), nm = mag_count(&t->tc.nmb),
+	    nc = mag_count(&t->tc.ncl), k = np;
 
 	if (k > MBUF_MB_SLOTS - nm)
 		k = MBUF_MB_SLOTS - nm;
@@ -489,10 +580,10 @@ split_pairs(struct mbuf_thread *t)
 		k = MBUF_CL_SLOTS - nc;
 	if (k <= 0)
 		return;
-	unzip_pairs(t->pr + np - k, k, t->mb + nm, t->cl + nc);
+	unzip_pairs(t->pr + np - k, k, t->tc.mb + nm, t->tc.cl + nc);
 	t->npr = np - k;
-	t->nmb = nm + k;
-	t->ncl = nc + k;
+	t->tc.nmb = nm + k;
+	t->tc.ncl = nc + k;
 }
 
 MBUF_BATCH_PATH struct mbuf *
@@ -504,11 +595,11 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if (mag_count(&t->nmb) == 0)
+		if (mag_count(&t->tc.nmb) == 0)
 			split_pairs(t);
-		if ((n = mag_count(&t->nmb)) > 0)
+		if ((n = mag_count(&t->tc.nmb)) > 0)
 			return mbuf__pop_mbuf(t, n, type);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (refill(t, KIND_MBUF, how, fn) == 0)
 			return NULL;
 	}
@@ -518,26 +609,36 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 MBUF_INLINE char *
 pop_cluster(struct mbuf_thread *t, int n)
 {
-	char *c = t->cl[n - 1];
+	char *c = t->tc.cl[n - 1];
 
-	t->ncl = n - 1;
-	mbuf__mag_leave(t);
+	t->tc.ncl = n - 1;
+	mbuf__mag_leave(&t->tc);
 	return c;
 }
 
+/*
+ * A cluster from t's cache for the call fn (refilled if empty), after
+ * the pairs if the cluster magazine is empty; for MCLGET (close), the
+ * pair magazine is closed then (see clget_slow).
+ */
 static MBUF_BATCH_PATH char *
-alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
+alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn,
+    int close)
 {
 	int n;
 
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
-		if (mag_count(&t->ncl) == 0)
+		if (mag_count(&t->tc.ncl) == 0) {
 			split_pairs(t);
-		if ((n = mag_count(&t->ncl)) > 0)
+			if (close && pair_count(t->npr) == 0 &&
+			    t->npr != MBUF_PR_OFF)
+				t->npr = MBUF_PR_CLOSED;
+		}
+		if ((n = mag_count(&t->tc.ncl)) > 0)
 			return pop_cluster(t, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (refill(t, KIND_CLUSTER, how, fn) == 0)
 			return NULL;
 	}
@@ -549,13 +650,13 @@ alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
 {
 	int n;
 
-	if (MBUF_LIKELY(mbuf__mag_enter(t))) {
-		n = t->ncl;
+	if (MBUF_LIKELY(mbuf__mag_enter(&t->tc))) {
+		n = t->tc.ncl;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS)))
 			return pop_cluster(t, n);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
-	return alloc_cluster_slow(t, how, fn);
+	return alloc_cluster_slow(t, how, fn, 0);
 }
 
 /* ---- allocation ---------------------------------------------------------- */
@@ -591,30 +692,20 @@ get_slow(int how, int type, int hdr, const char *fn)
 	return m;
 }
 
-/* MGET / MGETHDR: the top of this thread's mbuf magazine */
+/*
+ * MGET / MGETHDR: the top of this thread's mbuf magazine, by the same
+ * function the inline MGET of programs runs (include/mbuf_inline.h).
+ */
 MBUF_INLINE struct mbuf *
 get(int how, int type, int hdr, const char *fn)
 {
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *m;
-	uint8_t *state;
-	int n;
 
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__valid_args(how, type) ||
-	    !mbuf__fast_ok() || !mbuf__mag_enter(t)))
+	    !mbuf__fast_ok() ||
+	    (m = mbuf__tc_get(&t->tc, &mbuf__arena.a, type)) == NULL))
 		return get_slow(how, type, hdr, fn);
-	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS))) {
-		mbuf__mag_leave(t);
-		return get_slow(how, type, hdr, fn);
-	}
-	m = t->mb[n - 1];
-	state = mbuf__mb_state(m);	/* before the count: see free_fast */
-	t->nmb = n - 1;
-	mbuf__count(t, type, 1);
-	mbuf__mag_leave(t);
-	*state = MBUF_STATE_LIVE;
-	mbuf__init_mbuf(m, type);
 	if (hdr)
 		mbuf__init_pkthdr(m);
 	return m;
@@ -642,31 +733,12 @@ m_getclr(int how, int type)
 	return m;
 }
 
-/* the fields MCLGET sets to make the cluster buf m's storage */
-MBUF_INLINE void
-set_cluster(struct mbuf *m, char *buf)
-{
-	m->m_ext_ref = m;
-	m->m_ext_storage.ext_lock.mtx_word = 0;
-	m->m_ext_storage.ext_refcnt = 1;
-	m->m_ext_storage.ext_flags = 0;
-	m->m_ext_storage.ext_buf = buf;
-	m->m_ext_storage.ext_free = NULL;
-	m->m_ext_storage.ext_arg = mcl_cache;
-	m->m_ext_storage.ext_size = MCLBYTES;
-	m->m_ext_storage.ext_type = NULL;
-	m->m_ext_storage.ext_paddr = M_PADDR_INVALID;
-	m->m_data = buf;
-	m->m_flags = (m->m_flags & ~M_EXTCOPYFLAGS) |
-	    M_EXT | M_EXT_CLUSTER | M_EXT_RW;
-}
-
 /* make the free cluster buf m's storage, as MCLGET does */
 MBUF_INLINE void
 attach_cluster(struct mbuf *m, char *buf)
 {
 	*mbuf__cl_state(buf) = MBUF_STATE_LIVE;
-	set_cluster(m, buf);
+	mbuf__set_cluster(m, buf);
 }
 
 static MBUF_COLD void
@@ -678,7 +750,15 @@ clget_go(struct mbuf *m, int how)
 	MBUF_FLUSH();
 }
 
-/* m_clget when the cache cannot serve it on the spot */
+/*
+ * m_clget when the cache cannot serve it on the spot.  MCLGET (inline in
+ * programs too) takes clusters from the cluster magazine only, and
+ * m_freem of what it made would pair them up: the cluster magazine would
+ * run dry every 32 calls, each time a call into the library to split the
+ * pairs.  So when it is dry, the pairs are split and the pair magazine
+ * closed (frees then go to the other two, as without pairs) until
+ * m_getcl, the one user of pairs, finds it closed and opens it again.
+ */
 static MBUF_COLD void
 clget_slow(struct mbuf *m, int how)
 {
@@ -691,7 +771,7 @@ clget_slow(struct mbuf *m, int how)
 		clget_go(m, how);
 		return;
 	}
-	c = alloc_cluster_slow(t, how, "m_clget");
+	c = alloc_cluster_slow(t, how, "m_clget", 1);
 	if (c != NULL)
 		attach_cluster(m, c);
 	else if (cache_only(t))
@@ -700,42 +780,18 @@ clget_slow(struct mbuf *m, int how)
 
 /*
  * The common case alone, so that it needs no stack frame; everything
- * else (checks included) is clget_slow's.  A pair's cluster comes first:
- * its mbuf goes to the mbuf magazine, where the next m_gethdr finds it,
- * and the m_freem after MCLGET makes a pair again; so the pairs cycle
- * instead of filling up while the cluster magazine runs dry.
+ * else (checks included) is clget_slow's.
  */
 MBUF_ENTRY void
 m_clget(struct mbuf *m, int how)
 {
 	struct mbuf_thread *t = mbuf__self;
-	struct mbuf_pair *p;
-	char *c;
-	int n, nm;
 
+	/* the inline MCLGET's common case (include/mbuf_inline.h) */
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
 	    mbuf__how_ok(how) && mbuf__mb_is_live(m) &&
-	    (m->m_flags & M_EXT) == 0 && mbuf__mag_enter(t))) {
-		n = t->npr;
-		nm = t->nmb;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_PR_SLOTS) &&
-		    MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS))) {
-			p = &t->pr[n - 1];
-			c = p->c;
-			t->mb[nm] = p->m;	/* free already */
-			t->nmb = nm + 1;
-			t->npr = n - 1;
-			mbuf__mag_leave(t);
-			attach_cluster(m, c);
-			return;
-		}
-		n = t->ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_CL_SLOTS))) {
-			attach_cluster(m, pop_cluster(t, n));
-			return;
-		}
-		mbuf__mag_leave(t);
-	}
+	    mbuf__tc_clget(&t->tc, &mbuf__arena.a, m)))
+		return;
 	clget_slow(m, how);
 }
 
@@ -788,27 +844,29 @@ m_getcl(int how, int type, int flags)
 	int n, nc;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__valid_args(how, type) &&
-	    mbuf__fast_ok() && mbuf__mag_enter(t))) {
+	    mbuf__fast_ok() && mbuf__mag_enter(&t->tc))) {
 		n = t->npr;
 		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_PR_SLOTS))) {
 			m = t->pr[n - 1].m;
 			c = t->pr[n - 1].c;
 			t->npr = n - 1;
 		} else {
-			n = t->nmb;
-			nc = t->ncl;
+			if (MBUF_UNLIKELY(n == MBUF_PR_CLOSED))
+				t->npr = 0;	/* m_getcl is back: reopen */
+			n = t->tc.nmb;
+			nc = t->tc.ncl;
 			if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS) ||
 			    !MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
-				mbuf__mag_leave(t);
+				mbuf__mag_leave(&t->tc);
 				return getcl_slow(how, type, flags);
 			}
-			m = t->mb[n - 1];
-			t->nmb = n - 1;
-			c = t->cl[nc - 1];
-			t->ncl = nc - 1;
+			m = t->tc.mb[n - 1];
+			t->tc.nmb = n - 1;
+			c = t->tc.cl[nc - 1];
+			t->tc.ncl = nc - 1;
 		}
 		mbuf__count(t, type, 1);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		/* both state bytes first: see free_own_cluster */
 		ms = mbuf__mb_state(m);
 		cs = mbuf__cl_state(c);
@@ -817,7 +875,7 @@ m_getcl(int how, int type, int flags)
 		mbuf__init_mbuf(m, type);
 		if (flags & M_PKTHDR)
 			mbuf__init_pkthdr(m);
-		set_cluster(m, c);
+		mbuf__set_cluster(m, c);
 		return m;
 	}
 	return getcl_slow(how, type, flags);
@@ -868,9 +926,9 @@ make_room(struct mbuf_thread *t, int nmb, int ncl)
 {
 	if (mbuf__on_sigstack(t))
 		return 0;
-	if (mag_count(&t->nmb) + nmb > MBUF_MB_SLOTS)
+	if (mag_count(&t->tc.nmb) + nmb > MBUF_MB_SLOTS)
 		drain_half(t, KIND_MBUF);
-	if (mag_count(&t->ncl) + ncl > MBUF_CL_SLOTS)
+	if (mag_count(&t->tc.ncl) + ncl > MBUF_CL_SLOTS)
 		drain_half(t, KIND_CLUSTER);
 	return 1;
 }
@@ -879,21 +937,21 @@ make_room(struct mbuf_thread *t, int nmb, int ncl)
 MBUF_INLINE void
 put_mbuf(struct mbuf_thread *t, struct mbuf *m)
 {
-	int n = mag_count(&t->nmb);
+	int n = mag_count(&t->tc.nmb);
 
 	*mbuf__mb_state(m) = MBUF_STATE_FREE;
-	t->mb[n] = m;
-	t->nmb = n + 1;
+	t->tc.mb[n] = m;
+	t->tc.nmb = n + 1;
 }
 
 MBUF_INLINE void
 put_cluster(struct mbuf_thread *t, char *buf)
 {
-	int n = mag_count(&t->ncl);
+	int n = mag_count(&t->tc.ncl);
 
 	*mbuf__cl_state(buf) = MBUF_STATE_FREE;
-	t->cl[n] = buf;
-	t->ncl = n + 1;
+	t->tc.cl[n] = buf;
+	t->tc.ncl = n + 1;
 }
 
 /*
@@ -943,13 +1001,13 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 
 /*
  * Free the holder m (its state byte ms) of a cluster nobody shares (the
- * common free of a packet buffer): the storage checks of cluster_unref
- * less those the holder needs not (its own slot and state are checked),
- * no atomic write, the two slots pushed as a pair for the next m_getcl
- * (or, the pair magazine full, each to its own).  0 (nothing done) in
- * every other case.  All loads come before the first state byte store: a
- * char store may alias anything, and the compiler would load the arena
- * and counts again.
+ * common free of a packet buffer): the storage checks of cluster_unref less those the
+ * holder needs not (its own slot and state are checked), no atomic write,
+ * the two slots pushed as a pair for the next m_getcl, or each to its
+ * own magazine if the pair magazine is full or closed (see clget_slow).
+ * 0 (nothing done) in every other case.  All loads come before the first
+ * state byte store: a char store may alias anything, and the compiler
+ * would load the arena and counts again.
  */
 MBUF_INLINE int
 free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
@@ -957,10 +1015,12 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
 {
 	char *buf = m->m_ext_storage.ext_buf;
 	int np = t->npr, nm, nc;
-	uint8_t *cs;
+	/* the address first: the check below computes it again, and the
+	   compiler keeps one (it is only read once buf is a cluster slot) */
+	uint8_t *cs = mbuf__cl_state(buf);
 
 	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
-	    (cs = mbuf__cl_live_state(buf)) == NULL ||
+	    !mbuf__cl_is_live(buf) ||
 	    __atomic_load_n(&m->m_ext_storage.ext_refcnt,
 	    __ATOMIC_ACQUIRE) != 1))
 		return 0;
@@ -973,18 +1033,18 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
 		t->npr = np + 1;
 		return 1;
 	}
-	nm = t->nmb;
-	nc = t->ncl;
+	nm = t->tc.nmb;
+	nc = t->tc.ncl;
 	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
 	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS)))
 		return 0;
 	mbuf__count(t, m->m_type, -1);
 	*cs = MBUF_STATE_FREE;
 	*ms = MBUF_STATE_FREE;
-	t->cl[nc] = buf;
-	t->ncl = nc + 1;
-	t->mb[nm] = m;
-	t->nmb = nm + 1;
+	t->tc.cl[nc] = buf;
+	t->tc.ncl = nc + 1;
+	t->tc.mb[nm] = m;
+	t->tc.nmb = nm + 1;
 	return 1;
 }
 
@@ -997,42 +1057,30 @@ free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
 MBUF_INLINE int
 free_fast(struct mbuf_thread *t, struct mbuf *m)
 {
-	/* the state byte's address before the count's store, which may
-	 * alias the arena's bounds (int64_t and uintptr_t) */
-	uint8_t *state = mbuf__mb_live_state(m);
-	int flags, n;
+	int flags;
 
-	if (MBUF_UNLIKELY(state == NULL))
+	if (MBUF_UNLIKELY(!mbuf__tc_free_ok(&mbuf__arena.a, m)))
 		return 0;
 	flags = m->m_flags;
-	if (MBUF_UNLIKELY((unsigned short)m->m_type >= 256))
-		return 0;
-	if ((flags & M_PKTHDR) != 0 && m->m_pkthdr.tags.slh_first != NULL)
-		return 0;
 	if (flags & M_EXT) {
 		short type = m->m_type;
 		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
 
+		/* (the compiler keeps the address mbuf__tc_free_ok computed) */
 		if (MBUF_LIKELY(nmb == 1 &&
-		    free_own_cluster(t, m, flags, state)))
+		    free_own_cluster(t, m, flags, mbuf__mb_state(m))))
 			return 1;
 
-		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->nmb, nmb, MBUF_MB_SLOTS) ||
-		    !MBUF_CAN_PUSH(t->ncl, 1, MBUF_CL_SLOTS)))
+		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->tc.nmb, nmb, MBUF_MB_SLOTS) ||
+		    !MBUF_CAN_PUSH(t->tc.ncl, 1, MBUF_CL_SLOTS)))
 			return 0;	/* full or stopped: the slow path */
 		if (!cluster_unref(t, m))
 			return 0;
 		mbuf__count(t, type, -1);
 		return 1;
 	}
-	n = t->nmb;
-	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(n, 1, MBUF_MB_SLOTS)))
-		return 0;
-	mbuf__count(t, m->m_type, -1);
-	*state = MBUF_STATE_FREE;
-	t->mb[n] = m;
-	t->nmb = n + 1;
-	return 1;
+	/* the inline MFREE's push (include/mbuf_inline.h) */
+	return mbuf__tc_put_plain(&t->tc, &mbuf__arena.a, m);
 }
 
 /* free_fast, after making room in the magazines if that was the reason */
@@ -1062,7 +1110,7 @@ free_slow(struct mbuf *m, int chain, const char *fn)
 				break;
 			m = chain ? n : NULL;
 		} while (m != NULL);
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (m == NULL)		/* all done */
 			return chain ? NULL : n;
 	}
@@ -1084,13 +1132,13 @@ m_free(struct mbuf *m)
 	struct mbuf *n;
 
 	if (MBUF_LIKELY(t != NULL && m != NULL && mbuf__fast_ok() &&
-	    mbuf__mag_enter(t))) {
+	    mbuf__mag_enter(&t->tc))) {
 		n = m->m_next;
 		if (MBUF_LIKELY(free_fast(t, m))) {
-			mbuf__mag_leave(t);
+			mbuf__mag_leave(&t->tc);
 			return n;
 		}
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 	}
 	return free_slow(m, 0, "m_free");
 }
@@ -1104,13 +1152,13 @@ m_freem(struct mbuf *m)
 	if (m == NULL)
 		return;
 	if (MBUF_LIKELY(t != NULL && mbuf__fast_ok() &&
-	    mbuf__mag_enter(t))) {
+	    mbuf__mag_enter(&t->tc))) {
 		for (; m != NULL; m = n) {
 			n = m->m_next;
 			if (MBUF_UNLIKELY(!free_fast(t, m)))
 				break;
 		}
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		if (MBUF_LIKELY(m == NULL))
 			return;
 	}
@@ -1176,17 +1224,17 @@ pool_cache_put(pool_cache_t pc, void *object)
 	if (!mbuf__mb_slot(object) ||
 	    *mbuf__mb_state(object) != MBUF_STATE_FREEING) {
 		/* not the mbuf an ext_free was handed: the core reports it */
-		mbuf__mag_leave(t);
+		mbuf__mag_leave(&t->tc);
 		pool_cache_put_go(object);
 		return;
 	}
-	if (mag_count(&t->nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
-		mbuf__mag_leave(t);
+	if (mag_count(&t->tc.nmb) == MBUF_MB_SLOTS && !make_room(t, 1, 0)) {
+		mbuf__mag_leave(&t->tc);
 		pool_cache_put_go(object);	/* refuses: reports */
 		return;
 	}
 	put_mbuf(t, object);
-	mbuf__mag_leave(t);
+	mbuf__mag_leave(&t->tc);
 }
 
 /* ---- storage helpers behind the macros ------------------------------------ */
@@ -1391,8 +1439,8 @@ take_pairs(struct stolen s[2], struct mbuf_thread *t)
 static int
 still_stopped(struct mbuf_thread *t)
 {
-	return (__atomic_load_n(&t->nmb, __ATOMIC_ACQUIRE) &
-	    __atomic_load_n(&t->ncl, __ATOMIC_ACQUIRE) &
+	return (__atomic_load_n(&t->tc.nmb, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->tc.ncl, __ATOMIC_ACQUIRE) &
 	    __atomic_load_n(&t->npr, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
 }
 
@@ -1417,7 +1465,7 @@ covered(struct mbuf_thread *t, int all, struct mbuf_sched *before)
 }
 
 /*
- * One round of the magazine protocol's stealer (fastpath.h): stop every
+ * One round of the magazine protocol's stealer (include/mbuf_inline.h): stop every
  * other thread's magazines, one barrier, take those of the threads found
  * outside the library, release.  Returns how many threads with cached
  * slots were found inside the library (or not covered): worth a retry.
@@ -1443,9 +1491,9 @@ steal_round(struct stolen s[2])
 	for (t = registry; t != NULL; t = t->next) {
 		if (t == self)
 			continue;
-		__atomic_store_n(&t->stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
-		__atomic_or_fetch(&t->nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
-		__atomic_or_fetch(&t->ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&t->tc.stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
+		__atomic_or_fetch(&t->tc.nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->tc.ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&t->npr, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 	}
 	all = mbuf__barrier_all();
@@ -1457,13 +1505,13 @@ steal_round(struct stolen s[2])
 	for (t = registry, i = 0; t != NULL; t = t->next, i++) {
 		if (t == self)
 			continue;
-		if (__atomic_load_n(&t->idle, __ATOMIC_ACQUIRE) == 1 &&
+		if (__atomic_load_n(&t->tc.idle, __ATOMIC_ACQUIRE) == 1 &&
 		    still_stopped(t) && covered(t, all, &sched[i])) {
-			take_magazine(&s[KIND_MBUF], &t->nmb, t->mb);
-			take_magazine(&s[KIND_CLUSTER], &t->ncl, t->cl);
+			take_magazine(&s[KIND_MBUF], &t->tc.nmb, t->tc.mb);
+			take_magazine(&s[KIND_CLUSTER], &t->tc.ncl, t->tc.cl);
 			take_pairs(s, t);
-		} else if (((__atomic_load_n(&t->nmb, __ATOMIC_RELAXED) |
-		    __atomic_load_n(&t->ncl, __ATOMIC_RELAXED)) &
+		} else if (((__atomic_load_n(&t->tc.nmb, __ATOMIC_RELAXED) |
+		    __atomic_load_n(&t->tc.ncl, __ATOMIC_RELAXED)) &
 		    ~MBUF_MAG_STOP) != 0 ||
 		    pair_count(__atomic_load_n(&t->npr, __ATOMIC_RELAXED)) != 0)
 			missed++;
@@ -1471,10 +1519,10 @@ steal_round(struct stolen s[2])
 	for (t = registry; t != NULL; t = t->next) {
 		if (t == self)
 			continue;
-		__atomic_and_fetch(&t->nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
-		__atomic_and_fetch(&t->ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->tc.nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->tc.ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
 		__atomic_and_fetch(&t->npr, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->stop, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tc.stop, 0, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	free(sched);
@@ -1564,7 +1612,7 @@ mbuf__stats_sync(void)
 		sum[i] += orphan_mtypes[i];
 	for (t = registry; t != NULL; t = t->next)
 		for (i = 0; i < 256; i++)
-			sum[i] += __atomic_load_n(&t->mtypes[i],
+			sum[i] += __atomic_load_n(&t->tc.mtypes[i],
 			    __ATOMIC_RELAXED);
 	for (i = 0; i < 256; i++)
 		mbstat.m_mtypes[i] = (unsigned short)sum[i];

@@ -10,7 +10,8 @@
  * core's complete implementation through one mbufgo_* call.  A fast path
  * never reports: every violation is worded once, in the core.  Each
  * checks the mbufs it uses, as the core does: those holding the bytes
- * [0, need) it works on (mbuf__prefix).
+ * [0, need) it works on, with the chain walk of checks.h, before it
+ * changes anything.
  *
  * Here: m_copydata, m_adj, m_move_pkthdr, m_pullup, m_copyback, m_copym,
  * m_prepend, m_split, m_pulldown.  docs/performance.md says which cases
@@ -49,6 +50,8 @@ copydata_go(const struct mbuf *m, int off, int len, const void *cp)
 static MBUF_COLD void
 adj_go(struct mbuf *mp, int req_len)
 {
+	if (mp == NULL)
+		return;		/* (not an mbuf: the fast path's check sent it) */
 	if (!MBUF_ENTER("m_adj"))
 		return;
 	mbufgo_adj((uintptr_t)mp, req_len);
@@ -103,6 +106,8 @@ pulldown_go(struct mbuf *m, int off, int len, int *offp)
 static MBUF_COLD void
 copyback_go(struct mbuf *m0, int off, int len, const void *cp)
 {
+	if (m0 == NULL)
+		return;		/* (not an mbuf: the fast path's check sent it) */
 	if (!MBUF_ENTER("m_copyback"))
 		return;
 	mbufgo_copyback((uintptr_t)m0, off, len, (uintptr_t)cp);
@@ -136,39 +141,50 @@ prepend_go(struct mbuf *m, int len, int how)
 /*
  * Each operation below runs its common case inline when the first mbuf
  * serves it (checked once, inline), goes on in a *_rest function when
- * more mbufs are needed (the head already checked: mbuf__prefix_rest
- * checks the others), and calls the core for everything else.
+ * more mbufs are needed (the head already checked: the walk checks the
+ * others and stops where the operation's bytes end), and calls the core
+ * for everything else.
  */
 
-/* m_copydata past the first mbuf (checked by the caller) */
+/*
+ * m_copydata past the first mbuf (checked by the caller): the walk checks
+ * the mbufs holding [0, off + len) before a byte is copied (the core
+ * writes nothing when it reports), then the copy goes over them.
+ */
 static __attribute__((noinline)) void
 copydata_rest(const struct mbuf *m, int off, int len, char *cp)
 {
-	int64_t need = (int64_t)off + len;
+	struct mbuf_walk w;
 	int n;
 
-	if (mbuf__prefix_rest(m, need) < need) {
+	mbuf__walk_begin(&w, m);
+	if (MBUF_UNLIKELY(mbuf__walk_to(&w, (int64_t)off + len) <= 0)) {
 		copydata_go(m, off, len, cp);
 		return;
 	}
-	/* all checked: copy */
-	for (; off > 0 && off >= m->m_len; m = m->m_next)
+	if (len == 0)
+		return;
+	while (off >= m->m_len) {
 		off -= m->m_len;
-	for (; len > 0; m = m->m_next) {
-		n = m->m_len - off < len ? m->m_len - off : len;
-		memcpy(cp, mtod(m, char *) + off, (size_t)n);
+		m = m->m_next;
+	}
+	while ((n = m->m_len - off) < len) {
+		memcpy(cp, mtod(m, const char *) + off, (size_t)n);
 		cp += n;
 		len -= n;
 		off = 0;
+		m = m->m_next;
 	}
+	memcpy(cp, mtod(m, const char *) + off, (size_t)len);
 }
 
 void
 m_copydata(struct mbuf *m, int off, int len, void *cp)
 {
-	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 &&
-	    len >= 0 && mbuf__member_ok(m))) {
-		if (MBUF_LIKELY((int64_t)off + len <= m->m_len)) {
+	if (MBUF_LIKELY(cp != NULL && off >= 0 && len >= 0 &&
+	    mbuf__fast_ok() && mbuf__member_ok(m))) {
+		/* (m_len - off cannot overflow: both are >= 0) */
+		if (MBUF_LIKELY(len <= m->m_len - off)) {
 			/* all of it in the first mbuf: a single memcpy */
 			memcpy(cp, mtod(m, char *) + off, (size_t)len);
 			return;
@@ -179,51 +195,53 @@ m_copydata(struct mbuf *m, int off, int len, void *cp)
 	copydata_go(m, off, len, cp);
 }
 
-/* m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked */
+/*
+ * m_adj past the first mbuf (core.Adj: adjHead, adjTail), head checked.
+ * The walk checks the mbufs the trim uses and finds where it ends, then
+ * the trim changes them.
+ */
 static __attribute__((noinline)) void
 adj_rest(struct mbuf *mp, int req_len)
 {
-	struct mbuf *m;
+	struct mbuf_reach r;
+	struct mbuf *m, *last;
 	int64_t len, count;
 
-	if (mbuf__prefix_rest(mp,
-	    req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN) < 0) {
+	r = mbuf__reach(mp, req_len >= 0 ? req_len : MBUF_WHOLE_CHAIN);
+	if (r.total < 0) {
 		adj_go(mp, req_len);
 		return;
 	}
+	last = (struct mbuf *)r.last;
 	if (req_len >= 0) {
-		/* from the head: emptied mbufs stay, with m_len 0 */
+		/* empty the mbufs before the walk's last, trim that one */
 		len = req_len;
-		for (m = mp; m != NULL && len > 0; m = m->m_next) {
-			if (m->m_len <= len) {
-				len -= m->m_len;
-				m->m_len = 0;
-			} else {
-				m->m_len -= (int)len;
-				m->m_data += len;
-				len = 0;
-			}
+		for (m = mp; m != last; m = m->m_next) {
+			len -= m->m_len;
+			m->m_len = 0;
+		}
+		if (m->m_len <= len) {
+			len -= m->m_len;
+			m->m_len = 0;
+		} else {
+			m->m_len -= (int)len;
+			m->m_data += len;
+			len = 0;
 		}
 		if (mp->m_flags & M_PKTHDR)
 			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
 			    -(req_len - len));
 		return;
 	}
-	/* from the tail: if the last mbuf covers it, that is all */
+	/* from the tail: the walk went to the end */
 	len = -(int64_t)req_len;
-	count = 0;
-	for (m = mp; ; m = m->m_next) {
-		count += m->m_len;
-		if (m->m_next == NULL)
-			break;
-	}
-	if (m->m_len >= len) {
-		m->m_len -= (int)len;
+	if (last->m_len >= len) {	/* the last mbuf covers it */
+		last->m_len -= (int)len;
 		if (mp->m_flags & M_PKTHDR)
 			mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len, -len);
 		return;
 	}
-	count = count > len ? count - len : 0;
+	count = r.total > len ? r.total - len : 0;
 	if (mp->m_flags & M_PKTHDR)
 		mp->m_pkthdr.len = wrap_add(0, count);
 	for (m = mp; m != NULL; m = m->m_next) {
@@ -241,20 +259,23 @@ adj_rest(struct mbuf *mp, int req_len)
 void
 m_adj(struct mbuf *mp, int req_len)
 {
-	if (mp == NULL)
-		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && mbuf__member_ok(mp))) {
 		/* the first mbuf holds more than the trim (from the tail: alone) */
-		if (MBUF_LIKELY(req_len < mp->m_len && req_len >= -mp->m_len &&
-		    (req_len >= 0 || mp->m_next == NULL))) {
-			if (req_len >= 0) {
+		if (req_len >= 0) {
+			if (MBUF_LIKELY(req_len < mp->m_len)) {
 				mp->m_data += req_len;
 				mp->m_len -= req_len;
-			} else
-				mp->m_len += req_len;
+				if (mp->m_flags & M_PKTHDR)
+					mp->m_pkthdr.len = wrap_add(
+					    mp->m_pkthdr.len, -(int64_t)req_len);
+				return;
+			}
+		} else if (MBUF_LIKELY(mp->m_next == NULL &&
+		    mp->m_len + req_len >= 0)) {	/* (m_len >= 0) */
+			mp->m_len += req_len;
 			if (mp->m_flags & M_PKTHDR)
 				mp->m_pkthdr.len = wrap_add(mp->m_pkthdr.len,
-				    req_len >= 0 ? -(int64_t)req_len : req_len);
+				    req_len);
 			return;
 		}
 		adj_rest(mp, req_len);
@@ -288,7 +309,7 @@ pullup_rest(struct mbuf *m, int len)
 	struct mbuf *n, *s;
 	int space, count;
 
-	if (mbuf__prefix_rest(m, len) < len)
+	if (mbuf__reach(m, len).total < len)
 		return pullup_go(m, len);
 	n = m->m_next;
 	len -= m->m_len;
@@ -322,9 +343,13 @@ pullup_rest(struct mbuf *m, int len)
 struct mbuf *
 m_pullup(struct mbuf *n, int len)
 {
-	/* the first mbuf plain, not alone, with room for len bytes */
-	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__member_ok(n) &&
-	    (n->m_flags & M_EXT) == 0 && n->m_next != NULL &&
+	/*
+	 * the first mbuf plain, not alone, with room for len bytes (checked
+	 * as mbuf__member_ok does, live then data, with "plain" before the
+	 * data check so that only its plain case is compiled in)
+	 */
+	if (MBUF_LIKELY(mbuf__fast_ok() && len >= 0 && mbuf__mb_is_live(n) &&
+	    (n->m_flags & M_EXT) == 0 && mbuf__data_ok(n) && n->m_next != NULL &&
 	    (uintptr_t)(n->m_data - (char *)n->m_dat) + (unsigned)len < MLEN)) {
 		if (MBUF_LIKELY(n->m_len >= len))
 			return n;	/* already there */
@@ -409,28 +434,48 @@ m_split(struct mbuf *m0, int len0, int how)
 }
 
 /*
- * m_pulldown when the region is already contiguous in writable storage:
- * past the first mbuf (checked), up to the first mbuf with bytes past off.
+ * m_pulldown when the region is already contiguous in writable storage,
+ * past the first mbuf (checked): the walk checks up to the mbuf holding
+ * byte off + max(len, 1) - 1, which is where the region starts if it is
+ * contiguous (the core checks the same mbufs).  r is where it stopped.
  */
-static __attribute__((noinline)) struct mbuf *
-pulldown_rest(struct mbuf *m, int off, int len, int *offp)
+MBUF_INLINE struct mbuf *
+pulldown_found(struct mbuf *m, int off, int len, int *offp,
+    struct mbuf_reach r)
 {
-	struct mbuf *x;
-	int o = off;
+	struct mbuf *x = (struct mbuf *)r.last;
+	int64_t o;
 
-	if (mbuf__prefix_rest(m, (int64_t)off + (len > 0 ? len : 1)) >= 0) {
-		for (x = m; x != NULL && o > 0 && o >= x->m_len; x = x->m_next)
-			o -= x->m_len;
-		while (x != NULL && x->m_len == 0)
-			x = x->m_next;
-		if (x != NULL && (o == 0 || offp != NULL) &&
-		    len <= x->m_len - o && !M_READONLY(x)) {
+	if (r.total >= (int64_t)off + (len > 0 ? len : 1)) {
+		o = off - (r.total - x->m_len);	/* < 0: starts before x */
+		if (o >= 0 && (o == 0 || offp != NULL) && !M_READONLY(x)) {
 			if (offp != NULL)
-				*offp = o;
+				*offp = (int)o;
 			return x;
 		}
 	}
 	return pulldown_go(m, off, len, offp);
+}
+
+/* the walk goes past the second mbuf, r */
+static __attribute__((noinline)) struct mbuf *
+pulldown_far(struct mbuf *m, int off, int len, int *offp,
+    struct mbuf_reach r)
+{
+	r = mbuf__reach_rest(r.last, m, r.total,
+	    (int64_t)off + (len > 0 ? len : 1));
+	return pulldown_found(m, off, len, offp, r);
+}
+
+static __attribute__((noinline)) struct mbuf *
+pulldown_rest(struct mbuf *m, int off, int len, int *offp)
+{
+	struct mbuf_reach r;
+
+	if (MBUF_UNLIKELY(!mbuf__reach_two(m,
+	    (int64_t)off + (len > 0 ? len : 1), &r)))
+		return pulldown_far(m, off, len, offp, r);
+	return pulldown_found(m, off, len, offp, r);
 }
 
 struct mbuf *
@@ -455,34 +500,38 @@ m_pulldown(struct mbuf *m, int off, int len, int *offp)
 /*
  * m_copyback into bytes that exist and are writable: plain copies.
  * Extending the chain, or writing into read-only storage (a panic in
- * the 2007 code), is the core's business.
+ * the 2007 code), is the core's business.  The walk checks each mbuf
+ * holding bytes of [0, off + len), and whether it may be written when it
+ * holds bytes of [off, off + len) (core.firstReadOnly), before a byte is
+ * written; then the copy goes over them.
  */
 static __attribute__((noinline)) void
 copyback_rest(struct mbuf *m0, int off, int len, const char *cp)
 {
+	struct mbuf_walk w;
 	struct mbuf *m;
 	int64_t need = (int64_t)off + len;
-	int o = off, l = len, n;
+	int o = off, n;
 
-	if (mbuf__prefix_rest(m0, need) < need)
+	mbuf__walk_begin(&w, m0);
+	for (;;) {
+		if (w.total > off && w.m->m_len > 0 && M_READONLY(w.m))
+			goto core;
+		if (w.total >= need)
+			break;
+		if (mbuf__walk_step(&w) <= 0)
+			goto core;	/* refused, or the chain must grow */
+	}
+	if (!mbuf__walk_done(&w))
 		goto core;
+	/* all checked: now write */
 	for (m = m0; o >= m->m_len; m = m->m_next)
 		o -= m->m_len;
-	for (; l > 0; m = m->m_next) {
-		n = m->m_len - o < l ? m->m_len - o : l;
-		if (n > 0 && M_READONLY(m))
-			goto core;
-		l -= n;
-		o = 0;
-	}
-	/* all checked: now write */
-	for (m = m0, o = off; o >= m->m_len; m = m->m_next)
-		o -= m->m_len;
-	for (l = len; l > 0; m = m->m_next) {
-		n = m->m_len - o < l ? m->m_len - o : l;
+	for (; len > 0; m = m->m_next) {
+		n = m->m_len - o < len ? m->m_len - o : len;
 		memcpy(mtod(m, char *) + o, cp, (size_t)n);
 		cp += n;
-		l -= n;
+		len -= n;
 		o = 0;
 	}
 	if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len < need)
@@ -495,8 +544,6 @@ core:
 void
 m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 {
-	if (m0 == NULL)
-		return;
 	if (MBUF_LIKELY(mbuf__fast_ok() && cp != NULL && off >= 0 && len > 0 &&
 	    mbuf__member_ok(m0))) {
 		if (MBUF_LIKELY((int64_t)off + len <= m0->m_len &&

@@ -51,16 +51,18 @@ _Static_assert(MBUF_STATE_STRIDE == 1 << MBUF_STATE_STRIDE_SHIFT,
     "state stride");
 
 /*
- * The per-thread cache: magazines of free slots and this thread's counts.
+ * The per-thread cache: magazines of free slots and this thread's counts,
+ * the public prefix of a thread's state (struct mbuf_tcache, ABI version
+ * MBUF_TCACHE_ABI: include/mbuf_inline.h, whose inline MGET/MFREE read it).
  * An mbuf magazine holds 512 slots and moves 256 per crossing into Go: a
  * burst of 256 allocations then frees (DPDK's per-lcore cache size) stays
  * in the cache (callgrind: 230 -> 111 instructions per pair); a cluster
  * magazine holds 64 and moves 32, since each cached cluster (2 KiB) counts
  * against nmbclusters while it sits there.
  */
-#define	MBUF_MB_SLOTS		512
+#define	MBUF_MB_SLOTS		MBUF_TCACHE_MB_SLOTS
 #define	MBUF_MB_BATCH		256
-#define	MBUF_CL_SLOTS		64
+#define	MBUF_CL_SLOTS		MBUF_TCACHE_CL_SLOTS
 #define	MBUF_CL_BATCH		32
 #define	MBUF_MAX_BATCH		MBUF_MB_BATCH
 /*
@@ -76,39 +78,45 @@ _Static_assert(MBUF_STATE_STRIDE == 1 << MBUF_STATE_STRIDE_SHIFT,
 /* mbuf_thread.npr of a process started with MBUF_PAIR_CACHE=0: a count
  * that allows neither a pop nor a push, so the fast paths need no test */
 #define	MBUF_PR_OFF		(MBUF_PR_SLOTS + 1)
+/* closed by MCLGET's slow path, opened by m_getcl (fastpath.c clget_slow):
+ * as MBUF_PR_OFF to the fast paths */
+#define	MBUF_PR_CLOSED		(MBUF_PR_SLOTS + 2)
 
 /*
  * Set in a magazine count (nmb, ncl, npr) by another thread, or by the fork()
  * child handler, to send the owner's next section to the slow path; the
- * reason is in mbuf_thread.stop.  The fast path's range checks on the
- * counts catch it for free: a count with this bit is never in [1, slots].
+ * reason is in tc.stop.  The fast path's range checks on the counts catch
+ * it for free: a count with this bit is never in [1, slots].
  */
-#define	MBUF_MAG_STOP		0x40000000
-/* values of mbuf_thread.stop */
+#define	MBUF_MAG_STOP		MBUF_TCACHE_STOP
+/* values of tc.stop */
 #define	MBUF_STOP_STEAL		1	/* another thread is taking the caches */
 #define	MBUF_STOP_FORKED	2	/* this is a child of fork() */
 
+_Static_assert(MBUF_STATE_FREE == MBUF_TCACHE_STATE_FREE &&
+    MBUF_STATE_LIVE == MBUF_TCACHE_STATE_LIVE &&
+    MBUF_STATE_STRIDE_SHIFT == MBUF_TCACHE_STATE_SHIFT,
+    "the core's state bytes are those of the inline ABI (mbuf_inline.h)");
+
 /*
- * A thread's state.  The first words are those of the magazine protocol
- * (fastpath.h): idle, written by the owner only, and the counts, written
- * by the owner and (MBUF_MAG_STOP only, atomically) by a stealer; the
- * magazines and the type counts below belong to the owner and are read
- * by a stealer only as that protocol allows.  Allocated on a cache line
- * of its own: two threads' hot words never share one.  (idle is an int:
- * a byte read-modify-write measured about 10 % slower on m_get+m_free.)
+ * A thread's state: the public prefix tc first (the magazine protocol's
+ * words: idle, written by the owner only, and the counts, written by the
+ * owner and, MBUF_MAG_STOP only and atomically, by a stealer; the
+ * magazines and the type counts belong to the owner and are read by a
+ * stealer only as that protocol allows), then the library's own fields,
+ * which may change freely: new fields go here, never into tc.  Allocated
+ * on a cache line of its own: two threads' hot words never share one.
+ * (idle is an int: a byte read-modify-write measured about 10 % slower
+ * on m_get+m_free.)
  */
 struct mbuf_thread {
-	int		idle;		/* 1 while outside the library, else 0 */
-	int		nmb;		/* slots in mb[] (| MBUF_MAG_STOP) */
-	int		ncl;		/* slots in cl[] (| MBUF_MAG_STOP) */
-	int		stop;		/* why MBUF_MAG_STOP is set: MBUF_STOP_* */
+	struct mbuf_tcache tc;		/* the public prefix: first */
+	/* where this thread's mbuf__tcache_v1 lives (the owner's TLS) */
+	struct mbuf_tcache **published;
 	const char	*call;		/* the call into Go in progress, or NULL */
 	int		tid;		/* gettid(), for the steal fallback */
 	int		sig_probes;	/* sigaltstack() queries made (max 2) */
 	uintptr_t	sig_lo, sig_hi;	/* the alternate signal stack, or 0, 0 */
-	void		*mb[MBUF_MB_SLOTS];	/* free mbuf slots */
-	void		*cl[MBUF_CL_SLOTS];	/* free cluster slots */
-	int64_t		mtypes[256];	/* live mbufs by type: this thread's share */
 	struct mbuf_thread *next, *prev; /* registry of threads */
 	/* a violation reported by Go during the current call */
 	int		pending;
@@ -124,12 +132,14 @@ struct mbuf_thread {
 	 * cached, not live); the cluster is kept here, not read back from
 	 * the freed mbuf, so nothing written into a freed mbuf is trusted.
 	 */
-	int		npr;		/* pairs in pr[] (| MBUF_MAG_STOP), or MBUF_PR_OFF */
+	int		npr;		/* pairs in pr[] (| MBUF_MAG_STOP), MBUF_PR_OFF, MBUF_PR_CLOSED */
 	struct mbuf_pair {
 		struct mbuf	*m;
 		char		*c;
 	}		pr[MBUF_PR_SLOTS];
 };
+_Static_assert(offsetof(struct mbuf_thread, tc) == 0,
+    "mbuf__tcache_v1 points at the thread's state");
 
 extern MBUF_HIDDEN struct mbuf_shared *mbuf__sh;
 extern MBUF_HIDDEN __thread struct mbuf_thread *mbuf__self
@@ -141,6 +151,8 @@ MBUF_HIDDEN struct mbuf_thread *mbuf__thread_slow(void);
 MBUF_HIDDEN void mbuf__init(void);
 /* copy the arenas' extent from the shared block (fastpath.c) */
 MBUF_HIDDEN void mbuf__arena_sync(void);
+/* after the fast path's switch moved: every thread's mbuf__tcache_v1 */
+MBUF_HIDDEN void mbuf__publish_all(void);
 /* the C side of m_reclaim, run by the core (core/reclaim.go) */
 MBUF_HIDDEN void mbuf__drain_hooks(void);
 
@@ -197,12 +209,12 @@ mbuf__callout_begin(void)
 	struct mbuf_thread *t = mbuf__self;
 	const char *call;
 
-	if (t == NULL || t->idle != 0)
+	if (t == NULL || t->tc.idle != 0)
 		return NULL;
 	call = t->call;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->call = NULL;
-	__atomic_store_n(&t->idle, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->tc.idle, 1, __ATOMIC_RELEASE);
 	return call;
 }
 
@@ -213,7 +225,7 @@ mbuf__callout_end(const char *call)
 
 	if (t != NULL && call != NULL) {
 		t->call = call;
-		__atomic_store_n(&t->idle, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tc.idle, 0, __ATOMIC_RELAXED);
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
@@ -244,8 +256,7 @@ mbuf__go_failed(void)
 static inline void
 mbuf__count(struct mbuf_thread *t, int type, int delta)
 {
-	__atomic_store_n(&t->mtypes[type], t->mtypes[type] + delta,
-	    __ATOMIC_RELAXED);
+	mbuf__tc_count(&t->tc, type, delta);
 }
 
 /* barrier.c: a barrier on the other threads, for the stealer */

@@ -107,7 +107,7 @@ mbuf_packet_to_bytes(const struct mbuf *m, void *buf, int buflen)
 {
 	const char *fn = "mbuf_packet_to_bytes";
 	char *cp = buf;
-	long total = 0, len;
+	int64_t total = 0, len;
 	int n;
 
 	if (buflen < 0 || (buf == NULL && buflen > 0)) {
@@ -562,7 +562,7 @@ py_empty_cell(struct mbuf **cell, const char *fn)
 static long
 py_length(const struct mbuf *m, const char *fn)
 {
-	long n = 0;
+	int64_t n = 0;	/* 64 bits: long is 32 on i386, and the sum may pass INT_MAX */
 	int count = 0;
 
 	if (m->m_flags & M_PKTHDR)
@@ -707,7 +707,7 @@ mbuf_py_adopt(struct mbuf **mp, struct mbuf *m)
 	const char *fn = "mbuf_py_adopt";
 	const struct mbuf *n;
 	struct pycall c;
-	long total = 0;
+	int64_t total = 0;
 	int count = 0;
 
 	py_begin(&c);
@@ -885,7 +885,7 @@ py_write(struct pycall *c, struct mbuf **mp, long plen, long off,
 		return MBUF_PY_RANGE;
 	if (len == 0)
 		return 0;
-	if (off + len > INT_MAX)
+	if ((int64_t)off + len > INT_MAX)
 		return MBUF_PY_VALUE;
 	inside = off < plen ? (len < plen - off ? len : plen - off) : 0;
 	if (inside > 0 && !py_writable(*mp, (int)off, (int)inside) &&
@@ -1257,7 +1257,7 @@ mbuf_py_tags(struct mbuf **mp)
 }
 
 static void
-py_info(const struct mbuf *m, int index, long offset, struct mbuf_py_info *out)
+py_info(const struct mbuf *m, int index, int64_t offset, struct mbuf_py_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->m = (void *)(uintptr_t)m;
@@ -1281,7 +1281,7 @@ mbuf_py_mbufs(struct mbuf **mp, const struct mbuf *which,
 	struct pycall c;
 	struct mbuf *m;
 	const struct mbuf *n;
-	long offset = 0;
+	int64_t offset = 0;
 	int r, count = 0;
 
 	if ((r = py_take(&c, mp, &m, fn)) != 0)

@@ -1,7 +1,9 @@
 /*
- * Rules the C side applies exactly as the core does, one definition each
- * (their Go twins are named in each comment).  The numbers come from the
- * core through core_gen.h, which make generate writes.
+ * Rules the C side applies exactly as the core does.  Their one C
+ * definition each is in include/mbuf_inline.h (mbuf__how_ok,
+ * mbuf__type_ok, mbuf__type_index: the inline MGET runs them too); the
+ * numbers they use are checked here against the core's, which make
+ * generate writes into core_gen.h.
  */
 #ifndef LIBMBUF_CAPI_RULES_H
 #define LIBMBUF_CAPI_RULES_H
@@ -11,34 +13,10 @@
 
 _Static_assert(MBUF_OWNER_TYPES == MT_OOBDATA + 1,
     "one unknown owner (and malloc type) per 2007 mbuf type");
+_Static_assert(MBUF_OWNER_FALLBACK_TYPE == MT_DATA,
+    "types past MT_OOBDATA take MT_DATA's owner (mbuf__type_index)");
 _Static_assert(MBUF_NUM_TYPES == 256,
-    "the per-type counters (internal.h, fastpath.c) have 256 entries, "
-    "one per value of the 8-bit types the core accepts");
-
-/* a valid how (core.checkHow) */
-static inline int
-mbuf__how_ok(int how)
-{
-	return how == M_WAIT || how == M_DONTWAIT;
-}
-
-/* a valid mbuf type (core.checkType) */
-static inline int
-mbuf__type_ok(int type)
-{
-	return type > MT_FREE && type < MBUF_NUM_TYPES;
-}
-
-/*
- * The slot of type in the per-type tables of the 2007 kernel
- * (unknown_mowners[], mbtypes[]): its own up to MT_OOBDATA, MT_DATA's
- * for the rest (core.ownerIndex).
- */
-static inline int
-mbuf__type_index(int type)
-{
-	return (unsigned)type < MBUF_OWNER_TYPES ? type :
-	    MBUF_OWNER_FALLBACK_TYPE;
-}
+    "the per-type counters (mbuf_inline.h) have 256 entries, one per "
+    "value of the 8-bit types the core accepts (mbuf__type_ok)");
 
 #endif /* LIBMBUF_CAPI_RULES_H */

@@ -114,6 +114,35 @@ kit_probe(void)
 	splx(s);
 	KASSERT(s == 0);
 	KDASSERT(0);		/* only with DEBUG */
+	failed += kit_probe_macros();
+	return failed;
+}
+
+/*
+ * The allocation macros as kernel code writes them: inline over the
+ * thread's cache (mbuf_inline.h), with the kit's malloc, free, panic...
+ * macros in scope.
+ */
+int
+kit_probe_macros(void)
+{
+	struct mbuf *m, *n;
+	int failed = 0;
+
+	MGETHDR(m, M_DONTWAIT, MT_DATA);
+	PROBE(m != NULL && (m->m_flags & M_PKTHDR) != 0 &&
+	    m->m_data == m->m_pktdat);
+	if (m == NULL)
+		return failed;
+	MCLGET(m, M_DONTWAIT);
+	PROBE((m->m_flags & M_EXT) != 0 && m->m_ext.ext_size == MCLBYTES);
+	MGET(n, M_WAIT, MT_DATA);
+	PROBE(n != NULL && n->m_len == 0 && n->m_type == MT_DATA);
+	m->m_next = n;
+	MFREE(m, n);
+	PROBE(n != NULL && n->m_type == MT_DATA);
+	MFREE(n, m);
+	PROBE(m == NULL);
 	return failed;
 }
 
