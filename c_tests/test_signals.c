@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "testutil.h"
@@ -629,11 +630,94 @@ child_first_call(void)
 	exit(0);
 }
 
+/*
+ * A signal stack lent and taken back.  The Go runtime runs its handlers
+ * on the thread's signal stack, and kept using the one a thread had at its
+ * first call into Go.  Python's faulthandler lends its main thread a
+ * stack and, at exit (Py_Finalize, before atexit handlers), puts back the
+ * one it found (if its own is still in place) and frees its own: the next signal
+ * that reached Go code on the thread killed the process ("signal 23
+ * received on thread with no signal stack").  Here a thread does the
+ * same, the process's first calls included, then runs Go code (m_dup)
+ * while another thread sends it SIGURG, the runtime's preemption signal.
+ */
+static volatile int pester_stop;
+static pthread_t pester_target;
+static volatile long pester_sent;
+
+static void *
+pester(void *arg)
+{
+	(void)arg;
+	while (!pester_stop) {
+		pthread_kill(pester_target, SIGURG);
+		pester_sent++;
+		usleep(20);
+	}
+	return NULL;
+}
+
+static volatile long lent_dups;
+
+static void *
+lent_stack_thread(void *arg)
+{
+	stack_t lent, found, cur;
+	struct mbuf *m, *d;
+	pthread_t p;
+	double end;
+
+	(void)arg;
+	memset(&lent, 0, sizeof(lent));
+	lent.ss_size = 64 << 10;
+	lent.ss_sp = mmap(NULL, lent.ss_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lent.ss_sp == MAP_FAILED || sigaltstack(&lent, &found) != 0)
+		return NULL;
+	m = m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR);	/* first calls */
+	m->m_len = m->m_pkthdr.len = 1000;
+	m_freem(m_dup(m, 0, 100, M_DONTWAIT));
+	/* what faulthandler does in Py_Finalize */
+	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == lent.ss_sp)
+		sigaltstack(&found, NULL);
+	munmap(lent.ss_sp, lent.ss_size);
+	pester_target = pthread_self();
+	pthread_create(&p, NULL, pester, NULL);
+	end = tu_now() + 0.5;
+	while (tu_now() < end || pester_sent < 100) {
+		if ((d = m_dup(m, 0, 100, M_DONTWAIT)) != NULL)
+			lent_dups++;
+		m_freem(d);
+	}
+	pester_stop = 1;
+	pthread_join(p, NULL);
+	m_freem(m);
+	return NULL;
+}
+
+static void
+child_lent_stack(void)
+{
+	pthread_t th;
+
+	alarm(60);
+	pthread_create(&th, NULL, lent_stack_thread, NULL);
+	pthread_join(th, NULL);
+	printf("lent stack taken back: %ld m_dup calls, %ld SIGURG sent\n",
+	    lent_dups, pester_sent);
+	if (lent_dups > 0 && pester_sent >= 100 && tu_all_types_zero() &&
+	    mbuf_leak_count() == 0)
+		printf("lent stack: ok\n");
+	fflush(stdout);
+	exit(0);
+}
+
 static const struct tu_death_case children[] = {
 	{ "storm", child_storm },
 	{ "contract", child_contract },
 	{ "contract-debug", child_contract_debug },
 	{ "first-call", child_first_call },
+	{ "lent-stack", child_lent_stack },
 	{ NULL, NULL },
 };
 
@@ -660,6 +744,12 @@ main(int argc, char **argv)
 	CHECK(strstr(out, "first call: ok") != NULL);
 	if (strstr(out, "first call: ok") == NULL || !WIFEXITED(status))
 		fprintf(stderr, "first-call: status %#x, output:\n%s\n", status,
+		    out);
+	status = tu_run_child("lent-stack", 60, out, sizeof(out));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strstr(out, "lent stack: ok") != NULL);
+	if (strstr(out, "lent stack: ok") == NULL || !WIFEXITED(status))
+		fprintf(stderr, "lent-stack: status %#x, output:\n%s\n", status,
 		    out);
 	setenv("MBUF_DEBUG", "1", 1);
 	status = tu_run_child("contract-debug", 60, out, sizeof(out));

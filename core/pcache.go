@@ -48,11 +48,15 @@ import (
 //
 // The caches live in memory the core maps itself, like the slabs: the
 // race detector does not follow the handshake, and the GC never scans it.
+// It is mapped a chunk of pcacheChunk caches at a time, when a P in that
+// chunk first needs its cache (that one call uses the depot): a process
+// pays for the Ps it runs, not for maxPCaches (3 MiB of address space).
 
 const (
 	pcacheSlots = 64 // slots of each kind one P keeps
 	pcacheBatch = 32 // slots moved to or from a depot at once
 	maxPCaches  = 1024
+	pcacheChunk = 4 // caches mapped at once
 
 	tightWaiter = 2 // one allocation waiting at a limit, in pcaches.tight
 
@@ -80,11 +84,19 @@ const (
 
 // pcaches are the caches of one Pools.
 type pcaches struct {
-	on      bool // false in debug mode (the quarantine sees every free)
+	on      bool        // false in debug mode (the quarantine sees every free)
 	asym    atomic.Bool // membarrier works: owners need no barrier
-	base    unsafe.Pointer
 	flushMu sync.Mutex
-	hook    int
+
+	// caches[i] is P i's cache, or 0 until its chunk is mapped (under
+	// mapMu; never unmapped). A table of addresses (8 KiB) rather than
+	// arithmetic on one base: finding a cache costs what it did when all
+	// were mapped at once. unmappable[j]: mapping chunk j failed, so it is
+	// not retried.
+	caches     [maxPCaches]atomic.Uintptr
+	unmappable [maxPCaches / pcacheChunk]atomic.Bool
+	mapMu      sync.Mutex
+	hook       int
 
 	// tight[k]: bit 0 set while kind k is at its limit (the caches leave
 	// that kind alone); the other bits count allocations waiting at the
@@ -102,6 +114,10 @@ type pcaches struct {
 
 const pcacheSize = unsafe.Sizeof(pcache{})
 
+// pcacheChunkBytes is the size of one chunk's mapping, whole pages.
+var pcacheChunkBytes = (int(pcacheSize)*pcacheChunk + syscall.Getpagesize() - 1) &^
+	(syscall.Getpagesize() - 1)
+
 //go:linkname procPin runtime.procPin
 func procPin() int
 
@@ -115,21 +131,61 @@ func (pc *pcaches) init(p *Pools) error {
 	if p.dbg != nil {
 		return nil
 	}
-	size := int(pcacheSize) * maxPCaches
-	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
-	if err != nil {
-		return err
-	}
-	pc.base = unsafe.Pointer(&mem[0])
 	pc.asym.Store(MembarrierOn())
 	pc.on = true
 	pc.hook = p.RegisterDrain(p.FlushCaches)
 	return nil
 }
 
+// at returns P i's cache, nil if its chunk is not mapped (i < maxPCaches).
 func (pc *pcaches) at(i int) *pcache {
-	return (*pcache)(unsafe.Add(pc.base, uintptr(i)*pcacheSize))
+	return (*pcache)(ptr(pc.caches[i].Load()))
+}
+
+// mapChunk maps the chunk holding P id's cache, on its first use, and is
+// called unpinned. If that fails the chunk's Ps go on without caches.
+func (pc *pcaches) mapChunk(id int) {
+	j := uint(id) / pcacheChunk
+	if j >= uint(len(pc.unmappable)) || pc.unmappable[j].Load() {
+		return
+	}
+	first := int(j) * pcacheChunk
+	pc.mapMu.Lock()
+	defer pc.mapMu.Unlock()
+	if pc.caches[first].Load() != 0 {
+		return
+	}
+	mem, err := syscall.Mmap(-1, 0, pcacheChunkBytes, syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+	if err != nil {
+		pc.unmappable[j].Store(true)
+		return
+	}
+	for i := range pcacheChunk {
+		pc.caches[first+i].Store(addrOf(mem) + uintptr(i)*pcacheSize)
+	}
+}
+
+// mappedBytes is the memory mapped for caches so far.
+func (pc *pcaches) mappedBytes() int {
+	n := 0
+	for i := 0; i < maxPCaches; i += pcacheChunk {
+		if pc.caches[i].Load() != 0 {
+			n += pcacheChunkBytes
+		}
+	}
+	return n
+}
+
+// eachUsed calls f on each cache whose owner has used it, until f
+// returns false.
+func (pc *pcaches) eachUsed(f func(c *pcache) bool) {
+	for i := range maxPCaches {
+		c := pc.at(i)
+		if c != nil && atomic.LoadUint32(&c.used) != 0 && !f(c) {
+			return
+		}
+	}
 }
 
 // enter pins the goroutine and returns its P's cache, marked busy, for
@@ -141,8 +197,11 @@ func (pc *pcaches) enter(k int) *pcache {
 		return nil
 	}
 	id := procPin()
-	if uint(id) < maxPCaches {
-		c := pc.at(id)
+	if uint(id) >= maxPCaches {
+		procUnpin()
+		return nil
+	}
+	if c := pc.at(id); c != nil {
 		if pc.asym.Load() {
 			c.busy = 1
 		} else {
@@ -153,8 +212,11 @@ func (pc *pcaches) enter(k int) *pcache {
 			return c
 		}
 		releaseBusy(&c.busy)
+		procUnpin()
+		return nil
 	}
 	procUnpin()
+	pc.mapChunk(id)
 	return nil
 }
 
@@ -253,12 +315,12 @@ func (pc *pcaches) settled(k int) bool {
 	if pc.flushing.Load() != 0 {
 		return false
 	}
-	for i := range maxPCaches {
-		if c := pc.at(i); atomic.LoadUint32(&c.used) != 0 && atomic.LoadInt32(&c.moving[k]) != 0 {
-			return false
-		}
-	}
-	return true
+	settled := true
+	pc.eachUsed(func(c *pcache) bool {
+		settled = atomic.LoadInt32(&c.moving[k]) == 0
+		return settled
+	})
+	return settled
 }
 
 // relax clears kind k's tight flag when no allocation waits at the limit
@@ -284,6 +346,11 @@ func (pc *pcaches) count(t int, d int64) bool {
 		return false
 	}
 	c := pc.at(id)
+	if c == nil {
+		procUnpin()
+		pc.mapChunk(id)
+		return false
+	}
 	c.used = 1
 	c.types[t] += d
 	procUnpin()
@@ -294,11 +361,10 @@ func (pc *pcaches) count(t int, d int64) bool {
 func (pc *pcaches) typeCount(t int) int64 {
 	var sum int64
 	if pc.on {
-		for i := range maxPCaches {
-			if c := pc.at(i); atomic.LoadUint32(&c.used) != 0 {
-				sum += atomic.LoadInt64(&c.types[t])
-			}
-		}
+		pc.eachUsed(func(c *pcache) bool {
+			sum += atomic.LoadInt64(&c.types[t])
+			return true
+		})
 	}
 	return sum
 }
@@ -404,13 +470,11 @@ func (p *Pools) FlushCaches() {
 	pc.flushing.Add(1)
 	defer pc.flushing.Add(-1)
 	var held []*pcache
-	for i := range maxPCaches {
-		c := pc.at(i)
-		if atomic.LoadUint32(&c.used) != 0 {
-			atomic.StoreUint32(&c.stealing, 1)
-			held = append(held, c)
-		}
-	}
+	pc.eachUsed(func(c *pcache) bool {
+		atomic.StoreUint32(&c.stealing, 1)
+		held = append(held, c)
+		return true
+	})
 	if pc.asym.Load() && !Barrier() {
 		// membarrier stopped working: owners inside a section may have
 		// stored busy without a fence. Owners fence themselves from now
@@ -446,13 +510,10 @@ func (p *Pools) GoTypeCounts(dst *[NumTypes]int64) {
 	if !p.pc.on {
 		return
 	}
-	for i := range maxPCaches {
-		c := p.pc.at(i)
-		if atomic.LoadUint32(&c.used) == 0 {
-			continue
-		}
+	p.pc.eachUsed(func(c *pcache) bool {
 		for t := range dst {
 			dst[t] += atomic.LoadInt64(&c.types[t])
 		}
-	}
+		return true
+	})
 }

@@ -181,6 +181,7 @@ func parkOnAnotherP(p *Pools, k int) {
 	if k == kindCluster {
 		d = &p.clusters
 	}
+	p.pc.mapChunk(maxPCaches - 1)
 	far := p.pc.at(maxPCaches - 1)
 	far.used = 1
 	far.n[k] += int32(d.take(far.slots[k][far.n[k]:])) // as many as the limit lets out

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "internal.h"
@@ -231,14 +232,77 @@ watch_fork(void)
  * Is this thread on its alternate signal stack, in a handler installed
  * with SA_ONSTACK?  Asked of the kernel, for a thread whose stack the
  * library has not learnt yet (mbuf__on_sigstack is the per-call check).
- * sigaltstack() is a bare system call: safe in a handler.
+ * sigaltstack() is a bare system call: safe in a handler.  *cur gets the
+ * thread's signal stack.
  */
 static int
-on_sigstack_now(void)
+on_sigstack_now(stack_t *cur)
 {
 	stack_t ss;
 
-	return sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK) != 0;
+	if (cur == NULL)
+		cur = &ss;
+	if (sigaltstack(NULL, cur) != 0) {
+		cur->ss_flags = SS_DISABLE;
+		return 0;
+	}
+	return (cur->ss_flags & SS_ONSTACK) != 0;
+}
+
+/*
+ * The Go runtime runs its signal handlers on the thread's alternate signal
+ * stack and keeps using the one a thread had when it first ran Go code.
+ * If that stack's owner takes it back (Python's faulthandler, in
+ * Py_Finalize, puts back the stack it found and frees its own; atexit
+ * handlers and finalizers run after that), the next signal that reaches Go code on the thread kills the
+ * process: "signal 23 received on thread with no signal stack" (SIGURG is
+ * the runtime's preemption signal).  So a thread that has a borrowed stack
+ * at its first call gets one of the library's own first, before any Go
+ * code runs on it, and keeps it until it exits: an owner that puts its
+ * old stack back only if its own is still in place (as faulthandler does)
+ * leaves ours alone.  A thread with none gets the runtime's own.
+ */
+#define	OWN_SIGSTACK_SIZE	(64 << 10)
+static __thread void *own_sigstack __attribute__((tls_model("initial-exec")));
+
+static void
+own_sigstack_install(const stack_t *cur)
+{
+	stack_t ss;
+	void *p;
+
+	if ((cur->ss_flags & SS_DISABLE) != 0 || own_sigstack != NULL)
+		return;
+	p = mmap(NULL, OWN_SIGSTACK_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;		/* the borrowed one goes on serving */
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = p;
+	ss.ss_size = OWN_SIGSTACK_SIZE;
+	if (sigaltstack(&ss, NULL) != 0) {
+		munmap(p, OWN_SIGSTACK_SIZE);
+		return;
+	}
+	own_sigstack = p;
+}
+
+/* at thread exit: no Go code runs on the thread any more */
+static void
+own_sigstack_release(void)
+{
+	stack_t cur, off;
+
+	if (own_sigstack == NULL)
+		return;
+	if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == own_sigstack &&
+	    (cur.ss_flags & SS_DISABLE) == 0) {
+		memset(&off, 0, sizeof(off));
+		off.ss_flags = SS_DISABLE;
+		(void)sigaltstack(&off, NULL);
+	}
+	munmap(own_sigstack, OWN_SIGSTACK_SIZE);
+	own_sigstack = NULL;
 }
 
 /*
@@ -254,11 +318,13 @@ mbuf__thread_slow(void)
 {
 	struct mbuf_thread *t;
 	sigset_t all, old;
+	stack_t cur;
 
 	if (mbuf__forked)
 		return NULL;	/* registry_lock may belong to a thread gone */
-	if (on_sigstack_now())
+	if (on_sigstack_now(&cur))
 		return NULL;
+	own_sigstack_install(&cur);	/* before any Go code: mbuf__init */
 	mbuf__init();
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -314,7 +380,7 @@ enter_slow(const char *fn)
 		return 0;
 	}
 	t = mbuf__thread();
-	if (t == NULL && on_sigstack_now()) {
+	if (t == NULL && on_sigstack_now(NULL)) {
 		mbuf__violation(fn, "called from a signal handler as this "
 		    "thread's first libmbuf call: setting the thread up needs "
 		    "malloc and the Go runtime, which a handler cannot use "
@@ -436,6 +502,7 @@ thread_exit(void *arg)
 	if (mbuf__self == t)
 		mbuf__self = NULL;
 	free(t);
+	own_sigstack_release();
 }
 
 static int

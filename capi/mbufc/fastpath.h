@@ -127,13 +127,13 @@ MBUF_HIDDEN struct mbuf *mbuf__alloc_mbuf_slow(struct mbuf_thread *t,
     int how, int type, const char *fn);
 
 /*
- * One mbuf of the given type for the call fn, from t's cache (refilled
- * from the core when empty), with the fields MGET sets.  NULL when none
- * could be had, or when the cache may not be used now (a call nested in a
- * signal handler, a child of fork()): the caller's Go path reports those.
+ * mbuf__alloc_mbuf's common case alone: an mbuf from t's magazine, or NULL
+ * when it cannot give one now (then mbuf__alloc_mbuf_slow decides).  For a
+ * caller that takes the slow path in a function of its own, so that its
+ * common path keeps no registers across a call (m_prepend).
  */
 MBUF_INLINE struct mbuf *
-mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
+mbuf__try_pop_mbuf(struct mbuf_thread *t, int type)
 {
 	int n;
 
@@ -143,6 +143,22 @@ mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
 			return mbuf__pop_mbuf(t, n, type);
 		mbuf__mag_leave(&t->tc);
 	}
+	return NULL;
+}
+
+/*
+ * One mbuf of the given type for the call fn, from t's cache (refilled
+ * from the core when empty), with the fields MGET sets.  NULL when none
+ * could be had, or when the cache may not be used now (a call nested in a
+ * signal handler, a child of fork()): the caller's Go path reports those.
+ */
+MBUF_INLINE struct mbuf *
+mbuf__alloc_mbuf(struct mbuf_thread *t, int how, int type, const char *fn)
+{
+	struct mbuf *m = mbuf__try_pop_mbuf(t, type);
+
+	if (MBUF_LIKELY(m != NULL))
+		return m;
 	return mbuf__alloc_mbuf_slow(t, how, type, fn);
 }
 

@@ -645,28 +645,10 @@ m_copym(struct mbuf *m, int off, int len, int how)
 	return copym_go(m, off, len, how);
 }
 
-struct mbuf *
-m_prepend(struct mbuf *m, int len, int how)
+/* m_prepend's new head mn, from any cache, takes m's header or owner */
+MBUF_INLINE struct mbuf *
+prepend_link(struct mbuf *m, struct mbuf *mn, int len)
 {
-	struct mbuf_thread *t = mbuf__self;
-	struct mbuf *mn;
-
-	/* the head is all it uses (and the rest only if it frees the chain) */
-	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || m == NULL ||
-	    !mbuf__how_ok(how) || len < 0 || !mbuf__member_ok(m) ||
-	    len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN))) {
-		return prepend_go(m, len, how);
-	}
-	if ((mn = mbuf__alloc_mbuf(t, how, m->m_type, "m_prepend")) == NULL) {
-		if (mbuf__cache_only(t))
-			return prepend_go(m, len, how);	/* reports it */
-		/* fails as the core does, counted once (by the refill) */
-		if (mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)
-			mbuf__report_chain("m_prepend", m);
-		else
-			m_freem(m);
-		return NULL;
-	}
 	if (m->m_flags & M_PKTHDR) {
 		mn->m_pkthdr = m->m_pkthdr;
 		mn->m_flags = m->m_flags & M_COPYFLAGS;
@@ -679,4 +661,45 @@ m_prepend(struct mbuf *m, int len, int how)
 		MH_ALIGN(mn, len);
 	mn->m_len = len;
 	return mn;
+}
+
+/* m_prepend (m and len checked) when the magazine could not give an mbuf */
+static __attribute__((noinline)) struct mbuf *
+prepend_refill(struct mbuf_thread *t, struct mbuf *m, int len, int how)
+{
+	struct mbuf *mn;
+
+	if ((mn = mbuf__alloc_mbuf_slow(t, how, m->m_type, "m_prepend")) ==
+	    NULL) {
+		if (mbuf__cache_only(t))
+			return prepend_go(m, len, how);	/* reports it */
+		/* fails as the core does, counted once (by the refill) */
+		if (mbuf__prefix(m, MBUF_WHOLE_CHAIN) < 0)
+			mbuf__report_chain("m_prepend", m);
+		else
+			m_freem(m);
+		return NULL;
+	}
+	return prepend_link(m, mn, len);
+}
+
+/*
+ * The common case pops inline and calls nothing but in tail position, so
+ * it keeps no registers for a call; a refill is prepend_refill's.
+ */
+struct mbuf *
+m_prepend(struct mbuf *m, int len, int how)
+{
+	struct mbuf_thread *t = mbuf__self;
+	struct mbuf *mn;
+
+	/* the head is all it uses (and the rest only if it frees the chain) */
+	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || m == NULL ||
+	    !mbuf__how_ok(how) || len < 0 || !mbuf__member_ok(m) ||
+	    len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN))) {
+		return prepend_go(m, len, how);
+	}
+	if (MBUF_UNLIKELY((mn = mbuf__try_pop_mbuf(t, m->m_type)) == NULL))
+		return prepend_refill(t, m, len, how);
+	return prepend_link(m, mn, len);
 }
