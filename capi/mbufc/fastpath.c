@@ -700,7 +700,7 @@ alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn,
 		if (mag_count(&t->tc.ncl) == 0) {
 			split_pairs(t);
 			if (close && pair_count(t->npr) == 0 &&
-			    t->npr != MBUF_PR_OFF)
+			    mag_count(&t->npr) != MBUF_PR_OFF)
 				t->npr = MBUF_PR_CLOSED;
 		}
 		if ((n = mag_count(&t->tc.ncl)) > 0)
@@ -1068,9 +1068,9 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 
 /*
  * Free the holder m (its state byte ms) of a cluster nobody shares (the
- * common free of a packet buffer): the storage checks of cluster_unref less those the
- * holder needs not (its own slot and state are checked), no atomic write,
- * the two slots pushed as a pair for the next m_getcl, or each to its
+ * common free of a packet buffer): the storage checks of cluster_unref
+ * less those the holder needs not (its own slot and state are checked),
+ * no atomic write, the two slots pushed as a pair for the next m_getcl, or each to its
  * own magazine if the pair magazine is full or closed (see clget_slow).
  * 0 (nothing done) in every other case.  All loads come before the first
  * state byte store: a char store may alias anything, and the compiler
