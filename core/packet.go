@@ -303,16 +303,15 @@ func (p *Pools) Fill(m *Mbuf, k int) {
 }
 
 // Read copies bytes of chain m from offset off (>= 0) into dst, as
-// m_copydata does, in one walk that checks each mbuf as it reaches it. It
-// returns how many bytes it copied (fewer than len(dst) only when the
-// chain ends first), and false if it met something that is not a live
-// mbuf (then it stops there; nothing panics).
-func (p *Pools) Read(m *Mbuf, off int, dst []byte) (int, bool) {
+// m_copydata does. The mbufs it will use are checked first, as every
+// operation's are (checkPrefix: live, bytes inside their buffer, no
+// loop); a problem panics with a *Violation of m_copydata. It returns how
+// many bytes it copied, fewer than len(dst) only when the chain ends
+// first.
+func (p *Pools) Read(m *Mbuf, off int, dst []byte) int {
+	p.checkPrefix("m_copydata", m, rangeEnd(off, len(dst)))
 	n := 0
 	for ; m != nil && n < len(dst); m = m.Next {
-		if !p.mbufLive(m) {
-			return n, false
-		}
 		l := int(m.Len)
 		if off >= l {
 			off -= l
@@ -321,7 +320,7 @@ func (p *Pools) Read(m *Mbuf, off int, dst []byte) (int, bool) {
 		n += copy(dst[n:], bytesAt(m.Data+uintptr(off), l-off))
 		off = 0
 	}
-	return n, true
+	return n
 }
 
 // LiveOfType counts the live mbufs of type t, whichever side (C or Go)

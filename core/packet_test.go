@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -204,16 +205,17 @@ func TestReserveFillRead(t *testing.T) {
 		wantBytes(t, "Fill", m, data)
 		wantPktLen(t, "Fill", m, n)
 		got := make([]byte, n+5)
-		if k, ok := p.Read(m, 0, got); !ok || k != n || !bytes.Equal(got[:k], data) {
-			t.Fatalf("Read: %d %v", k, ok)
+		if k := p.Read(m, 0, got); k != n || !bytes.Equal(got[:k], data) {
+			t.Fatalf("Read: %d", k)
 		}
-		if k, ok := p.Read(m, n/2, got[:3]); !ok || k != min(3, n-n/2) || !bytes.Equal(got[:k], data[n/2:n/2+k]) {
-			t.Fatalf("Read at %d: %d %v", n/2, k, ok)
+		if k := p.Read(m, n/2, got[:3]); k != min(3, n-n/2) || !bytes.Equal(got[:k], data[n/2:n/2+k]) {
+			t.Fatalf("Read at %d: %d", n/2, k)
 		}
 		p.Freem(m)
 	}
-	if k, ok := p.Read(MbufAt(0x1000), 0, make([]byte, 1)); ok || k != 0 {
-		t.Fatal("Read of a pointer that is not an mbuf")
+	v := Catch("test", func() { p.Read(MbufAt(0x1000), 0, make([]byte, 1)) })
+	if v == nil || v.Func != "m_copydata" || !strings.Contains(v.Msg, "not an mbuf") {
+		t.Fatalf("Read of a pointer that is not an mbuf: %v", v)
 	}
 	assertNoLeaks(t, p)
 }

@@ -3,8 +3,6 @@ package mbuf
 import (
 	"encoding/binary"
 	"math/bits"
-
-	"github.com/libmbuf/libmbuf/core"
 )
 
 // The Internet checksum (RFC 1071): the one's complement of the one's
@@ -35,13 +33,12 @@ func (p *Packet) Checksum(off, n int) (uint16, error) {
 	if off < 0 || n < 0 || off > size || n > size-off {
 		return 0, errRange("in_cksum", off, n, size)
 	}
-	pl := core.Default()
+	if err := checkChain("in_cksum", m); err != nil {
+		return 0, err
+	}
 	var total uint32
 	odd := false // the next buffer starts at an odd offset of the range
 	for ; m != nil && n > 0; m = m.Next {
-		if !pl.IsLive(m) {
-			return 0, errorf(ErrInvalid, "in_cksum", "the chain is corrupt (not a live mbuf in it)")
-		}
 		b := m.Bytes()
 		if off >= len(b) {
 			off -= len(b)

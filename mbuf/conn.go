@@ -100,6 +100,9 @@ func (c *Conn) WritePacket(p *Packet) (int, error) {
 	if c.raw == nil {
 		return c.writeCopy(p)
 	}
+	if err := checkChain("WritePacket", m); err != nil {
+		return 0, err
+	}
 	buffers := 0
 	for x := m; x != nil; x = x.Next {
 		if x.Len > 0 {

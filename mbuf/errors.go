@@ -66,6 +66,16 @@ func recoverTo(err *error, fn string) {
 	}
 }
 
+// checkChain is the core's check of a whole chain (every mbuf live, its
+// bytes inside its buffer, no loop; core.CheckChain) as an error of fn,
+// for the walks here that read or send every buffer of a packet: C code
+// sharing the pool may have damaged it.
+func checkChain(fn string, m *core.Mbuf) (err error) {
+	defer recoverTo(&err, fn)
+	core.Default().CheckChain(fn, m)
+	return nil
+}
+
 func fromPanic(fn string, r any) error {
 	if v, ok := r.(*core.Violation); ok {
 		return &Error{Func: v.Func, Msg: v.Msg, Err: ErrInvalid}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -383,4 +384,85 @@ func TestCorruptChainNeverPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Free()
+}
+
+// C code sharing the pool may also corrupt an mbuf's own fields (m_data
+// outside its buffer, a negative or too long m_len) or loop a chain: the
+// methods that read or send the bytes check each mbuf as the core does
+// and never read outside a buffer or walk forever (the errors say
+// ErrInvalid; methods without an error stop or return nothing).
+func TestCorruptMbufFieldsAreCheckedByEveryWalk(t *testing.T) {
+	srv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Skip("no UDP loopback:", err)
+	}
+	defer srv.Close()
+	cli, err := net.DialUDP("udp4", nil, srv.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	udp := NewConn(cli)
+
+	p, err := New(pattern(2048)) // a full cluster, so Cat keeps the tail's mbuf
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	tail, err := New(pattern(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Cat(&tail); err != nil {
+		t.Fatal(err)
+	}
+	m := p.m
+	second := m.Next
+	if second == nil || second.Len != 20 {
+		t.Fatalf("want a chain of 2048 + 20 bytes, got %v", p.String())
+	}
+	data, length := second.Data, second.Len
+	corruptions := []struct {
+		name      string
+		set       func()
+		rangeOnly bool // past the bytes ReadAt uses, which m_copydata does not check
+	}{
+		{"m_data past the buffer", func() { second.Data += 4096 }, false},
+		{"m_data before the buffer", func() { second.Data -= 512 }, false},
+		{"m_len past the buffer", func() { second.Len = 4000 }, false},
+		{"negative m_len", func() { second.Len = -8 }, false},
+		{"a loop", func() { second.Next = m }, true},
+	}
+	for _, c := range corruptions {
+		t.Run(c.name, func(t *testing.T) {
+			c.set()
+			defer func() { second.Data, second.Len, second.Next = data, length, nil }()
+			got := make([]byte, 2068)
+			_, err := p.ReadAt(got, 0)
+			if c.rangeOnly && err == nil {
+				if want := append(pattern(2048), pattern(20)...); !bytes.Equal(got, want) {
+					t.Errorf("ReadAt read the wrong bytes")
+				}
+			} else if !errors.Is(err, ErrInvalid) {
+				t.Errorf("ReadAt: %v, want ErrInvalid", err)
+			}
+			if _, err := p.Checksum(0, 2068); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Checksum: %v, want ErrInvalid", err)
+			}
+			if _, err := udp.WritePacket(&p); !errors.Is(err, ErrInvalid) {
+				t.Errorf("WritePacket: %v, want ErrInvalid", err)
+			}
+			yields := 0
+			for b := range p.All() {
+				if yields++; len(b) != 2048 || yields > 2 {
+					t.Errorf("All yielded %d bytes of a corrupt chain", len(b))
+					break
+				}
+			}
+			if s := p.Segments(); s != nil {
+				t.Errorf("Segments of a corrupt chain: %d segments", len(s))
+			}
+			_ = p.String()
+		})
+	}
 }

@@ -31,10 +31,8 @@ func (p *Packet) ReadAt(b []byte, off int64) (n int, err error) {
 		}
 		return 0, io.EOF
 	}
-	n, ok := core.Default().Read(m, int(off), b[:min(len(b), size-int(off))])
-	if !ok {
-		return n, errorf(ErrInvalid, "m_copydata", "the chain is corrupt (not a live mbuf in it)")
-	}
+	defer recoverTo(&err, "m_copydata")
+	n = core.Default().Read(m, int(off), b[:min(len(b), size-int(off))])
 	if n < len(b) {
 		return n, io.EOF
 	}
@@ -62,7 +60,7 @@ func (p *Packet) Bytes() []byte {
 func (p *Packet) All() iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		m, err := p.head("All")
-		if err != nil {
+		if err != nil || checkChain("All", m) != nil {
 			return
 		}
 		gen, pl := p.gen, core.Default()
@@ -148,7 +146,7 @@ type Segment struct {
 // Segments describes the mbufs of the chain, first to last.
 func (p *Packet) Segments() []Segment {
 	m, err := p.head("Segments")
-	if err != nil {
+	if err != nil || checkChain("Segments", m) != nil {
 		return nil
 	}
 	var out []Segment
