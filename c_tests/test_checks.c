@@ -1023,6 +1023,40 @@ sc_hostile(void)
 }
 
 /*
+ * m_prepend's size rule (the fast path tests 0..MHLEN first, then up to
+ * MLEN for a head without a packet header): every boundary, with and
+ * without a header, on a plain and a cluster head.
+ */
+static void
+sc_prepend_sizes(void)
+{
+	static const int lens[] = { -1, 0, 1, MHLEN - 1, MHLEN, MHLEN + 1,
+	    MLEN - 1, MLEN, MLEN + 1, INT_MAX, INT_MIN };
+	struct mbuf *m, *r;
+	int k, i;
+
+	for (k = 0; k < 4; k++) {
+		for (i = 0; i < (int)(sizeof(lens) / sizeof(lens[0])); i++) {
+			m = (k & 2) ? m_getcl(M_DONTWAIT, MT_DATA,
+			    (k & 1) ? M_PKTHDR : 0) : (k & 1) ?
+			    m_gethdr(M_DONTWAIT, MT_DATA) :
+			    m_get(M_DONTWAIT, MT_DATA);
+			memset(m->m_data, 0x21, 10);
+			m->m_len = 10;
+			if (m->m_flags & M_PKTHDR)
+				m->m_pkthdr.len = 10;
+			say("head %d len %d\n", k, lens[i]);
+			DO(r = m_prepend(m, lens[i], M_DONTWAIT));
+			if (r != NULL)	/* the new bytes are the caller's */
+				memset(mtod(r, char *), 0xee, (size_t)r->m_len);
+			r = after(m, r);
+			say_chain("prepend", r);
+			m_freem(r);
+		}
+	}
+}
+
+/*
  * The chain walk (capi/mbufc/checks.h) checks each mbuf as it reaches it,
  * and an operation acts only once its walk passed.  A damaged mbuf at each
  * position of a chain, under each operation, with byte counts ending
@@ -1475,6 +1509,7 @@ main(int argc, char **argv)
 	twins("chain_ops", sc_chain_ops);
 	twins("hostile", sc_hostile);
 	twins("walk", sc_walk);
+	twins("prepend_sizes", sc_prepend_sizes);
 
 	mbuf_set_panic_handler(NULL);
 	CHECK(tu_all_types_zero());

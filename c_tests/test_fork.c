@@ -89,6 +89,8 @@ fork_and(void (*fn)(void))
 }
 
 static void in_child_get(void) { m_get(M_DONTWAIT, MT_DATA); }
+/* the forking thread's caches hold mbuf+cluster pairs (churn's frees) */
+static void in_child_getcl(void) { m_getcl(M_DONTWAIT, MT_DATA, M_PKTHDR); }
 static void in_child_freem(void) { m_freem(keep); }
 /* the macros are inline (mbuf_inline.h): in a child they must call */
 static void in_child_mget(void) { struct mbuf *m; MGET(m, M_DONTWAIT, MT_DATA); (void)m; }
@@ -142,6 +144,7 @@ in_child_soft(void)
 }
 
 static void case_get(void) { use_library(); fork_and(in_child_get); }
+static void case_getcl(void) { use_library(); fork_and(in_child_getcl); }
 static void case_freem(void) { use_library(); fork_and(in_child_freem); }
 static void case_mget(void) { use_library(); fork_and(in_child_mget); }
 static void case_mfree(void) { use_library(); fork_and(in_child_mfree); }
@@ -221,6 +224,7 @@ case_exec(void)
 
 static const struct tu_death_case cases[] = {
 	{ "get", case_get },
+	{ "getcl", case_getcl },
 	{ "MGET", case_mget },
 	{ "MFREE", case_mfree },
 	{ "freem", case_freem },
@@ -262,6 +266,7 @@ main(int argc, char **argv)
 
 	TU_CHILD_MAIN(argc, argv, cases);
 	expect_reported("get", "m_get");
+	expect_reported("getcl", "m_getcl");
 	expect_reported("MGET", "m_get");
 	expect_reported("MFREE", "m_free");
 	expect_reported("freem", "m_freem");

@@ -47,6 +47,9 @@ static pthread_key_t thread_key;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mbuf_thread *registry;
 int mbuf__forked;
+/* MBUF_PAIR_CACHE=0 in the environment at load: no pair magazines (for
+ * comparing the two, as MBUF_FASTPATH=0 compares the fast paths) */
+static int pairs_off;
 
 /*
  * Slots left behind by exited threads wait here for the next refill;
@@ -69,6 +72,27 @@ static void thread_exit(void *arg);
  * thread after the last destructor round.
  */
 static __thread int thread_exiting __attribute__((tls_model("initial-exec")));
+
+/* the pairs a value of mbuf_thread.npr counts (off or closed: none) */
+static inline int
+pair_count(int npr)
+{
+	int n = npr & ~MBUF_MAG_STOP;
+
+	return n <= MBUF_PR_SLOTS ? n : 0;
+}
+
+/* pairs p[0..n) as slots of the two kinds: mbufs to mb[], clusters to cl[] */
+static void
+unzip_pairs(const struct mbuf_pair *p, int n, void **mb, void **cl)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		mb[i] = p[i].m;
+		cl[i] = p[i].c;
+	}
+}
 
 /* t's mbuf__tcache_v1, as the switch says now (registry_lock held) */
 static void
@@ -148,6 +172,15 @@ init_once_fn(void)
 	mbuf__owners_init();
 }
 
+/* read at load: a thread's pair magazine is set up with its state */
+__attribute__((constructor)) static void
+read_pair_switch(void)
+{
+	const char *v = getenv("MBUF_PAIR_CACHE");
+
+	pairs_off = v != NULL && strcmp(v, "0") == 0;
+}
+
 void
 mbuf__init(void)
 {
@@ -185,6 +218,7 @@ forked_child(void)
 		t->tc.stop = MBUF_STOP_FORKED;
 		t->tc.nmb |= MBUF_MAG_STOP;
 		t->tc.ncl |= MBUF_MAG_STOP;
+		t->npr |= MBUF_MAG_STOP;
 	}
 }
 
@@ -301,6 +335,7 @@ mbuf__thread_slow(void)
 	memset(t, 0, sizeof(*t));
 	t->tc.idle = 1;
 	t->tc.arena = &mbuf__arena.a;
+	t->npr = pairs_off ? MBUF_PR_OFF : 0;
 	t->published = thread_exiting ? NULL : &mbuf__tcache_v1;
 	t->tid = (int)syscall(SYS_gettid);
 	pthread_mutex_lock(&registry_lock);
@@ -439,11 +474,17 @@ static void
 thread_exit(void *arg)
 {
 	struct mbuf_thread *t = arg;
-	int i;
+	void *pm[MBUF_PR_SLOTS], *pc[MBUF_PR_SLOTS];
+	int i, np;
 
+	/* under the lock, as a stealer reads them (this thread is idle) */
 	pthread_mutex_lock(&registry_lock);
+	np = pair_count(t->npr);
+	unzip_pairs(t->pr, np, pm, pc);
 	stack_push(&orphans[KIND_MBUF], t->tc.mb, t->tc.nmb & ~MBUF_MAG_STOP);
 	stack_push(&orphans[KIND_CLUSTER], t->tc.cl, t->tc.ncl & ~MBUF_MAG_STOP);
+	stack_push(&orphans[KIND_MBUF], pm, np);
+	stack_push(&orphans[KIND_CLUSTER], pc, np);
 	for (i = 0; i < 256; i++)
 		orphan_mtypes[i] += t->tc.mtypes[i];
 	if (t->prev != NULL)
@@ -495,7 +536,7 @@ mag_count(const int *np)
 }
 
 /*
- * Open a section on t's magazines for a slow path, with neither count
+ * Open a section on t's magazines for a slow path, with no count
  * stopped: a steal under way is waited out (the stealer holds
  * registry_lock until it clears the bits).  Returns 0, with nothing open,
  * if the caches may not be used now (nested call, fork()).
@@ -506,7 +547,7 @@ mag_enter_wait_slow(struct mbuf_thread *t)
 	for (;;) {
 		if (!mbuf__mag_enter(&t->tc))
 			return 0;
-		if (((t->tc.nmb | t->tc.ncl) & MBUF_MAG_STOP) == 0)
+		if (((t->tc.nmb | t->tc.ncl | t->npr) & MBUF_MAG_STOP) == 0)
 			return 1;
 		mbuf__mag_leave(&t->tc);
 		if (t->tc.stop == MBUF_STOP_FORKED)
@@ -520,7 +561,8 @@ MBUF_INLINE int
 mag_enter_wait(struct mbuf_thread *t)
 {
 	if (MBUF_LIKELY(mbuf__mag_enter(&t->tc))) {
-		if (MBUF_LIKELY(((t->tc.nmb | t->tc.ncl) & MBUF_MAG_STOP) == 0))
+		if (MBUF_LIKELY(((t->tc.nmb | t->tc.ncl | t->npr) &
+		    MBUF_MAG_STOP) == 0))
 			return 1;
 		mbuf__mag_leave(&t->tc);
 	}
@@ -586,6 +628,31 @@ drain_half(struct mbuf_thread *t, int kind)
 	*np = have - MAG_BATCH(kind);
 }
 
+/*
+ * Out of mbufs or clusters (in a section): split t's pairs into the other
+ * two magazines, as many as both have room for, so that a thread whose
+ * clusters sit in pairs (MCLGET after m_freem of clusters, or a signal
+ * handler's allocations) uses them before it asks the core for more, and
+ * finds them at the cluster limit.
+ */
+static void
+split_pairs(struct mbuf_thread *t)
+{
+	int np = pair_count(t->npr), nm = mag_count(&t->tc.nmb),
+	    nc = mag_count(&t->tc.ncl), k = np;
+
+	if (k > MBUF_MB_SLOTS - nm)
+		k = MBUF_MB_SLOTS - nm;
+	if (k > MBUF_CL_SLOTS - nc)
+		k = MBUF_CL_SLOTS - nc;
+	if (k <= 0)
+		return;
+	unzip_pairs(t->pr + np - k, k, t->tc.mb + nm, t->tc.cl + nc);
+	t->npr = np - k;
+	t->tc.nmb = nm + k;
+	t->tc.ncl = nc + k;
+}
+
 MBUF_BATCH_PATH struct mbuf *
 mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
     const char *fn)
@@ -595,6 +662,8 @@ mbuf__alloc_mbuf_slow(struct mbuf_thread *t, int how, int type,
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
+		if (mag_count(&t->tc.nmb) == 0)
+			split_pairs(t);
 		if ((n = mag_count(&t->tc.nmb)) > 0)
 			return mbuf__pop_mbuf(t, n, type);
 		mbuf__mag_leave(&t->tc);
@@ -614,14 +683,26 @@ pop_cluster(struct mbuf_thread *t, int n)
 	return c;
 }
 
+/*
+ * A cluster from t's cache for the call fn (refilled if empty), after
+ * the pairs if the cluster magazine is empty; for MCLGET (close), the
+ * pair magazine is closed then (see clget_slow).
+ */
 static MBUF_BATCH_PATH char *
-alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn)
+alloc_cluster_slow(struct mbuf_thread *t, int how, const char *fn,
+    int close)
 {
 	int n;
 
 	for (;;) {
 		if (!mag_enter_wait(t))
 			return NULL;
+		if (mag_count(&t->tc.ncl) == 0) {
+			split_pairs(t);
+			if (close && pair_count(t->npr) == 0 &&
+			    mag_count(&t->npr) != MBUF_PR_OFF)
+				t->npr = MBUF_PR_CLOSED;
+		}
 		if ((n = mag_count(&t->tc.ncl)) > 0)
 			return pop_cluster(t, n);
 		mbuf__mag_leave(&t->tc);
@@ -642,7 +723,7 @@ alloc_cluster(struct mbuf_thread *t, int how, const char *fn)
 			return pop_cluster(t, n);
 		mbuf__mag_leave(&t->tc);
 	}
-	return alloc_cluster_slow(t, how, fn);
+	return alloc_cluster_slow(t, how, fn, 0);
 }
 
 /* ---- allocation ---------------------------------------------------------- */
@@ -736,7 +817,15 @@ clget_go(struct mbuf *m, int how)
 	MBUF_FLUSH();
 }
 
-/* m_clget when the cache cannot serve it on the spot */
+/*
+ * m_clget when the cache cannot serve it on the spot.  MCLGET (inline in
+ * programs too) takes clusters from the cluster magazine only, and
+ * m_freem of what it made would pair them up: the cluster magazine would
+ * run dry every 32 calls, each time a call into the library to split the
+ * pairs.  So when it is dry, the pairs are split and the pair magazine
+ * closed (frees then go to the other two, as without pairs) until
+ * m_getcl, the one user of pairs, finds it closed and opens it again.
+ */
 static MBUF_COLD void
 clget_slow(struct mbuf *m, int how)
 {
@@ -749,7 +838,7 @@ clget_slow(struct mbuf *m, int how)
 		clget_go(m, how);
 		return;
 	}
-	c = alloc_cluster_slow(t, how, "m_clget");
+	c = alloc_cluster_slow(t, how, "m_clget", 1);
 	if (c != NULL)
 		attach_cluster(m, c);
 	else if (cache_only(t))
@@ -808,6 +897,10 @@ getcl_slow(int how, int type, int flags)
 	return m;
 }
 
+/*
+ * m_getcl: a pair from t's pair magazine, else an mbuf and a cluster from
+ * the other two; every field is set again, as for slots never paired.
+ */
 MBUF_ENTRY struct mbuf *
 m_getcl(int how, int type, int flags)
 {
@@ -815,31 +908,42 @@ m_getcl(int how, int type, int flags)
 	struct mbuf *m;
 	uint8_t *ms, *cs;
 	char *c;
-	int nm, nc;
+	int n, nc;
 
 	if (MBUF_LIKELY(t != NULL && mbuf__valid_args(how, type) &&
 	    mbuf__fast_ok() && mbuf__mag_enter(&t->tc))) {
-		nm = t->tc.nmb;
-		nc = t->tc.ncl;
-		if (MBUF_LIKELY(MBUF_CAN_POP(nm, MBUF_MB_SLOTS) && MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
-			m = t->tc.mb[nm - 1];
-			t->tc.nmb = nm - 1;
+		n = t->npr;
+		if (MBUF_LIKELY(MBUF_CAN_POP(n, MBUF_PR_SLOTS))) {
+			m = t->pr[n - 1].m;
+			c = t->pr[n - 1].c;
+			t->npr = n - 1;
+		} else {
+			if (MBUF_UNLIKELY(n == MBUF_PR_CLOSED))
+				t->npr = 0;	/* m_getcl is back: reopen */
+			n = t->tc.nmb;
+			nc = t->tc.ncl;
+			if (MBUF_UNLIKELY(!MBUF_CAN_POP(n, MBUF_MB_SLOTS) ||
+			    !MBUF_CAN_POP(nc, MBUF_CL_SLOTS))) {
+				mbuf__mag_leave(&t->tc);
+				return getcl_slow(how, type, flags);
+			}
+			m = t->tc.mb[n - 1];
+			t->tc.nmb = n - 1;
 			c = t->tc.cl[nc - 1];
 			t->tc.ncl = nc - 1;
-			mbuf__count(t, type, 1);
-			mbuf__mag_leave(&t->tc);
-			/* both state bytes first: see free_own_cluster */
-			ms = mbuf__mb_state(m);
-			cs = mbuf__cl_state(c);
-			*ms = MBUF_STATE_LIVE;
-			*cs = MBUF_STATE_LIVE;
-			mbuf__init_mbuf(m, type);
-			if (flags & M_PKTHDR)
-				mbuf__init_pkthdr(m);
-			mbuf__set_cluster(m, c);
-			return m;
 		}
+		mbuf__count(t, type, 1);
 		mbuf__mag_leave(&t->tc);
+		/* both state bytes first: see free_own_cluster */
+		ms = mbuf__mb_state(m);
+		cs = mbuf__cl_state(c);
+		*ms = MBUF_STATE_LIVE;
+		*cs = MBUF_STATE_LIVE;
+		mbuf__init_mbuf(m, type);
+		if (flags & M_PKTHDR)
+			mbuf__init_pkthdr(m);
+		mbuf__set_cluster(m, c);
+		return m;
 	}
 	return getcl_slow(how, type, flags);
 }
@@ -963,29 +1067,44 @@ cluster_unref(struct mbuf_thread *t, struct mbuf *m)
 }
 
 /*
- * Free the holder of a cluster nobody shares (the common free of a packet
- * buffer): the storage checks of cluster_unref less those the holder
- * needs not (its own slot and state are checked), no atomic write, both
- * slots pushed in one go.  0 (nothing done) in every other case.  All
- * loads come before the first state byte store: a char store may alias
- * anything, and the compiler would load the arena and counts again.
+ * Free the holder m (its state byte ms) of a cluster nobody shares (the
+ * common free of a packet buffer): the storage checks of cluster_unref
+ * less those the holder needs not (its own slot and state are checked),
+ * no atomic write, the two slots pushed as a pair for the next m_getcl, or each to its
+ * own magazine if the pair magazine is full or closed (see clget_slow).
+ * 0 (nothing done) in every other case.  All loads come before the first
+ * state byte store: a char store may alias anything, and the compiler
+ * would load the arena and counts again.
  */
 MBUF_INLINE int
-free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags)
+free_own_cluster(struct mbuf_thread *t, struct mbuf *m, int flags,
+    uint8_t *ms)
 {
 	char *buf = m->m_ext_storage.ext_buf;
-	int nm = t->tc.nmb, nc = t->tc.ncl;
-	uint8_t *ms, *cs;
+	int np = t->npr, nm, nc;
+	/* the address first: the check below computes it again, and the
+	   compiler keeps one (it is only read once buf is a cluster slot) */
+	uint8_t *cs = mbuf__cl_state(buf);
 
 	if (MBUF_UNLIKELY((flags & M_EXT_CLUSTER) == 0 ||
-	    !MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
-	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS) ||
 	    !mbuf__cl_is_live(buf) ||
 	    __atomic_load_n(&m->m_ext_storage.ext_refcnt,
 	    __ATOMIC_ACQUIRE) != 1))
 		return 0;
-	ms = mbuf__mb_state(m);
-	cs = mbuf__cl_state(buf);
+	if (MBUF_LIKELY(MBUF_CAN_PUSH(np, 1, MBUF_PR_SLOTS))) {
+		mbuf__count(t, m->m_type, -1);
+		*cs = MBUF_STATE_FREE;
+		*ms = MBUF_STATE_FREE;
+		t->pr[np].m = m;
+		t->pr[np].c = buf;
+		t->npr = np + 1;
+		return 1;
+	}
+	nm = t->tc.nmb;
+	nc = t->tc.ncl;
+	if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(nm, 1, MBUF_MB_SLOTS) ||
+	    !MBUF_CAN_PUSH(nc, 1, MBUF_CL_SLOTS)))
+		return 0;
 	mbuf__count(t, m->m_type, -1);
 	*cs = MBUF_STATE_FREE;
 	*ms = MBUF_STATE_FREE;
@@ -1014,7 +1133,9 @@ free_fast(struct mbuf_thread *t, struct mbuf *m)
 		short type = m->m_type;
 		int nmb = m->m_ext_ref == m ? 1 : 2;	/* a sharer: its holder too */
 
-		if (MBUF_LIKELY(nmb == 1 && free_own_cluster(t, m, flags)))
+		/* (the compiler keeps the address mbuf__tc_free_ok computed) */
+		if (MBUF_LIKELY(nmb == 1 &&
+		    free_own_cluster(t, m, flags, mbuf__mb_state(m))))
 			return 1;
 
 		if (MBUF_UNLIKELY(!MBUF_CAN_PUSH(t->tc.nmb, nmb, MBUF_MB_SLOTS) ||
@@ -1360,8 +1481,23 @@ take_magazine(struct stolen *s, int *np, void **mag)
 	__atomic_store_n(np, MBUF_MAG_STOP, __ATOMIC_RELAXED);
 }
 
+/* take t's pairs (as take_magazine), each as an mbuf and a cluster */
+static void
+take_pairs(struct stolen s[2], struct mbuf_thread *t)
+{
+	int n = pair_count(__atomic_load_n(&t->npr, __ATOMIC_ACQUIRE));
+
+	if (n == 0)
+		return;		/* npr may be MBUF_PR_OFF: left as it is */
+	unzip_pairs(t->pr, n, s[KIND_MBUF].v + s[KIND_MBUF].n,
+	    s[KIND_CLUSTER].v + s[KIND_CLUSTER].n);
+	s[KIND_MBUF].n += n;
+	s[KIND_CLUSTER].n += n;
+	__atomic_store_n(&t->npr, MBUF_MAG_STOP, __ATOMIC_RELAXED);
+}
+
 /*
- * Do both of t's counts still carry the stop bit?  A section of t that
+ * Do all of t's counts still carry the stop bit?  A section of t that
  * read a count before the bit was set and wrote it back after has cleared
  * it: then a later section of t may not see the bit either, and t's
  * magazines must be left alone this round.  (The bit, once lost, stays
@@ -1371,7 +1507,8 @@ static int
 still_stopped(struct mbuf_thread *t)
 {
 	return (__atomic_load_n(&t->tc.nmb, __ATOMIC_ACQUIRE) &
-	    __atomic_load_n(&t->tc.ncl, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
+	    __atomic_load_n(&t->tc.ncl, __ATOMIC_ACQUIRE) &
+	    __atomic_load_n(&t->npr, __ATOMIC_ACQUIRE) & MBUF_MAG_STOP) != 0;
 }
 
 /*
@@ -1410,8 +1547,10 @@ steal_round(struct stolen s[2])
 	pthread_mutex_lock(&registry_lock);
 	for (t = registry; t != NULL; t = t->next)
 		nthreads++;
-	if (!stolen_room(&s[KIND_MBUF], nthreads * MBUF_MB_SLOTS) ||
-	    !stolen_room(&s[KIND_CLUSTER], nthreads * MBUF_CL_SLOTS) ||
+	if (!stolen_room(&s[KIND_MBUF], nthreads *
+	    (MBUF_MB_SLOTS + MBUF_PR_SLOTS)) ||
+	    !stolen_room(&s[KIND_CLUSTER], nthreads *
+	    (MBUF_CL_SLOTS + MBUF_PR_SLOTS)) ||
 	    (sched = calloc((size_t)nthreads, sizeof(*sched))) == NULL) {
 		pthread_mutex_unlock(&registry_lock);
 		return 0;
@@ -1422,6 +1561,7 @@ steal_round(struct stolen s[2])
 		__atomic_store_n(&t->tc.stop, MBUF_STOP_STEAL, __ATOMIC_RELAXED);
 		__atomic_or_fetch(&t->tc.nmb, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&t->tc.ncl, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&t->npr, MBUF_MAG_STOP, __ATOMIC_SEQ_CST);
 	}
 	all = mbuf__barrier_all();
 	for (t = registry, i = 0; !all && t != NULL; t = t->next, i++)
@@ -1436,9 +1576,11 @@ steal_round(struct stolen s[2])
 		    still_stopped(t) && covered(t, all, &sched[i])) {
 			take_magazine(&s[KIND_MBUF], &t->tc.nmb, t->tc.mb);
 			take_magazine(&s[KIND_CLUSTER], &t->tc.ncl, t->tc.cl);
+			take_pairs(s, t);
 		} else if (((__atomic_load_n(&t->tc.nmb, __ATOMIC_RELAXED) |
 		    __atomic_load_n(&t->tc.ncl, __ATOMIC_RELAXED)) &
-		    ~MBUF_MAG_STOP) != 0)
+		    ~MBUF_MAG_STOP) != 0 ||
+		    pair_count(__atomic_load_n(&t->npr, __ATOMIC_RELAXED)) != 0)
 			missed++;
 	}
 	for (t = registry; t != NULL; t = t->next) {
@@ -1446,6 +1588,7 @@ steal_round(struct stolen s[2])
 			continue;
 		__atomic_and_fetch(&t->tc.nmb, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
 		__atomic_and_fetch(&t->tc.ncl, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&t->npr, ~MBUF_MAG_STOP, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->tc.stop, 0, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&registry_lock);

@@ -72,7 +72,9 @@ mbuf__valid_args(int how, int type)
 /*
  * The magazine protocol (mbuf__mag_enter, mbuf__mag_leave, the counts'
  * checks) is THE MAGAZINE PROTOCOL comment of include/mbuf_inline.h:
- * inline MGET and MFREE in programs follow it as the library does.
+ * inline MGET and MFREE in programs follow it as the library does.  The
+ * library's private pair magazine (pr[]/npr, internal.h) follows it too:
+ * the stealer and the fork() child handler stop its count with the others.
  */
 #define	MBUF_CAN_POP(n, slots)		mbuf__can_pop((n), (slots))
 #define	MBUF_CAN_PUSH(n, k, slots)	mbuf__can_push((n), (k), (slots))

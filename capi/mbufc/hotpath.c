@@ -693,10 +693,16 @@ m_prepend(struct mbuf *m, int len, int how)
 	struct mbuf_thread *t = mbuf__self;
 	struct mbuf *mn;
 
-	/* the head is all it uses (and the rest only if it frees the chain) */
+	/*
+	 * The head is all it uses (and the rest only if it frees the chain).
+	 * len fits in one mbuf: 0..MHLEN always (the common case, one
+	 * unsigned compare that also refuses len < 0), up to MLEN without a
+	 * header.
+	 */
 	if (MBUF_UNLIKELY(t == NULL || !mbuf__fast_ok() || m == NULL ||
-	    !mbuf__how_ok(how) || len < 0 || !mbuf__member_ok(m) ||
-	    len > ((m->m_flags & M_PKTHDR) ? MHLEN : MLEN))) {
+	    !mbuf__how_ok(how) || !mbuf__member_ok(m) ||
+	    !((unsigned)len <= MHLEN || ((unsigned)len <= MLEN &&
+	    (m->m_flags & M_PKTHDR) == 0)))) {
 		return prepend_go(m, len, how);
 	}
 	if (MBUF_UNLIKELY((mn = mbuf__try_pop_mbuf(t, m->m_type)) == NULL))

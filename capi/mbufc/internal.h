@@ -65,9 +65,25 @@ _Static_assert(MBUF_STATE_STRIDE == 1 << MBUF_STATE_STRIDE_SHIFT,
 #define	MBUF_CL_SLOTS		MBUF_TCACHE_CL_SLOTS
 #define	MBUF_CL_BATCH		32
 #define	MBUF_MAX_BATCH		MBUF_MB_BATCH
+/*
+ * Ready mbuf+cluster pairs for m_getcl (FreeBSD's packet zone): m_freem
+ * of an unshared cluster mbuf keeps the two together, and m_getcl takes
+ * them from one magazine instead of two.  32, as clusters: each pair
+ * holds one against nmbclusters.  Pairs never cross into Go as pairs:
+ * when this magazine is empty or full, the mbuf and cluster magazines
+ * serve, and a thread that runs out of mbufs or clusters splits its
+ * pairs before it asks the core for more.
+ */
+#define	MBUF_PR_SLOTS		32
+/* mbuf_thread.npr of a process started with MBUF_PAIR_CACHE=0: a count
+ * that allows neither a pop nor a push, so the fast paths need no test */
+#define	MBUF_PR_OFF		(MBUF_PR_SLOTS + 1)
+/* closed by MCLGET's slow path, opened by m_getcl (fastpath.c clget_slow):
+ * as MBUF_PR_OFF to the fast paths */
+#define	MBUF_PR_CLOSED		(MBUF_PR_SLOTS + 2)
 
 /*
- * Set in a magazine count (nmb, ncl) by another thread, or by the fork()
+ * Set in a magazine count (nmb, ncl, npr) by another thread, or by the fork()
  * child handler, to send the owner's next section to the slow path; the
  * reason is in tc.stop.  The fast path's range checks on the counts catch
  * it for free: a count with this bit is never in [1, slots].
@@ -109,6 +125,18 @@ struct mbuf_thread {
 	/* the last violation, for mbuf_last_error() */
 	int		has_error;
 	char		last_error[400];
+	/*
+	 * The pair magazine (fastpath.c), a third kind under the same
+	 * protocol: npr takes MBUF_MAG_STOP as nmb and ncl do.  Each pair's
+	 * mbuf and cluster are free slots (state bytes free, counted as
+	 * cached, not live); the cluster is kept here, not read back from
+	 * the freed mbuf, so nothing written into a freed mbuf is trusted.
+	 */
+	int		npr;		/* pairs in pr[] (| MBUF_MAG_STOP), MBUF_PR_OFF, MBUF_PR_CLOSED */
+	struct mbuf_pair {
+		struct mbuf	*m;
+		char		*c;
+	}		pr[MBUF_PR_SLOTS];
 };
 _Static_assert(offsetof(struct mbuf_thread, tc) == 0,
     "mbuf__tcache_v1 points at the thread's state");
