@@ -234,24 +234,23 @@ static void c_copydata_freed_in_chain(void) { struct mbuf *m = pkt2(); m_free(m-
 /*
  * A sharer of a cluster whose m_ext_ref was overwritten: freeing it must
  * not write a count through it.  Under a returning handler the free is
- * refused; the case then mends the sharer and frees everything.
+ * refused before anything is freed (the sharer heads its chain: m_freem
+ * frees as it goes, as in 2007); the case then mends it and frees all.
  */
 static void
 free_wild_sharer(uintptr_t ref, int in_chain)
 {
 	struct mbuf *m = clpkt(100), *c = m_copym(m, 0, M_COPYALL, M_DONTWAIT);
-	struct mbuf *head = in_chain ? tu_pkt(0) : c, *good = c->m_ext_ref;
+	struct mbuf *good = c->m_ext_ref;
 
 	if (in_chain)
-		head->m_next = c;
+		c->m_next = m_get(M_DONTWAIT, MT_DATA);
 	c->m_ext_ref = (struct mbuf *)ref;
 	if (in_chain)
-		m_freem(head);
+		m_freem(c);
 	else
 		m_free(c);
 	c->m_ext_ref = good;
-	if (in_chain)
-		head->m_next = NULL, m_free(head);
 	m_freem(c);
 	m_freem(m);
 }
