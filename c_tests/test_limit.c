@@ -298,21 +298,13 @@ static const struct tu_death_case children[] = {
 static void
 run(const char *name, const char *want, int fallback)
 {
+	static const char *const env[2] = { "MBUF_NO_MEMBARRIER=1", NULL };
+	const char *label = fallback ? "fallback" : "membarrier";
 	char out[8192];
-	int status;
 
-	if (fallback)
-		setenv("MBUF_NO_MEMBARRIER", "1", 1);
-	status = tu_run_child(name, 90, out, sizeof(out));
-	unsetenv("MBUF_NO_MEMBARRIER");
-	tu_checks++;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    strstr(out, want) == NULL) {
-		tu_failures++;
-		fprintf(stderr, "case %s%s: status %#x, output:\n%s\n", name,
-		    fallback ? " (fallback)" : "", status, out);
-	} else
-		printf("%s%s:\n%s", name, fallback ? " (fallback)" : "", out);
+	if (tu_expect_child(name, label, 90, fallback ? env : NULL, want, out,
+	    sizeof(out)))
+		printf("%s (%s):\n%s", name, label, out);
 }
 
 int

@@ -642,19 +642,11 @@ static void
 run_modes(const char *name, const char *want, int nmodes)
 {
 	static char out[3][32768];
-	int k, status;
+	int k;
 
-	for (k = 0; k < nmodes; k++) {
-		status = tu_run_child_env(name, 120, (const char *const *)
-		    modes[k], out[k], sizeof(out[k]));
-		tu_checks++;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-		    strstr(out[k], want) == NULL) {
-			tu_failures++;
-			fprintf(stderr, "case %s, %s: status %#x, output:\n%s\n",
-			    name, mode_names[k], status, out[k]);
-		}
-	}
+	for (k = 0; k < nmodes; k++)
+		tu_expect_child(name, mode_names[k], 120,
+		    (const char *const *)modes[k], want, out[k], sizeof(out[k]));
 	for (k = 1; k < nmodes; k++) {
 		tu_checks++;
 		if (strcmp(out[0], out[k]) != 0) {
@@ -673,17 +665,11 @@ run_one(const char *name, const char *want, int fallback)
 {
 	static const char *const env[2] = { "MBUF_NO_MEMBARRIER=1", NULL };
 	static char out[8192];
-	int status = tu_run_child_env(name, 120, fallback ? env : NULL, out,
-	    sizeof(out));
+	const char *label = fallback ? "fallback" : "membarrier";
 
-	tu_checks++;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    strstr(out, want) == NULL) {
-		tu_failures++;
-		fprintf(stderr, "case %s%s: status %#x, output:\n%s\n", name,
-		    fallback ? " (fallback)" : "", status, out);
-	} else
-		printf("%s%s:\n%s", name, fallback ? " (fallback)" : "", out);
+	if (tu_expect_child(name, label, 120, fallback ? env : NULL, want, out,
+	    sizeof(out)))
+		printf("%s (%s):\n%s", name, label, out);
 }
 
 int

@@ -290,6 +290,27 @@ tu_run_child(const char *name, int timeout, char *out, size_t outsz)
 	return tu_run_child_env(name, timeout, NULL, out, outsz);
 }
 
+/*
+ * Run child case name (env as for tu_run_child_env; label names the run
+ * in a failure) and check that it exits 0 with want in its output, which
+ * is left in out.  Returns whether it did.
+ */
+static inline int
+tu_expect_child(const char *name, const char *label, int timeout,
+    const char *const *env, const char *want, char *out, size_t outsz)
+{
+	int status = tu_run_child_env(name, timeout, env, out, outsz);
+
+	tu_checks++;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    strstr(out, want) != NULL)
+		return 1;
+	tu_failures++;
+	fprintf(stderr, "case %s (%s): status %#x, output:\n%s\n", name, label,
+	    status, out);
+	return 0;
+}
+
 /* in main(): run a child case of tu_run_child if asked to */
 #define TU_CHILD_MAIN(argc, argv, cases) do {				\
 	tu_self = (argv)[0];						\
