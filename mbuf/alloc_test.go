@@ -2,7 +2,6 @@ package mbuf
 
 import (
 	"io"
-	"net"
 	"testing"
 )
 
@@ -49,16 +48,10 @@ func TestNoAllocations(t *testing.T) {
 			t.Errorf("%s: %v allocations per run", name, n)
 		}
 	}
-	srv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
+	srv, cli := udpLoopback(t)
+	if srv == nil {
 		return
 	}
-	defer srv.Close()
-	cli, err := net.DialUDP("udp4", nil, srv.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
 	tx, rx := NewConn(cli), NewConn(srv)
 	if n := testing.AllocsPerRun(1000, func() {
 		if _, err := tx.WritePacket(&p); err != nil {

@@ -72,19 +72,29 @@ func TestWriteAtContract(t *testing.T) {
 	}
 }
 
-// A socket pair moves whole packets: one datagram per packet whatever
-// its shape, nothing copied, a too-long datagram cut with ErrTooBig.
-func TestConnUDP(t *testing.T) {
+// udpLoopback returns a UDP socket on 127.0.0.1 and one connected to it,
+// both closed when the test ends; nil where there is no loopback.
+func udpLoopback(t *testing.T) (srv, cli *net.UDPConn) {
 	srv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
-		t.Skip("no UDP loopback:", err)
+		return nil, nil
 	}
-	defer srv.Close()
-	cli, err := net.DialUDP("udp4", nil, srv.LocalAddr().(*net.UDPAddr))
+	t.Cleanup(func() { srv.Close() })
+	cli, err = net.DialUDP("udp4", nil, srv.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cli.Close()
+	t.Cleanup(func() { cli.Close() })
+	return srv, cli
+}
+
+// A socket pair moves whole packets: one datagram per packet whatever
+// its shape, nothing copied, a too-long datagram cut with ErrTooBig.
+func TestConnUDP(t *testing.T) {
+	srv, cli := udpLoopback(t)
+	if srv == nil {
+		t.Skip("no UDP loopback")
+	}
 	tx, rx := NewConn(cli), NewConn(srv)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 20; i++ {
